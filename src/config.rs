@@ -1,0 +1,387 @@
+//! The TOML configuration: schema, defaults and validation.
+//!
+//! Parsing happens in two steps. Serde reads the file into `Raw*` structs that keep the
+//! byte span of every value we validate; `Config::from_str` then checks each value
+//! (cron, URLs, selectors, regexes, ids) and turns a failure into a [`ConfigError`] that
+//! names the file, line and column, the way a compiler would.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::extract::ArticleRules;
+use crate::schedule::Schedule;
+
+/// A configuration error with its position in the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from; relative paths inside are relative to its folder.
+    pub path: PathBuf,
+    pub daemon: DaemonConfig,
+    pub sources: Vec<SourceConfig>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DaemonConfig {
+    pub database: PathBuf,
+    pub listen: SocketAddr,
+    pub schedule: Schedule,
+    pub timezone: Tz,
+    pub user_agent: String,
+    pub per_host_delay: Duration,
+    pub public_url: Url,
+    pub max_items: usize,
+    pub max_concurrency: usize,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub max_body_bytes: usize,
+    /// Known articles still linked from an index are re-fetched for corrections while
+    /// they are younger than this.
+    pub recheck_for: Duration,
+    /// Random delay added to each scheduled run.
+    pub jitter: Duration,
+    /// Items per feed.
+    pub feed_items: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    pub id: String,
+    pub name: String,
+    pub url: Url,
+    pub schedule: Schedule,
+    pub tags: Vec<String>,
+    /// CSS selector of the article links on the index page.
+    pub links: Option<String>,
+    /// Regex that article URLs must match.
+    pub link_pattern: Option<Regex>,
+    pub max_items: usize,
+    pub article: ArticleRules,
+}
+
+const DEFAULT_SCHEDULE: &str = "*/30 * * * *";
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    daemon: RawDaemon,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDaemon {
+    database: Option<Spanned<String>>,
+    listen: Option<Spanned<String>>,
+    schedule: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    user_agent: Option<Spanned<String>>,
+    per_host_delay: Option<Spanned<String>>,
+    public_url: Option<Spanned<String>>,
+    max_items: Option<Spanned<i64>>,
+    max_concurrency: Option<Spanned<i64>>,
+    connect_timeout: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_body: Option<Spanned<String>>,
+    recheck_for: Option<Spanned<String>>,
+    jitter: Option<Spanned<String>>,
+    feed_items: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: Spanned<String>,
+    name: Option<String>,
+    url: Spanned<String>,
+    schedule: Option<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<Spanned<String>>,
+    links: Option<Spanned<String>>,
+    link_pattern: Option<Spanned<String>>,
+    max_items: Option<Spanned<i64>>,
+    article: Option<RawArticle>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawArticle {
+    title: Option<Spanned<String>>,
+    body: Option<Spanned<String>>,
+    date: Option<Spanned<String>>,
+    author: Option<Spanned<String>>,
+    #[serde(default)]
+    strip: Vec<Spanned<String>>,
+}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the configuration: {e}"),
+        })?;
+        Config::from_str(&text, path)
+    }
+
+    /// Validates configuration text; `path` names it in errors and anchors relative paths.
+    pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let v = Validator { text, path };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            v.error_at(offset, e.message().trim().to_string())
+        })?;
+        let base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+
+        let d = raw.daemon;
+        let schedule = match &d.schedule {
+            Some(s) => v.check(s, Schedule::parse)?,
+            None => Schedule::parse(DEFAULT_SCHEDULE).map_err(|m| v.error_at(0, m))?,
+        };
+        let database = d
+            .database
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_else(|| "portalfeed.db".to_string());
+        let database = if Path::new(&database).is_absolute() {
+            PathBuf::from(database)
+        } else {
+            base_dir.join(database)
+        };
+        let listen = match &d.listen {
+            Some(s) => v.check(s, |s| {
+                s.parse::<SocketAddr>()
+                    .map_err(|e| format!("listen address {s:?} is not HOST:PORT: {e}"))
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8787)),
+        };
+        let timezone = match &d.timezone {
+            Some(s) => v.check(s, |s| {
+                s.parse::<Tz>()
+                    .map_err(|_| format!("unknown time zone {s:?}; use an IANA name such as \"Asia/Ho_Chi_Minh\""))
+            })?,
+            None => chrono_tz::Asia::Ho_Chi_Minh,
+        };
+        let public_url = match &d.public_url {
+            Some(s) => v.check(s, parse_http_url)?,
+            None => Url::parse(&format!("http://{listen}")).map_err(|e| v.error_at(0, e.to_string()))?,
+        };
+        let daemon = DaemonConfig {
+            database,
+            listen,
+            schedule: schedule.clone(),
+            timezone,
+            user_agent: d
+                .user_agent
+                .as_ref()
+                .map(|s| s.get_ref().clone())
+                .unwrap_or_else(|| format!("portalfeed/{}", env!("CARGO_PKG_VERSION"))),
+            per_host_delay: v.duration(&d.per_host_delay, Duration::from_secs(1))?,
+            public_url,
+            max_items: v.count(&d.max_items, 30)?,
+            max_concurrency: v.count(&d.max_concurrency, 8)?,
+            connect_timeout: v.duration(&d.connect_timeout, Duration::from_secs(10))?,
+            timeout: v.duration(&d.timeout, Duration::from_secs(30))?,
+            max_body_bytes: match &d.max_body {
+                Some(s) => v.check(s, parse_size)?,
+                None => 8 * 1024 * 1024,
+            },
+            recheck_for: v.duration(&d.recheck_for, Duration::from_secs(3 * 24 * 3600))?,
+            jitter: v.duration(&d.jitter, Duration::ZERO)?,
+            feed_items: v.count(&d.feed_items, 50)?,
+        };
+
+        let id_re = Regex::new("^[a-z0-9][a-z0-9-]*$").expect("static regex");
+        let mut seen = HashSet::new();
+        let mut sources = Vec::with_capacity(raw.source.len());
+        for s in raw.source {
+            let id = s.id.get_ref().clone();
+            if !id_re.is_match(&id) {
+                return Err(v.error_at(
+                    s.id.span().start,
+                    format!("source id {id:?} must be lower-case letters, digits and '-' ([a-z0-9-]+)"),
+                ));
+            }
+            if id == "all" || id == "tag" || id == "search" {
+                return Err(v.error_at(s.id.span().start, format!("source id {id:?} is reserved for a built-in feed")));
+            }
+            if !seen.insert(id.clone()) {
+                return Err(v.error_at(s.id.span().start, format!("source id {id:?} is used twice")));
+            }
+            let url = v.check(&s.url, parse_http_url)?;
+            let schedule = match &s.schedule {
+                Some(x) => v.check(x, Schedule::parse)?,
+                None => schedule.clone(),
+            };
+            let mut tags = Vec::new();
+            for t in &s.tags {
+                tags.push(v.check(t, |t| {
+                    if id_re.is_match(t) {
+                        Ok(t.to_string())
+                    } else {
+                        Err(format!("tag {t:?} must be lower-case letters, digits and '-'"))
+                    }
+                })?);
+            }
+            if let Some(sel) = &s.links {
+                v.check(sel, check_selector)?;
+            }
+            let link_pattern = match &s.link_pattern {
+                Some(p) => Some(v.check(p, |p| {
+                    Regex::new(p).map_err(|e| format!("invalid link_pattern regex: {e}"))
+                })?),
+                None => None,
+            };
+            let a = s.article.unwrap_or_default();
+            let mut article = ArticleRules::default();
+            for (field, slot) in [
+                (&a.title, &mut article.title),
+                (&a.body, &mut article.body),
+                (&a.date, &mut article.date),
+                (&a.author, &mut article.author),
+            ] {
+                if let Some(sel) = field {
+                    v.check(sel, check_selector)?;
+                    *slot = Some(sel.get_ref().clone());
+                }
+            }
+            for sel in &a.strip {
+                v.check(sel, check_selector)?;
+                article.strip.push(sel.get_ref().clone());
+            }
+            sources.push(SourceConfig {
+                name: s.name.unwrap_or_else(|| id.clone()),
+                id,
+                url,
+                schedule,
+                tags,
+                links: s.links.map(|l| l.into_inner()),
+                link_pattern,
+                max_items: v.count(&s.max_items, daemon.max_items)?,
+                article,
+            });
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            daemon,
+            sources,
+        })
+    }
+
+    pub fn source(&self, id: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+}
+
+struct Validator<'a> {
+    text: &'a str,
+    path: &'a Path,
+}
+
+impl Validator<'_> {
+    fn error_at(&self, offset: usize, message: String) -> ConfigError {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let column = self.text[line_start..offset].chars().count() + 1;
+        ConfigError {
+            file: self.path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// Runs a check on a string value and positions its error at the value.
+    fn check<T>(
+        &self,
+        value: &Spanned<String>,
+        f: impl FnOnce(&str) -> Result<T, String>,
+    ) -> Result<T, ConfigError> {
+        f(value.get_ref()).map_err(|m| self.error_at(value.span().start, m))
+    }
+
+    fn duration(&self, value: &Option<Spanned<String>>, default: Duration) -> Result<Duration, ConfigError> {
+        match value {
+            Some(s) => self.check(s, |s| {
+                humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?} ({e}); write e.g. \"1s\", \"500ms\", \"2m\""))
+            }),
+            None => Ok(default),
+        }
+    }
+
+    fn count(&self, value: &Option<Spanned<i64>>, default: usize) -> Result<usize, ConfigError> {
+        match value {
+            Some(n) if *n.get_ref() >= 1 => Ok(*n.get_ref() as usize),
+            Some(n) => Err(self.error_at(n.span().start, format!("expected a positive number, found {}", n.get_ref()))),
+            None => Ok(default),
+        }
+    }
+}
+
+fn parse_http_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| format!("invalid URL {s:?}: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some() => Ok(url),
+        _ => Err(format!("URL {s:?} must be http:// or https:// with a host")),
+    }
+}
+
+fn check_selector(s: &str) -> Result<(), String> {
+    scraper::Selector::parse(s)
+        .map(|_| ())
+        .map_err(|e| format!("invalid CSS selector {s:?}: {e}"))
+}
+
+fn parse_size(s: &str) -> Result<usize, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: usize = num.parse().map_err(|_| format!("invalid size {s:?}; write e.g. \"8MiB\""))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1024,
+        "m" | "mb" | "mib" => 1024 * 1024,
+        "g" | "gb" | "gib" => 1024 * 1024 * 1024,
+        _ => return Err(format!("invalid size unit in {s:?}; use B, KiB, MiB or GiB")),
+    };
+    Ok(n * mult)
+}

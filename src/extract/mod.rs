@@ -1,0 +1,1083 @@
+//! From an article page to an [`Article`].
+//!
+//! The order follows DESIGN.md: parse → find the body (source selector, else the generic
+//! main-content scorer) → remove boilerplate (markup rules, then Vietnamese text rules) →
+//! metadata (title, date, author, "Nguồn:" credit, images) → clean HTML → normalised text.
+//!
+//! The generic scorer treats a page as blocks of text. A block of prose (40+ characters
+//! outside links) counts for every element that contains it; a short block or link text
+//! counts against it. The element with the highest total is the article: going up adds
+//! menus and related lists (negative), going down loses paragraphs. Among equal totals the
+//! deepest element wins, so wrappers that add nothing are shed. This needs no knowledge of
+//! the platform, which is why it also works on portals nobody wrote a rule for.
+
+pub mod dates;
+pub mod rules;
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, FixedOffset};
+use ego_tree::{NodeId, NodeRef};
+use scraper::node::Element;
+use scraper::{ElementRef, Html, Node, Selector};
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::text::{self, normalize, word_count};
+use rules::{BlockStyle, BlockText};
+
+/// Selector overrides for one source (or one platform profile). Each one, when given,
+/// wins over detection.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleRules {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub date: Option<String>,
+    pub author: Option<String>,
+    #[serde(default)]
+    pub strip: Vec<String>,
+}
+
+/// One extracted article.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Article {
+    /// The canonical URL: the page's own `<link rel=canonical>` when it is on the same site.
+    pub url: String,
+    pub title: String,
+    pub published: Option<DateTime<FixedOffset>>,
+    pub author: Option<String>,
+    /// The origin named in a "Nguồn: …" credit.
+    pub source: Option<String>,
+    /// The clean body, one entry per block-level paragraph, normalised.
+    pub paragraphs: Vec<String>,
+    /// The clean body as sanitised HTML with absolute URLs.
+    pub content_html: String,
+    /// Absolute URLs of the images in the body, in order.
+    pub images: Vec<String>,
+}
+
+impl Article {
+    /// The body as plain text, paragraphs separated by a blank line.
+    pub fn text(&self) -> String {
+        self.paragraphs.join("\n\n")
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error("no article found on the page: {0}")]
+    NoArticle(String),
+    #[error("invalid selector {selector:?}: {message}")]
+    Selector { selector: String, message: String },
+}
+
+/// Extracts the article from a decoded HTML page fetched from `page_url`.
+pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Article, ExtractError> {
+    let doc = Html::parse_document(html);
+    let page = Page::new(&doc, page_url, rules)?;
+
+    let body = match &page.rules.body {
+        Some(sel) => doc
+            .select(sel)
+            .next()
+            .map(|e| e.id())
+            .ok_or_else(|| ExtractError::NoArticle("the source's body selector matches nothing".into()))?,
+        None => page.choose_body()?,
+    };
+    let title = page.title(body);
+    let mut blocks = page.body_blocks(body);
+    let mut meta = page.trim_blocks(&mut blocks, &title.text);
+
+    let scope = page.metadata_scope(title.node, body);
+    let published = page.published(&scope, title.node, body, &blocks);
+    if meta.author.is_none() {
+        meta.author = page.author_outside_body(&scope, body);
+    }
+    if meta.source.is_none() {
+        meta.source = page.credit_outside_body(&scope, body);
+    }
+
+    let dropped: HashSet<NodeId> = blocks.iter().filter(|b| b.dropped).flat_map(|b| b.nodes()).collect();
+    let paragraphs: Vec<String> = blocks
+        .iter()
+        .filter(|b| !b.dropped)
+        .filter_map(|b| match &b.kind {
+            PieceKind::Text { text, .. } => Some(normalize(text)),
+            PieceKind::Image { .. } => None,
+        })
+        .filter(|t| !t.is_empty())
+        .collect();
+    let mut images: Vec<String> = Vec::new();
+    for b in blocks.iter().filter(|b| !b.dropped) {
+        if let PieceKind::Image { url, .. } = &b.kind {
+            if !images.contains(url) {
+                images.push(url.clone());
+            }
+        }
+    }
+    if title.text.is_empty() && paragraphs.is_empty() {
+        return Err(ExtractError::NoArticle("neither a headline nor any body text".into()));
+    }
+    let content_html = page.clean_html(body, &dropped);
+    Ok(Article {
+        url: page.canonical_url().to_string(),
+        title: title.text,
+        published,
+        author: meta.author,
+        source: meta.source,
+        paragraphs,
+        content_html,
+        images,
+    })
+}
+
+/// A parsed page with what every stage needs: the base URL, the compiled selectors and
+/// the document order of its nodes.
+struct Page<'a> {
+    doc: &'a Html,
+    url: Url,
+    base: Url,
+    rules: CompiledRules,
+    order: HashMap<NodeId, usize>,
+}
+
+#[derive(Default)]
+struct CompiledRules {
+    title: Option<Selector>,
+    body: Option<Selector>,
+    date: Option<Selector>,
+    author: Option<Selector>,
+    strip: HashSet<NodeId>,
+}
+
+/// A block of the page in document order: a paragraph of text or an image.
+#[derive(Debug)]
+struct Piece {
+    /// The nearest block-level element that holds it.
+    owner: NodeId,
+    kind: PieceKind,
+    dropped: bool,
+}
+
+#[derive(Debug)]
+enum PieceKind {
+    Text {
+        text: String,
+        link_chars: usize,
+        /// The inline nodes (children of `owner`) that make up this paragraph.
+        parts: Vec<NodeId>,
+    },
+    Image {
+        node: NodeId,
+        url: String,
+        in_link: bool,
+        decorative: bool,
+    },
+}
+
+impl Piece {
+    fn text(&self) -> Option<&str> {
+        match &self.kind {
+            PieceKind::Text { text, .. } => Some(text),
+            PieceKind::Image { .. } => None,
+        }
+    }
+
+    /// The nodes to leave out of the HTML when this piece is dropped.
+    fn nodes(&self) -> Vec<NodeId> {
+        match &self.kind {
+            PieceKind::Text { parts, .. } => parts.clone(),
+            PieceKind::Image { node, .. } => vec![*node],
+        }
+    }
+}
+
+struct Title {
+    text: String,
+    node: Option<NodeId>,
+}
+
+#[derive(Default)]
+struct TrailingMeta {
+    author: Option<String>,
+    source: Option<String>,
+}
+
+fn compile(sel: &Option<String>) -> Result<Option<Selector>, ExtractError> {
+    sel.as_deref()
+        .map(|s| {
+            Selector::parse(s).map_err(|e| ExtractError::Selector {
+                selector: s.to_string(),
+                message: e.to_string(),
+            })
+        })
+        .transpose()
+}
+
+const BLOCK_TAGS: &[&str] = &[
+    "address", "article", "aside", "blockquote", "center", "dd", "details", "div", "dl", "dt",
+    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
+    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "thead",
+    "tfoot", "tr", "td", "th", "ul", "caption", "body", "html",
+];
+
+fn is_block(el: &Element) -> bool {
+    BLOCK_TAGS.contains(&el.name())
+}
+
+impl<'a> Page<'a> {
+    fn new(doc: &'a Html, page_url: &Url, rules: &ArticleRules) -> Result<Page<'a>, ExtractError> {
+        let base = Selector::parse("base[href]")
+            .ok()
+            .and_then(|s| doc.select(&s).next())
+            .and_then(|b| b.value().attr("href"))
+            .and_then(|h| page_url.join(h).ok())
+            .unwrap_or_else(|| page_url.clone());
+        let mut strip = HashSet::new();
+        for s in &rules.strip {
+            if let Some(sel) = compile(&Some(s.clone()))? {
+                strip.extend(doc.select(&sel).map(|e| e.id()));
+            }
+        }
+        let compiled = CompiledRules {
+            title: compile(&rules.title)?,
+            body: compile(&rules.body)?,
+            date: compile(&rules.date)?,
+            author: compile(&rules.author)?,
+            strip,
+        };
+        let order = doc.tree.root().descendants().enumerate().map(|(i, n)| (n.id(), i)).collect();
+        Ok(Page {
+            doc,
+            url: page_url.clone(),
+            base,
+            rules: compiled,
+            order,
+        })
+    }
+
+    fn node(&self, id: NodeId) -> Option<NodeRef<'a, Node>> {
+        self.doc.tree.get(id)
+    }
+
+    fn pos(&self, id: NodeId) -> usize {
+        self.order.get(&id).copied().unwrap_or(0)
+    }
+
+    /// Document positions of the first and last node of a subtree.
+    fn span(&self, id: NodeId) -> (usize, usize) {
+        let Some(n) = self.node(id) else { return (0, 0) };
+        let start = self.pos(id);
+        let end = n.last_child().map(|_| {
+            let mut last = n;
+            while let Some(c) = last.last_child() {
+                last = c;
+            }
+            self.pos(last.id())
+        });
+        (start, end.unwrap_or(start))
+    }
+
+    fn is_within(&self, id: NodeId, ancestor: NodeId) -> bool {
+        let (s, e) = self.span(ancestor);
+        let p = self.pos(id);
+        p >= s && p <= e
+    }
+
+    /// Walks a subtree and cuts it into pieces. `skip` removes whole elements.
+    fn walk(&self, root: NodeId, skip: &dyn Fn(NodeRef<'a, Node>, &Element) -> bool) -> Vec<Piece> {
+        let Some(root) = self.node(root) else { return Vec::new() };
+        let mut pieces = Vec::new();
+        let mut blocks: Vec<NodeId> = vec![root.id()];
+        let mut cur: Option<(String, usize, Vec<NodeId>)> = None;
+        let mut link_depth = 0usize;
+        let mut skipping: Option<NodeId> = None;
+
+        let flush = |cur: &mut Option<(String, usize, Vec<NodeId>)>, owner: NodeId, pieces: &mut Vec<Piece>| {
+            if let Some((text, link_chars, parts)) = cur.take() {
+                if text.chars().any(|c| !c.is_whitespace()) {
+                    pieces.push(Piece {
+                        owner,
+                        kind: PieceKind::Text { text, link_chars, parts },
+                        dropped: false,
+                    });
+                }
+            }
+        };
+
+        for edge in root.traverse() {
+            match edge {
+                ego_tree::iter::Edge::Open(node) => {
+                    if skipping.is_some() {
+                        continue;
+                    }
+                    let owner = *blocks.last().unwrap_or(&root.id());
+                    match node.value() {
+                        Node::Element(el) => {
+                            if node.id() != root.id() && skip(node, el) {
+                                skipping = Some(node.id());
+                                continue;
+                            }
+                            if node.id() == root.id() {
+                                continue;
+                            }
+                            if is_block(el) {
+                                flush(&mut cur, owner, &mut pieces);
+                                blocks.push(node.id());
+                                continue;
+                            }
+                            let part_of_owner = node.parent().map(|p| p.id()) == Some(owner);
+                            match el.name() {
+                                "br" => {
+                                    let c = cur.get_or_insert_with(Default::default);
+                                    c.0.push(' ');
+                                }
+                                "a" => link_depth += 1,
+                                "img" => {
+                                    if let Some(url) = self.image_url(el) {
+                                        let decorative = is_decorative(el, &url);
+                                        pieces.push(Piece {
+                                            owner,
+                                            kind: PieceKind::Image {
+                                                node: node.id(),
+                                                url,
+                                                in_link: link_depth > 0,
+                                                decorative,
+                                            },
+                                            dropped: false,
+                                        });
+                                    }
+                                }
+                                _ => {}
+                            }
+                            if part_of_owner {
+                                cur.get_or_insert_with(Default::default).2.push(node.id());
+                            }
+                        }
+                        Node::Text(t) => {
+                            let c = cur.get_or_insert_with(Default::default);
+                            c.0.push_str(t);
+                            if link_depth > 0 {
+                                c.1 += t.chars().filter(|c| !c.is_whitespace()).count();
+                            }
+                            if node.parent().map(|p| p.id()) == Some(owner) {
+                                c.2.push(node.id());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                ego_tree::iter::Edge::Close(node) => {
+                    if let Some(s) = skipping {
+                        if s == node.id() {
+                            skipping = None;
+                        }
+                        continue;
+                    }
+                    if let Node::Element(el) = node.value() {
+                        if node.id() == root.id() {
+                            continue;
+                        }
+                        if is_block(el) {
+                            let owner = blocks.pop().unwrap_or(root.id());
+                            flush(&mut cur, owner, &mut pieces);
+                        } else if el.name() == "a" {
+                            link_depth = link_depth.saturating_sub(1);
+                        }
+                    }
+                }
+            }
+        }
+        flush(&mut cur, root.id(), &mut pieces);
+        pieces
+    }
+
+    /// The URL of an image: lazy-loading attributes first, then `src`, then `srcset`.
+    fn image_url(&self, el: &Element) -> Option<String> {
+        let lazy = ["data-src", "data-original", "data-lazy-src", "data-url"]
+            .iter()
+            .find_map(|a| el.attr(a))
+            .filter(|v| !v.trim().is_empty());
+        let src = el.attr("src").filter(|s| !s.trim().is_empty() && !s.trim_start().starts_with("data:"));
+        let srcset = ["data-srcset", "srcset"]
+            .iter()
+            .find_map(|a| el.attr(a))
+            .and_then(|s| s.split(',').next())
+            .and_then(|s| s.split_whitespace().next());
+        let raw = lazy.or(src).or(srcset)?;
+        let url = self.base.join(raw.trim()).ok()?;
+        matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+    }
+
+    fn never_content(&self, el: &Element, id: NodeId) -> bool {
+        rules::is_never_content(el) || self.rules.strip.contains(&id)
+    }
+
+    /// The generic main-content scorer (see the module documentation).
+    fn choose_body(&self) -> Result<NodeId, ExtractError> {
+        let root = Selector::parse("body")
+            .ok()
+            .and_then(|s| self.doc.select(&s).next())
+            .map(|b| b.id())
+            .unwrap_or_else(|| self.doc.root_element().id());
+        let pieces = self.walk(root, &|n, el| self.never_content(el, n.id()));
+        let mut score: HashMap<NodeId, f64> = HashMap::new();
+        for p in &pieces {
+            let w = match &p.kind {
+                PieceKind::Text { text, link_chars, .. } => {
+                    let len = normalize(text).chars().count();
+                    let prose = len.saturating_sub(*link_chars);
+                    if prose >= 40 && *link_chars * 2 < len {
+                        (prose - link_chars) as f64
+                    } else {
+                        -(10.0 + *link_chars as f64)
+                    }
+                }
+                PieceKind::Image { in_link, decorative, .. } => {
+                    if *in_link || *decorative {
+                        0.0
+                    } else {
+                        30.0
+                    }
+                }
+            };
+            let mut n = self.node(p.owner);
+            while let Some(x) = n {
+                *score.entry(x.id()).or_default() += w;
+                n = x.parent();
+            }
+        }
+        let mut best: Option<(NodeId, f64)> = None;
+        for n in self.doc.tree.root().descendants() {
+            let Some(&s) = score.get(&n.id()) else { continue };
+            if !n.value().is_element() {
+                continue;
+            }
+            match best {
+                None => best = Some((n.id(), s)),
+                Some((b, bs)) => {
+                    if s > bs + 1e-9 || (s >= bs - 1e-9 && self.is_within(n.id(), b)) {
+                        best = Some((n.id(), s));
+                    }
+                }
+            }
+        }
+        match best {
+            Some((id, s)) if s > 0.0 => Ok(id),
+            _ => Err(ExtractError::NoArticle("no block of prose on the page".into())),
+        }
+    }
+
+    /// The body's pieces with chrome removed by markup.
+    fn body_blocks(&self, body: NodeId) -> Vec<Piece> {
+        self.walk(body, &|n, el| self.never_content(el, n.id()) || rules::is_chrome(el))
+    }
+
+    /// Applies the text rules to the body's pieces: drops chrome blocks and related lists,
+    /// the headline and date line at the top, and takes the byline and the "Nguồn:" credit
+    /// from the bottom.
+    fn trim_blocks(&self, blocks: &mut [Piece], title: &str) -> TrailingMeta {
+        let mut meta = TrailingMeta::default();
+        let mut cut_from = None;
+        for (i, b) in blocks.iter_mut().enumerate() {
+            let Some(t) = b.text() else { continue };
+            match rules::classify(t) {
+                BlockText::Chrome => b.dropped = true,
+                BlockText::RelatedHeading => {
+                    cut_from = Some(i);
+                    break;
+                }
+                BlockText::Content => {}
+            }
+        }
+        if let Some(i) = cut_from {
+            for b in &mut blocks[i..] {
+                b.dropped = true;
+            }
+        }
+        // The head of the body: the headline, date lines and credits that some templates
+        // print inside the article container, up to the first real paragraph.
+        let title_norm = normalize(title);
+        for b in blocks.iter_mut() {
+            if b.dropped {
+                continue;
+            }
+            let Some(t) = b.text() else { continue };
+            let t = normalize(t);
+            if (!title_norm.is_empty() && t == title_norm) || rules::is_date_line(&t) {
+                b.dropped = true;
+            } else if word_count(&t) >= 20 {
+                break;
+            } else if let Some(credit) = rules::parse_credit(&t) {
+                meta.source.get_or_insert(credit);
+                b.dropped = true;
+            }
+        }
+        // The tail: source line and byline, in either order, and empty leftovers.
+        for _ in 0..4 {
+            let Some(last) = blocks.iter_mut().rev().find(|b| !b.dropped && b.text().is_some()) else {
+                break;
+            };
+            let Some(t) = last.text().map(str::to_string) else { break };
+            if let Some(credit) = rules::parse_credit(&t) {
+                if meta.source.is_none() {
+                    meta.source = Some(credit);
+                }
+                last.dropped = true;
+                continue;
+            }
+            if meta.author.is_none() {
+                if let Some(name) = rules::parse_byline(&t, self.block_style(last)) {
+                    meta.author = Some(name);
+                    last.dropped = true;
+                    continue;
+                }
+            }
+            break;
+        }
+        // A caption or paragraph printed twice in a row appears once.
+        let mut prev: Option<String> = None;
+        for b in blocks.iter_mut() {
+            if b.dropped {
+                continue;
+            }
+            let Some(t) = b.text().map(normalize) else { continue };
+            if prev.as_deref() == Some(t.as_str()) {
+                b.dropped = true;
+            }
+            prev = Some(t);
+        }
+        meta
+    }
+
+    /// How a text block is set: alignment, emphasis, indentation with `&nbsp;` runs.
+    fn block_style(&self, piece: &Piece) -> BlockStyle {
+        let PieceKind::Text { text, parts, .. } = &piece.kind else {
+            return BlockStyle::default();
+        };
+        let mut style = BlockStyle {
+            pushed_right: text.trim_start_matches([' ', '\n', '\t', '\r']).chars().take_while(|c| *c == '\u{a0}').count() >= 8,
+            ..Default::default()
+        };
+        let mut n = self.node(piece.owner);
+        for _ in 0..3 {
+            let Some(x) = n else { break };
+            if let Some(el) = x.value().as_element() {
+                let st = el.attr("style").unwrap_or("").replace(' ', "").to_ascii_lowercase();
+                if st.contains("text-align:right") || el.attr("align").is_some_and(|a| a.eq_ignore_ascii_case("right")) {
+                    style.right_aligned = true;
+                }
+                if is_block(el) && el.name() != "td" && el.name() != "div" {
+                    break;
+                }
+            }
+            n = x.parent();
+        }
+        let visible: Vec<NodeRef<'a, Node>> = parts
+            .iter()
+            .filter_map(|id| self.node(*id))
+            .filter(|n| match n.value() {
+                Node::Text(t) => t.chars().any(|c| !c.is_whitespace() && c != '\u{a0}'),
+                _ => true,
+            })
+            .collect();
+        style.emphasised = !visible.is_empty()
+            && visible.iter().all(|n| {
+                n.value()
+                    .as_element()
+                    .is_some_and(|e| matches!(e.name(), "strong" | "b" | "em" | "i"))
+            });
+        style
+    }
+
+    fn text_of(&self, id: NodeId) -> String {
+        let mut out = String::new();
+        if let Some(n) = self.node(id) {
+            let mut skipping: Option<NodeId> = None;
+            for edge in n.traverse() {
+                match edge {
+                    ego_tree::iter::Edge::Open(x) => {
+                        if skipping.is_some() {
+                            continue;
+                        }
+                        match x.value() {
+                            Node::Element(el) if x.id() != id && rules::is_never_content(el) => skipping = Some(x.id()),
+                            Node::Element(el) if el.name() == "br" || is_block(el) => out.push(' '),
+                            Node::Text(t) => out.push_str(t),
+                            _ => {}
+                        }
+                    }
+                    ego_tree::iter::Edge::Close(x) => {
+                        if skipping == Some(x.id()) {
+                            skipping = None;
+                        }
+                    }
+                }
+            }
+        }
+        normalize(&out)
+    }
+
+    fn meta_content(&self, selector: &str) -> Option<String> {
+        let sel = Selector::parse(selector).ok()?;
+        self.doc
+            .select(&sel)
+            .filter_map(|e| e.value().attr("content"))
+            .map(normalize)
+            .find(|s| !s.is_empty())
+    }
+
+    /// The headline: source selector, `og:title`, the `h1` nearest the body, a
+    /// title-like element just above the body, then `<title>` without the site name.
+    fn title(&self, body: NodeId) -> Title {
+        if let Some(sel) = &self.rules.title {
+            if let Some(e) = self.doc.select(sel).next() {
+                return Title {
+                    text: self.text_of(e.id()),
+                    node: Some(e.id()),
+                };
+            }
+        }
+        let site = self.meta_content("meta[property='og:site_name']");
+        let page_title = Selector::parse("title")
+            .ok()
+            .and_then(|s| self.doc.select(&s).next())
+            .map(|t| self.text_of(t.id()))
+            .unwrap_or_default();
+        let (body_start, body_end) = self.span(body);
+        let distance = |id: NodeId| {
+            let p = self.pos(id);
+            if p < body_start {
+                body_start - p
+            } else if p > body_end {
+                p - body_end
+            } else {
+                0
+            }
+        };
+        let visible = |e: &ElementRef<'_>| {
+            let mut n = Some(**e);
+            while let Some(x) = n {
+                if x.value().as_element().is_some_and(rules::is_never_content) {
+                    return false;
+                }
+                n = x.parent();
+            }
+            true
+        };
+        // The element on the page that shows a given headline, nearest the body.
+        let find_node = |text: &str| -> Option<NodeId> {
+            let sel = Selector::parse("h1, h2, h3, h4, [class*=title], [class*=Title], [id*=title], [id*=Title], [itemprop=headline], a, span, strong, td, div, p").ok()?;
+            self.doc
+                .select(&sel)
+                .filter(|e| visible(e))
+                .filter(|e| self.text_of(e.id()) == text)
+                .min_by_key(|e| distance(e.id()))
+                .map(|e| e.id())
+        };
+
+        if let Some(og) = self.meta_content("meta[property='og:title'], meta[name='og:title'], meta[name='twitter:title']") {
+            let text = strip_site_name(&og, site.as_deref());
+            if !text.is_empty() && Some(text.as_str()) != site.as_deref() {
+                let node = find_node(&text);
+                return Title { text, node };
+            }
+        }
+        if let Ok(sel) = Selector::parse("h1") {
+            if let Some(h1) = self
+                .doc
+                .select(&sel)
+                .filter(|e| visible(e))
+                .filter(|e| word_count(&self.text_of(e.id())) >= 2)
+                .min_by_key(|e| distance(e.id()))
+            {
+                let text = self.text_of(h1.id());
+                if page_title.is_empty() || !is_site_name(&text, &page_title) || distance(h1.id()) < 40 {
+                    return Title { text, node: Some(h1.id()) };
+                }
+            }
+        }
+        if let Ok(sel) = Selector::parse("h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]") {
+            if let Some(e) = self
+                .doc
+                .select(&sel)
+                .filter(|e| visible(e) && self.pos(e.id()) < body_start && body_start - self.pos(e.id()) < 80)
+                .filter(|e| {
+                    let t = self.text_of(e.id());
+                    let words = word_count(&t);
+                    (3..=60).contains(&words) && rules::classify(&t) == BlockText::Content
+                })
+                .max_by_key(|e| self.pos(e.id()))
+            {
+                return Title {
+                    text: self.text_of(e.id()),
+                    node: Some(e.id()),
+                };
+            }
+        }
+        let text = strip_site_name(&page_title, site.as_deref());
+        let node = if text.is_empty() { None } else { find_node(&text) };
+        Title { text, node }
+    }
+
+    /// Where the article's metadata lives: the smallest element holding both the headline
+    /// and the body; without a headline on the page, the body's parent.
+    fn metadata_scope(&self, title: Option<NodeId>, body: NodeId) -> NodeId {
+        let body_node = self.node(body);
+        let fallback = body_node.and_then(|b| b.parent()).map(|p| p.id()).unwrap_or(body);
+        let Some(t) = title else { return fallback };
+        let mut n = self.node(t);
+        while let Some(x) = n {
+            if self.is_within(body, x.id()) {
+                if x.value().as_element().is_some_and(|e| matches!(e.name(), "body" | "html")) {
+                    return fallback;
+                }
+                return x.id();
+            }
+            n = x.parent();
+        }
+        fallback
+    }
+
+    /// The text blocks of the scope outside the body and outside chrome such as related
+    /// lists, nearest the headline first.
+    fn scope_blocks(&self, scope: NodeId, title: Option<NodeId>, body: NodeId) -> Vec<(String, NodeId)> {
+        let pieces = self.walk(scope, &|n, el| {
+            self.never_content(el, n.id()) || (n.id() != body && rules::is_chrome(el) && !self.is_within(body, n.id()))
+        });
+        let anchor = title.map(|t| self.pos(t)).unwrap_or_else(|| self.pos(body));
+        let mut out: Vec<(usize, String, NodeId)> = pieces
+            .into_iter()
+            .filter(|p| !self.is_within(p.owner, body))
+            .filter_map(|p| match p.kind {
+                PieceKind::Text { text, .. } => Some((self.pos(p.owner).abs_diff(anchor), normalize(&text), p.owner)),
+                PieceKind::Image { .. } => None,
+            })
+            .filter(|(_, t, _)| !t.is_empty())
+            .collect();
+        out.sort_by_key(|(d, _, _)| *d);
+        out.into_iter().map(|(_, t, id)| (t, id)).collect()
+    }
+
+    /// The publication date: the source's selector, the visible date line nearest the
+    /// headline, then machine-readable dates, then a date in the URL path. The visible line
+    /// wins because NukeViet's hidden `datePublished` carries the last edit time.
+    fn published(&self, scope: &NodeId, title: Option<NodeId>, body: NodeId, blocks: &[Piece]) -> Option<DateTime<FixedOffset>> {
+        if let Some(sel) = &self.rules.date {
+            if let Some(d) = self.doc.select(sel).find_map(|e| {
+                e.value()
+                    .attr("datetime")
+                    .and_then(dates::parse_iso)
+                    .or_else(|| dates::parse_text(&self.text_of(e.id())))
+            }) {
+                return Some(d);
+            }
+        }
+        for (text, _) in self.scope_blocks(*scope, title, body) {
+            if text.chars().count() <= 200 {
+                if let Some(d) = dates::parse_text(&text) {
+                    return Some(d);
+                }
+            }
+        }
+        // A date line the template printed inside the article container.
+        for b in blocks.iter().filter(|b| b.dropped) {
+            if let Some(t) = b.text() {
+                if rules::is_date_line(t) {
+                    if let Some(d) = dates::parse_text(&normalize(t)) {
+                        return Some(d);
+                    }
+                }
+            }
+        }
+        let machine = [
+            "[itemprop=datePublished]",
+            "meta[property='article:published_time']",
+            "meta[name='pubdate']",
+            "meta[name='publishdate']",
+            "meta[name='date']",
+            "meta[name='dc.date.issued']",
+            "time[datetime]",
+        ];
+        for s in machine {
+            let Ok(sel) = Selector::parse(s) else { continue };
+            for e in self.doc.select(&sel) {
+                let v = e.value();
+                let raw = v
+                    .attr("content")
+                    .or_else(|| v.attr("datetime"))
+                    .map(str::to_string)
+                    .unwrap_or_else(|| self.text_of(e.id()));
+                if let Some(d) = dates::parse_iso(&raw) {
+                    return Some(d);
+                }
+            }
+        }
+        dates::from_url_path(self.url.path())
+    }
+
+    /// A byline element near the article, or the page's `author` meta when it names a person.
+    fn author_outside_body(&self, scope: &NodeId, body: NodeId) -> Option<String> {
+        if let Some(sel) = &self.rules.author {
+            if let Some(e) = self.doc.select(sel).next() {
+                let t = self.text_of(e.id());
+                let emphasised = BlockStyle { emphasised: true, ..Default::default() };
+                return rules::parse_byline(&t, emphasised).or(Some(t)).filter(|t| !t.is_empty());
+            }
+        }
+        let sel = Selector::parse("[class*=author], [class*=Author], [class*=byline], [id*=author], [itemprop=author], [rel=author], [class*=tacgia], [class*=tac-gia]").ok()?;
+        let set_apart = BlockStyle { emphasised: true, ..Default::default() };
+        if let Some(scope_el) = self.node(*scope).and_then(ElementRef::wrap) {
+            for e in scope_el.select(&sel) {
+                if self.is_within(e.id(), body) {
+                    continue;
+                }
+                if let Some(name) = rules::parse_byline(&self.text_of(e.id()), set_apart) {
+                    return Some(name);
+                }
+            }
+        }
+        let meta = self.meta_content("meta[name='author'], meta[property='article:author']")?;
+        rules::parse_byline(&meta, set_apart)
+    }
+
+    fn credit_outside_body(&self, scope: &NodeId, body: NodeId) -> Option<String> {
+        let scope_el = self.node(*scope)?;
+        let pieces = self.walk(scope_el.id(), &|n, el| self.never_content(el, n.id()));
+        pieces
+            .iter()
+            .filter(|p| !self.is_within(p.owner, body))
+            .filter_map(|p| p.text())
+            .find_map(rules::parse_credit)
+    }
+
+    /// The page's canonical URL: its `<link rel=canonical>` (or `og:url`) when that is on
+    /// the same site, else the URL it was fetched from; then the identity rules.
+    fn canonical_url(&self) -> Url {
+        let declared = Selector::parse("link[rel=canonical]")
+            .ok()
+            .and_then(|s| self.doc.select(&s).find_map(|e| e.value().attr("href")))
+            .or_else(|| {
+                Selector::parse("meta[property='og:url']")
+                    .ok()
+                    .and_then(|s| self.doc.select(&s).find_map(|e| e.value().attr("content")))
+            })
+            .and_then(|h| self.url.join(h.trim()).ok())
+            .filter(|u| text::same_site(u, &self.url));
+        text::canonical_url(declared.as_ref().unwrap_or(&self.url))
+    }
+
+    /// Serialises the body without the removed nodes, then sanitises it with an allow-list.
+    fn clean_html(&self, body: NodeId, dropped: &HashSet<NodeId>) -> String {
+        let Some(root) = self.node(body) else { return String::new() };
+        let mut out = String::new();
+        let mut skipping: Option<NodeId> = None;
+        for edge in root.traverse() {
+            match edge {
+                ego_tree::iter::Edge::Open(n) => {
+                    if skipping.is_some() {
+                        continue;
+                    }
+                    if n.id() != body && dropped.contains(&n.id()) {
+                        skipping = Some(n.id());
+                        continue;
+                    }
+                    match n.value() {
+                        Node::Element(el) => {
+                            if n.id() == body {
+                                continue;
+                            }
+                            if self.never_content(el, n.id()) || rules::is_chrome(el) {
+                                skipping = Some(n.id());
+                                continue;
+                            }
+                            out.push('<');
+                            out.push_str(el.name());
+                            if el.name() == "img" {
+                                if let Some(src) = self.image_url(el) {
+                                    push_attr(&mut out, "src", &src);
+                                }
+                                if let Some(alt) = el.attr("alt") {
+                                    push_attr(&mut out, "alt", alt);
+                                }
+                            } else {
+                                for attr in ["href", "title", "colspan", "rowspan"] {
+                                    if let Some(v) = el.attr(attr) {
+                                        push_attr(&mut out, attr, v);
+                                    }
+                                }
+                            }
+                            out.push('>');
+                        }
+                        Node::Text(t) => escape_into(&mut out, t),
+                        _ => {}
+                    }
+                }
+                ego_tree::iter::Edge::Close(n) => {
+                    if let Some(s) = skipping {
+                        if s == n.id() {
+                            skipping = None;
+                        }
+                        continue;
+                    }
+                    if n.id() == body {
+                        continue;
+                    }
+                    if let Node::Element(el) = n.value() {
+                        if !is_void(el.name()) {
+                            out.push_str("</");
+                            out.push_str(el.name());
+                            out.push('>');
+                        }
+                    }
+                }
+            }
+        }
+        sanitize(&out, &self.base)
+    }
+}
+
+fn is_void(tag: &str) -> bool {
+    matches!(tag, "br" | "img" | "hr" | "wbr" | "col" | "area" | "source" | "track")
+}
+
+fn push_attr(out: &mut String, name: &str, value: &str) {
+    out.push(' ');
+    out.push_str(name);
+    out.push_str("=\"");
+    escape_into(out, value);
+    out.push('"');
+}
+
+fn escape_into(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The allow-list sanitiser: no scripts, styles, event handlers, frames or foreign
+/// schemes; relative links resolved against the page; empty paragraphs removed.
+pub fn sanitize(html: &str, base: &Url) -> String {
+    let cleaned = ammonia::Builder::default()
+        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .link_rel(Some("noopener noreferrer nofollow"))
+        .rm_tags(["img"].into_iter().filter(|_| false))
+        .clean(html)
+        .to_string();
+    let text = normalize(&cleaned);
+    // Collapse the blank structure that removed chrome leaves behind.
+    let mut s = text;
+    for empty in ["<p></p>", "<p> </p>", "<div></div>", "<div> </div>", "<span></span>", "<strong></strong>", "<em></em>"] {
+        while s.contains(empty) {
+            s = s.replace(empty, "");
+        }
+    }
+    s
+}
+
+fn is_decorative(el: &Element, url: &str) -> bool {
+    let tiny = |a: &str| el.attr(a).and_then(|v| v.trim_end_matches("px").parse::<u32>().ok()).is_some_and(|v| v < 50);
+    let lower = url.to_ascii_lowercase();
+    tiny("width") || tiny("height") || ["icon", "logo", "spacer", "blank.gif", "pixel", "/images/arrow", "button"].iter().any(|w| lower.contains(w))
+}
+
+/// Whether `candidate` is only the site's name as printed in `<title>`.
+fn is_site_name(candidate: &str, page_title: &str) -> bool {
+    page_title.contains(candidate) && !page_title.starts_with(candidate)
+}
+
+/// Removes a site-name prefix or suffix ("Site - Headline", "Headline | Site").
+fn strip_site_name(title: &str, site: Option<&str>) -> String {
+    let title = normalize(title);
+    if let Some(site) = site.map(normalize).filter(|s| !s.is_empty()) {
+        for sep in [" - ", " | ", " – ", " — ", " :: ", " » "] {
+            if let Some(rest) = title.strip_suffix(&format!("{sep}{site}")) {
+                return rest.trim().to_string();
+            }
+            if let Some(rest) = title.strip_prefix(&format!("{site}{sep}")) {
+                return rest.trim().to_string();
+            }
+        }
+        return title;
+    }
+    // Without a declared site name, keep the longest segment of a separated title.
+    for sep in [" | ", " - ", " – ", " — ", " :: "] {
+        if title.contains(sep) {
+            let parts: Vec<&str> = title.split(sep).collect();
+            if let Some(longest) = parts.iter().max_by_key(|p| p.chars().count()) {
+                if word_count(longest) >= 3 {
+                    return longest.trim().to_string();
+                }
+            }
+        }
+    }
+    title
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url() -> Url {
+        Url::parse("http://portal.test/tin-tuc/bai-viet-1.html").unwrap()
+    }
+
+    #[test]
+    fn picks_the_article_over_menus_and_sidebars() {
+        let html = r#"<html><head><title>Cổng TTĐT - Tin tức</title></head><body>
+            <ul class="menu"><li><a href="/a">Giới thiệu về huyện và các đơn vị trực thuộc</a></li><li><a href="/b">Tin tức sự kiện trong huyện và trong tỉnh</a></li></ul>
+            <div class="main"><h1>Huyện tổ chức hội nghị tổng kết năm</h1>
+            <div class="date">Thứ Hai, 2-10-2023 09:05</div>
+            <div class="content"><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu.</p>
+            <p><img src="/img/a.jpg"></p><p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua.</p>
+            <p style="text-align:right"><strong>Nguyễn Văn An</strong></p></div>
+            <div class="share">Chia sẻ bài viết</div></div>
+            <div class="sidebar"><h3>Xem nhiều nhất</h3><ul><li><a href="/c">Một bài viết khác được xem nhiều nhất trong tháng</a></li></ul></div>
+            </body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.title, "Huyện tổ chức hội nghị tổng kết năm");
+        assert_eq!(a.paragraphs.len(), 2);
+        assert_eq!(a.author.as_deref(), Some("Nguyễn Văn An"));
+        assert_eq!(a.images, vec!["http://portal.test/img/a.jpg".to_string()]);
+        assert_eq!(a.published.unwrap().to_rfc3339(), "2023-10-02T09:05:00+07:00");
+        assert!(!a.content_html.contains("Nguyễn Văn An"));
+        assert!(!a.content_html.contains("Chia sẻ"));
+    }
+
+    #[test]
+    fn source_selectors_win() {
+        let html = r#"<html><body><div id="x"><p>Đoạn văn thứ nhất của bài viết với đủ nhiều chữ để được tính là nội dung.</p></div>
+            <div id="y"><h2 class="t">Tiêu đề thật</h2><p>Nội dung đúng nằm ở đây.</p><p class="ad">Quảng cáo</p></div></body></html>"#;
+        let rules = ArticleRules {
+            title: Some("h2.t".into()),
+            body: Some("#y".into()),
+            strip: vec![".ad".into()],
+            ..Default::default()
+        };
+        let a = extract(html, &url(), &rules).unwrap();
+        assert_eq!(a.title, "Tiêu đề thật");
+        assert_eq!(a.paragraphs, vec!["Nội dung đúng nằm ở đây.".to_string()]);
+    }
+
+    #[test]
+    fn scripts_and_handlers_never_reach_the_html() {
+        let html = r#"<html><body><div class="content"><p onclick="alert(1)">Một đoạn văn dài đủ để trở thành nội dung chính của trang này.</p>
+            <script>alert(1)</script><a href="javascript:alert(1)">x</a><img src="x" onerror="alert(1)"></div></body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert!(!a.content_html.contains("alert"), "{}", a.content_html);
+        assert!(!a.content_html.contains("onclick"));
+    }
+
+    #[test]
+    fn empty_page_is_an_error() {
+        assert!(extract("<html><body></body></html>", &url(), &ArticleRules::default()).is_err());
+    }
+}

@@ -1,0 +1,280 @@
+//! Built-in Vietnamese boilerplate rules.
+//!
+//! Two kinds of rule: markup rules (an element's tag, class, id or style says it is chrome)
+//! and text rules (a whole block reads as a counter, a rating, a share bar, a related-news
+//! heading). Text rules only ever drop whole blocks, never parts of sentences, so a real
+//! paragraph that merely mentions "chia sẻ" stays.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use scraper::node::Element;
+
+use crate::text::{fold_search, normalize, word_count};
+
+/// Elements whose content is never article text, anywhere on a page.
+pub fn is_never_content(el: &Element) -> bool {
+    if matches!(
+        el.name(),
+        "script" | "style" | "noscript" | "template" | "iframe" | "object" | "embed" | "input"
+            | "select" | "option" | "textarea" | "button" | "svg" | "canvas" | "map" | "head"
+            | "title" | "meta" | "link" | "video" | "audio" | "dialog"
+    ) {
+        return true;
+    }
+    is_hidden(el)
+}
+
+/// Hidden by markup: the `hidden` attribute, `display:none`, or the hiding classes of the
+/// common CSS frameworks. Portals hide schema.org copies of the date and URL this way.
+fn is_hidden(el: &Element) -> bool {
+    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
+        return true;
+    }
+    if let Some(style) = el.attr("style") {
+        let style: String = style.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        if style.contains("display:none") || style.contains("visibility:hidden") {
+            return true;
+        }
+    }
+    el.classes().any(|c| {
+        matches!(
+            c.to_ascii_lowercase().as_str(),
+            "hidden" | "hide" | "d-none" | "sr-only" | "visually-hidden" | "invisible" | "screen-reader-text"
+        )
+    })
+}
+
+static CHROME_ATTR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(share|sharing|social|addthis|sharethis|zalo|fb-like|facebook|twitter|rating|ratings|rate-|vote|comment|binhluan|binh-luan|related|lienquan|lien-quan|tinkhac|tin-khac|othernews|other-news|news-other|asset-related|tags\b|tag-list|toolbar|tools\b|print|fontsize|font-size|breadcrumb|pagination|pager|paging|advert|adsbygoogle|banner|navbar|menu|sidebar|footer|widget|counter|statistic|thongke|viewcount|view-count|views\b|hits\b|sendmail|send-mail|feedback|phanhoi|captcha|login)",
+    )
+    .expect("static regex")
+});
+
+/// Chrome inside an article container: share bars, ratings, comment blocks, related lists,
+/// toolbars. Judged by class and id, because portals name these blocks consistently.
+pub fn is_chrome(el: &Element) -> bool {
+    if matches!(el.name(), "nav" | "aside" | "form" | "footer" | "header" | "marquee") {
+        return true;
+    }
+    let class = el.attr("class").unwrap_or("");
+    let id = el.attr("id").unwrap_or("");
+    (!class.is_empty() && CHROME_ATTR.is_match(class)) || (!id.is_empty() && CHROME_ATTR.is_match(id))
+}
+
+static POSITIVE_ATTR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(article|body|content|entry|main|post|text|detail|chitiet|noidung|story|journal)")
+        .expect("static regex")
+});
+
+/// Whether an element's class or id names it as the article.
+pub fn looks_like_content(el: &Element) -> bool {
+    let class = el.attr("class").unwrap_or("");
+    let id = el.attr("id").unwrap_or("");
+    POSITIVE_ATTR.is_match(class) || POSITIVE_ATTR.is_match(id)
+}
+
+/// Phrases of share bars, toolbars, counters and ratings, folded (no diacritics, lower
+/// case). A block made only of these, separators and numbers is chrome.
+const CHROME_PHRASES: &[&str] = &[
+    "so luong luot xem", "so luot xem", "luot xem", "luot doc", "da xem", "view", "views",
+    "tong so diem cua bai viet la", "trong", "danh gia", "click de danh gia bai viet",
+    "xep hang", "binh chon", "trung binh", "chia se bai viet", "chia se", "gui cho ban be",
+    "gui email", "gui bai viet", "gui", "email", "in trang", "in bai viet", "in bai", "ban in",
+    "luu bai viet", "luu bai", "luu", "phan hoi", "ve dau trang", "len dau trang", "quay lai",
+    "tro ve", "facebook", "zalo", "twitter", "linkedin", "tweet", "share", "print", "like",
+    "co chu", "mau chu", "tang co chu", "giam co chu", "a-", "a+", "binh luan", "y kien ban doc",
+    "tieng viet", "english", "top", "dang truy cap", "dang online", "hom nay", "hom qua",
+    "tuan nay", "thang nay", "thang hien tai", "tong luot truy cap", "luot truy cap",
+    "thong ke truy cap", "khach vieng tham", "may chu tim kiem", "truy cap", "online",
+];
+
+/// Headings of the lists that portals print after an article. Everything from such a
+/// heading to the end of the article container is a list of other articles.
+const RELATED_HEADINGS: &[&str] = &[
+    "tin lien quan", "cac tin khac", "tin khac", "tin moi hon", "tin da dua", "tin cu hon",
+    "nhung tin moi hon", "nhung tin cu hon", "cac tin moi hon", "cac tin cu hon",
+    "xem nhieu nhat", "tin xem nhieu", "tin doc nhieu", "tin cung chuyen muc",
+    "bai viet lien quan", "cac bai viet lien quan", "bai viet khac", "cac bai viet khac",
+    "tin bai lien quan", "tin bai khac", "doc them", "xem them", "tin noi bat", "tin moi",
+];
+
+/// What a block of text is, judged by its words alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockText {
+    Content,
+    /// A counter, rating, share bar, toolbar, statistics line or share-counter debris.
+    Chrome,
+    /// The heading of a related / older / newer / most-read list.
+    RelatedHeading,
+}
+
+pub fn classify(text: &str) -> BlockText {
+    let folded = fold_search(&normalize(text));
+    let trimmed = folded.trim_matches(|c: char| !c.is_alphanumeric());
+    if trimmed.is_empty() {
+        // Only punctuation: the lone `,` and `.` that share counters leave behind.
+        return BlockText::Chrome;
+    }
+    if folded.len() > 160 {
+        return BlockText::Content;
+    }
+    if RELATED_HEADINGS.contains(&trimmed) {
+        return BlockText::RelatedHeading;
+    }
+    // Numbers never make a block content (counters glue them to labels: "Đang truy cập12").
+    let spaced: String = folded
+        .chars()
+        .map(|c| if c.is_ascii_digit() || "|·•:()/›»«,.".contains(c) { ' ' } else { c })
+        .collect();
+    let mut rest = format!(" {spaced} ");
+    for phrase in CHROME_PHRASES {
+        let needle = format!(" {phrase} ");
+        while rest.contains(&needle) {
+            rest = rest.replacen(&needle, "  ", 1);
+        }
+    }
+    if rest.chars().all(|c| !c.is_alphabetic()) {
+        BlockText::Chrome
+    } else {
+        BlockText::Content
+    }
+}
+
+static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^\(?\s*nguồn(?:\s+tin|\s+bài|\s+ảnh)?\s*[:\-–]\s*(.+?)\s*\)?\s*$").expect("static regex")
+});
+
+/// The origin named in a "Nguồn: …" line, when the whole block is that line.
+pub fn parse_credit(text: &str) -> Option<String> {
+    let t = normalize(text);
+    if t.chars().count() > 120 {
+        return None;
+    }
+    let c = CREDIT.captures(&t)?;
+    let credit = c[1].trim_end_matches(['.', ' ']).trim().to_string();
+    (!credit.is_empty()).then_some(credit)
+}
+
+static ROLE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(?:(?:tin|bài|ảnh|video|clip)(?:\s*(?:,|và|-|–|/|\+|&)\s*(?:tin|bài|ảnh|video|clip))*|tác giả|người viết|phóng viên|nhóm phóng viên|nhóm pv|pv|ctv|btv|theo)\s*[:\-–]?\s+")
+        .expect("static regex")
+});
+
+/// Whether every word of `s` starts with an upper-case letter, as Vietnamese personal
+/// names do ("Nguyễn Thị Thu Hà").
+fn is_name_like(s: &str) -> bool {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    if words.is_empty() || words.len() > 6 {
+        return false;
+    }
+    words.iter().all(|w| {
+        let w = w.trim_matches(|c: char| matches!(c, ',' | '(' | ')' | '.' | '-' | '–'));
+        w.chars().next().is_some_and(|c| c.is_uppercase())
+            && w.chars().all(|c| c.is_alphabetic() || c == '.' || c == '-')
+    })
+}
+
+/// How a block was set on the page, which says whether a short line can be a byline.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BlockStyle {
+    pub right_aligned: bool,
+    pub emphasised: bool,
+    pub pushed_right: bool,
+}
+
+/// The author named by a byline block: a role label followed by a name ("Tin, ảnh: Ngọc
+/// Hân"), or a bare short name that the page sets apart (right-aligned, bold, or pushed
+/// right with runs of `&nbsp;`).
+pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
+    let t = normalize(text);
+    if t.is_empty() || t.chars().count() > 80 {
+        return None;
+    }
+    let (labelled, rest) = match ROLE_LABEL.find(&t) {
+        Some(m) => (true, t[m.end()..].trim().to_string()),
+        None => (false, t.clone()),
+    };
+    let name = rest
+        .trim_matches(|c: char| matches!(c, '(' | ')' | '.' | ' ' | '-' | '–'))
+        .to_string();
+    if name.is_empty() || word_count(&name) > 8 {
+        return None;
+    }
+    if labelled && (is_name_like(&name) || name.contains(',') || name.contains('.')) {
+        return Some(name);
+    }
+    let set_apart = style.right_aligned || style.emphasised || style.pushed_right;
+    (set_apart && is_name_like(&name) && word_count(&name) <= 6).then_some(name)
+}
+
+/// Whether a block is a date line: a date with at most a few label words around it.
+pub fn is_date_line(text: &str) -> bool {
+    let t = normalize(text);
+    t.chars().count() <= 100 && word_count(&t) <= 16 && super::dates::parse_text(&t).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chrome_blocks_are_recognised() {
+        for t in [
+            "Số lượng lượt xem: 1728",
+            "Lượt xem: 96",
+            "Tổng số điểm của bài viết là: 0 trong 0 đánh giá",
+            "Click để đánh giá bài viết",
+            "Trung bình (0 Bình chọn)",
+            "Gửi cho bạn bè | Phản hồi | In trang | Về đầu trang",
+            "Cỡ chữ: A- A+",
+            "Cỡ chữ Màu chữ",
+            "Chia sẻ bài viết",
+            ",",
+            ".",
+            "Tiếng Việt | English",
+            "Đang truy cập12",
+        ] {
+            assert_eq!(classify(t), BlockText::Chrome, "{t}");
+        }
+    }
+
+    #[test]
+    fn sentences_that_mention_chrome_words_stay() {
+        for t in [
+            "Bà Lý Thị Mỹ xúc động chia sẻ: “Nhờ bà con lối xóm giúp đỡ, tuổi già của tôi bớt tủi”.",
+            "Tại buổi tọa đàm, các đại biểu đã chia sẻ nhiều cách làm hay.",
+            "Quang cảnh hội nghị",
+        ] {
+            assert_eq!(classify(t), BlockText::Content, "{t}");
+        }
+    }
+
+    #[test]
+    fn related_headings() {
+        assert_eq!(classify("Tin liên quan"), BlockText::RelatedHeading);
+        assert_eq!(classify("CÁC TIN KHÁC"), BlockText::RelatedHeading);
+        assert_eq!(classify("Những tin mới hơn"), BlockText::RelatedHeading);
+    }
+
+    #[test]
+    fn credits() {
+        assert_eq!(parse_credit("Nguồn: baolongan.vn").as_deref(), Some("baolongan.vn"));
+        assert_eq!(parse_credit("Nguồn:\u{a0}Sở Nội vụ").as_deref(), Some("Sở Nội vụ"));
+        assert_eq!(parse_credit("(Nguồn: TTXVN)").as_deref(), Some("TTXVN"));
+        assert_eq!(parse_credit("Ghi rõ nguồn “Cổng thông tin” khi phát hành lại"), None);
+    }
+
+    #[test]
+    fn bylines() {
+        let plain = BlockStyle::default();
+        let right = BlockStyle { right_aligned: true, ..Default::default() };
+        assert_eq!(parse_byline("Tin, ảnh: Ngọc Hân", plain).as_deref(), Some("Ngọc Hân"));
+        assert_eq!(parse_byline("Bài và ảnh: Minh Khang", plain).as_deref(), Some("Minh Khang"));
+        assert_eq!(parse_byline("Hồ Sỹ Phùng", right).as_deref(), Some("Hồ Sỹ Phùng"));
+        assert_eq!(parse_byline("Hồ Sỹ Phùng", plain), None);
+        assert_eq!(parse_byline("Quang cảnh hội nghị", right), None);
+        assert_eq!(parse_byline("Theo Thanh Tùng", plain).as_deref(), Some("Thanh Tùng"));
+    }
+}
