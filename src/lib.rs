@@ -1,5 +1,20 @@
+//! portalfeed turns Vietnamese government web portals into clean RSS 2.0 and Atom feeds.
+//!
+//! The crate is a library plus a thin CLI (`src/main.rs`). Each module owns one stage of
+//! the pipeline described in DESIGN.md; data flows one way through them:
+//!
+//! config → schedule → discover → fetch → extract → identify (text) → store → feed → serve
+//!
+//! `crawl` runs that pipeline once for one source; `daemon` runs it on schedule.
+
 pub mod config;
+pub mod crawl;
+pub mod daemon;
+pub mod discover;
 pub mod extract;
+pub mod feed;
 pub mod fetch;
 pub mod schedule;
+pub mod serve;
+pub mod store;
 pub mod text;

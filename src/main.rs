@@ -1,16 +1,140 @@
+//! The command line: parse arguments, call the library, map errors to exit codes.
+//!
+//! Exit codes: 0 success; 1 a source or page failed; 2 bad configuration or usage.
+
 use std::path::PathBuf;
+use std::process::ExitCode;
+
 use anyhow::Context;
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use portalfeed::config::Config;
+use portalfeed::{daemon, extract, fetch};
+
 #[derive(Parser)]
-struct Cli { #[arg(long)] url: String, #[arg(long)] content_type: Option<String>, file: PathBuf }
-fn main() -> anyhow::Result<()> {
+#[command(name = "portalfeed", version, about = "Turns Vietnamese government web portals into clean RSS and Atom feeds")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a configuration and show each source's next three run times.
+    Check {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Crawl the sources once now, print a summary per source, and exit.
+    Crawl {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Only these sources (default: all).
+        sources: Vec<String>,
+    },
+    /// Run the daemon: crawl on schedule and serve feeds until SIGTERM or Ctrl-C.
+    Run {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Extract the article from a saved page and print it as JSON.
+    Extract {
+        /// The URL the page was fetched from (resolves links and images).
+        #[arg(long)]
+        url: String,
+        /// The Content-Type header it was served with (its charset is honoured).
+        #[arg(long)]
+        content_type: Option<String>,
+        /// The saved page.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    init_logging();
     let cli = Cli::parse();
-    let bytes = std::fs::read(&cli.file).context("read")?;
-    let d = portalfeed::fetch::decode::decode_html(&bytes, cli.content_type.as_deref())?;
-    let url = url::Url::parse(&cli.url)?;
-    let a = portalfeed::extract::extract(&d.text, &url, &Default::default())?;
-    let mut v = serde_json::to_value(&a)?;
-    v["text"] = a.text().into();
-    println!("{}", serde_json::to_string_pretty(&v)?);
-    Ok(())
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            if e.downcast_ref::<portalfeed::config::ConfigError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check { config } => {
+            let config = Config::load(&config)?;
+            let tz = config.daemon.timezone;
+            println!("ok: {} ({} sources)", config.path.display(), config.sources.len());
+            let now = chrono::Utc::now();
+            for s in &config.sources {
+                let next: Vec<String> = s
+                    .schedule
+                    .upcoming(now, tz, 3)
+                    .iter()
+                    .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %:z").to_string())
+                    .collect();
+                println!("{:<24} {:<16} next: {}", s.id, s.schedule.as_str(), next.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Crawl { config, sources } => {
+            let config = Config::load(&config)?;
+            let results = runtime()?.block_on(daemon::crawl_once(&config, &sources))?;
+            println!("{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7}  error", "source", "found", "new", "updated", "unchanged", "merged", "failed");
+            let mut all_ok = true;
+            for r in &results {
+                all_ok &= r.ok;
+                println!(
+                    "{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7}  {}",
+                    r.source_id,
+                    r.found,
+                    r.new,
+                    r.updated,
+                    r.unchanged,
+                    r.merged,
+                    r.failed,
+                    r.error.as_deref().unwrap_or("")
+                );
+            }
+            Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Run { config } => {
+            let config = Config::load(&config)?;
+            runtime()?.block_on(daemon::run(config))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Extract { url, content_type, file } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let url = url::Url::parse(&url).with_context(|| format!("invalid --url {url:?}"))?;
+            let decoded = fetch::decode::decode_html(&bytes, content_type.as_deref()).with_context(|| file.display().to_string())?;
+            let article = extract::extract(&decoded.text, &url, &extract::ArticleRules::default())?;
+            let json = serde_json::json!({
+                "url": article.url,
+                "title": article.title,
+                "published": article.published.map(|d| d.to_rfc3339()),
+                "author": article.author,
+                "source": article.source,
+                "text": article.text(),
+                "content_html": article.content_html,
+                "images": article.images,
+            });
+            println!("{}", serde_json::to_string_pretty(&json)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }

@@ -129,7 +129,12 @@ pub fn classify(text: &str) -> BlockText {
         .map(|c| if c.is_ascii_digit() || "|·•:()/›»«,.".contains(c) { ' ' } else { c })
         .collect();
     let mut rest = format!(" {spaced} ");
-    for phrase in CHROME_PHRASES {
+    static LONGEST_FIRST: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        let mut v = CHROME_PHRASES.to_vec();
+        v.sort_by_key(|p| std::cmp::Reverse(p.len()));
+        v
+    });
+    for phrase in LONGEST_FIRST.iter() {
         let needle = format!(" {phrase} ");
         while rest.contains(&needle) {
             rest = rest.replacen(&needle, "  ", 1);

@@ -1,0 +1,180 @@
+//! Wiring: open the store, start the server, run every source on its schedule, stop
+//! cleanly on SIGTERM or Ctrl-C.
+//!
+//! Each source has its own task that sleeps until its next cron time. A source that has
+//! never run, or whose run was missed while the daemon was down, runs at start. After a
+//! failure the next run is pushed back (5 minutes doubling, at most 6 hours) so a broken
+//! portal is not hammered; a success clears that.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+use tracing::{error, info};
+
+use crate::config::{Config, SourceConfig};
+use crate::crawl::{Crawler, RunSummary};
+use crate::fetch::{FetchConfig, Fetcher};
+use crate::schedule;
+use crate::serve::{self, AppState};
+use crate::store::Store;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("unknown source id {0:?}; `portalfeed check` lists the configured sources")]
+    UnknownSource(String),
+    #[error("server error: {0}")]
+    Server(std::io::Error),
+}
+
+fn crawler(config: &Config, store: Arc<Store>, stop: Arc<AtomicBool>) -> Result<Crawler, DaemonError> {
+    Ok(Crawler {
+        fetcher: Fetcher::new(FetchConfig::from(&config.daemon))?,
+        store,
+        recheck_for: config.daemon.recheck_for,
+        stop,
+    })
+}
+
+/// One pass over the chosen sources (all when `ids` is empty), concurrently; the fetcher
+/// keeps each host polite.
+pub async fn crawl_once(config: &Config, ids: &[String]) -> Result<Vec<RunSummary>, DaemonError> {
+    let sources: Vec<SourceConfig> = if ids.is_empty() {
+        config.sources.clone()
+    } else {
+        ids.iter()
+            .map(|id| config.source(id).cloned().ok_or_else(|| DaemonError::UnknownSource(id.clone())))
+            .collect::<Result<_, _>>()?
+    };
+    let store = Arc::new(Store::open(&config.daemon.database)?);
+    store.sync_sources(&config.sources)?;
+    let crawler = crawler(config, store, Arc::new(AtomicBool::new(false)))?;
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, source) in sources.into_iter().enumerate() {
+        let crawler = crawler.clone();
+        tasks.spawn(async move { (i, crawler.run(&source).await) });
+    }
+    let mut results = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(r) => results.push(r),
+            Err(e) => error!(error = %e, "a source task panicked"),
+        }
+    }
+    results.sort_by_key(|(i, _)| *i);
+    Ok(results.into_iter().map(|(_, r)| r).collect())
+}
+
+/// Runs the daemon until SIGTERM or Ctrl-C.
+pub async fn run(config: Config) -> Result<(), DaemonError> {
+    let config = Arc::new(config);
+    let store = Arc::new(Store::open(&config.daemon.database)?);
+    store.sync_sources(&config.sources)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let crawler = crawler(&config, store.clone(), stop.clone())?;
+
+    let listener = tokio::net::TcpListener::bind(config.daemon.listen).await.map_err(|source| DaemonError::Listen {
+        addr: config.daemon.listen,
+        source,
+    })?;
+    let local = listener.local_addr().map_err(DaemonError::Server)?;
+    info!(listen = %local, sources = config.sources.len(), database = %config.daemon.database.display(), "portalfeed started");
+
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let state = AppState::new(store.clone(), config.clone());
+    let mut server_rx = shutdown_rx.clone();
+    let server = tokio::spawn(serve::serve(listener, state, async move {
+        let _ = server_rx.wait_for(|s| *s).await;
+    }));
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for source in config.sources.clone() {
+        let crawler = crawler.clone();
+        let store = store.clone();
+        let config = config.clone();
+        let mut rx = shutdown_rx.clone();
+        tasks.spawn(async move {
+            let mut failures = store.health(&source.id).map(|h| h.consecutive_failures).unwrap_or(0);
+            let mut next = first_run(&store, &source, &config);
+            loop {
+                let wait = (next - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = rx.wait_for(|s| *s) => break,
+                }
+                let run = crawler.run(&source).await;
+                failures = if run.ok { 0 } else { failures + 1 };
+                let base = source.schedule.next_after(Utc::now(), config.daemon.timezone).unwrap_or_else(|| Utc::now() + chrono::Duration::hours(1));
+                let delay = schedule::failure_backoff(failures) + schedule::jitter(config.daemon.jitter);
+                next = base + chrono::Duration::from_std(delay).unwrap_or_default();
+                info!(source = %source.id, next = %next.with_timezone(&config.daemon.timezone).to_rfc3339(), "next run scheduled");
+                if *rx.borrow() {
+                    break;
+                }
+            }
+        });
+    }
+
+    wait_for_signal().await;
+    info!("stopping: finishing the pages in hand");
+    stop.store(true, Ordering::Relaxed);
+    let _ = shutdown_tx.send(true);
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(8), drain).await.is_err() {
+        info!("abandoning runs still in progress");
+        tasks.abort_all();
+    }
+    match server.await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => return Err(DaemonError::Server(e)),
+        Err(e) => error!(error = %e, "server task failed"),
+    }
+    info!("stopped");
+    Ok(())
+}
+
+/// A source runs at start when it never ran or its last scheduled time passed while the
+/// daemon was down; otherwise at its next cron time, pushed back after failures.
+fn first_run(store: &Store, source: &SourceConfig, config: &Config) -> chrono::DateTime<Utc> {
+    let now = Utc::now();
+    let Ok(health) = store.health(&source.id) else { return now };
+    let Some(last) = health.last else { return now };
+    let due = source.schedule.next_after(last.started, config.daemon.timezone).unwrap_or(now);
+    let due = due + chrono::Duration::from_std(schedule::failure_backoff(health.consecutive_failures)).unwrap_or_default();
+    due.max(now)
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                error!(error = %e, "cannot listen for SIGTERM; stopping on Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

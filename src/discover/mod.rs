@@ -1,0 +1,272 @@
+//! From a source's index page to the article links on it.
+//!
+//! With a `links` selector the choice is the user's. Without one, links are judged as
+//! groups: the items of a news list repeat one structure (`ul.list > li > h3 > a`), so
+//! links are grouped by the shape of their ancestors, groups inside menus, sidebars,
+//! tickers, pagers and "most read" boxes are left out, and the group whose links read
+//! most like article titles is the list. Links elsewhere in that list's container (a
+//! featured first item, say) are added back.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+use ego_tree::NodeRef;
+use regex::Regex;
+use scraper::{ElementRef, Html, Node, Selector};
+use url::Url;
+
+use crate::config::SourceConfig;
+use crate::extract::rules;
+use crate::text::{self, normalize, word_count};
+
+/// An article link found on an index page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// The link resolved against the page and put in identity form.
+    pub url: Url,
+    /// The anchor text, normalised.
+    pub title: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("invalid links selector {0:?}")]
+    Selector(String),
+}
+
+static LIST_CHROME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(mostview|most-view|most_view|mostread|most-read|tophit|top-hit|block_tophits|xemnhieu|xem-nhieu|docnhieu|doc-nhieu|ticker|marquee|hotnews|hot-news|tinhot|video|gallery|slide|carousel)")
+        .expect("static regex")
+});
+
+static PAGINATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)([?&](page|p|trang|pageindex|pagenum|paged)=\d+|/page[-/]?\d+/?$|/trang[-/]?\d+/?$)").expect("static regex")
+});
+
+/// Finds the article links of an index page, in page order, without duplicates.
+pub fn find_links(html: &str, page_url: &Url, source: &SourceConfig) -> Result<Vec<Link>, DiscoverError> {
+    let doc = Html::parse_document(html);
+    let anchors: Vec<ElementRef<'_>> = match &source.links {
+        Some(sel) => {
+            let sel = Selector::parse(sel).map_err(|_| DiscoverError::Selector(sel.clone()))?;
+            let a = Selector::parse("a[href]").map_err(|_| DiscoverError::Selector("a[href]".into()))?;
+            doc.select(&sel)
+                .flat_map(|e| {
+                    if e.value().name() == "a" {
+                        vec![e]
+                    } else {
+                        e.select(&a).collect()
+                    }
+                })
+                .collect()
+        }
+        None => auto_anchors(&doc, page_url),
+    };
+    let mut seen = HashSet::new();
+    let mut links = Vec::new();
+    for a in anchors {
+        let Some(url) = resolve(a, page_url) else { continue };
+        if !text::same_site(&url, page_url) || url == text::canonical_url(page_url) {
+            continue;
+        }
+        if let Some(re) = &source.link_pattern {
+            if !re.is_match(url.as_str()) {
+                continue;
+            }
+        }
+        if seen.insert(url.clone()) {
+            links.push(Link {
+                url,
+                title: normalize(&a.text().collect::<String>()),
+            });
+        }
+    }
+    Ok(links)
+}
+
+fn resolve(a: ElementRef<'_>, base: &Url) -> Option<Url> {
+    let href = a.value().attr("href")?.trim();
+    if href.is_empty() || href.starts_with('#') {
+        return None;
+    }
+    let url = base.join(href).ok()?;
+    matches!(url.scheme(), "http" | "https").then(|| text::canonical_url(&url))
+}
+
+/// Whether a URL has the shape of an article rather than a section, a paging link or a
+/// utility page: a long slug, a numeric id, or an id in the query.
+pub fn looks_like_article(url: &Url, index: &Url) -> bool {
+    if PAGINATION.is_match(url.as_str()) {
+        return false;
+    }
+    let path = url.path();
+    if index.path().starts_with(path) && url.query().is_none() {
+        return false;
+    }
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let stem = last.split('.').next().unwrap_or("");
+    let slug_words = stem.split(['-', '_']).filter(|w| !w.is_empty()).count();
+    let has_id = stem.chars().filter(char::is_ascii_digit).count() >= 3;
+    let query_id = url
+        .query_pairs()
+        .any(|(k, v)| k.to_ascii_lowercase().contains("id") && v.chars().any(|c| c.is_ascii_digit()));
+    slug_words >= 4 || has_id || query_id
+}
+
+fn in_chrome(node: NodeRef<'_, Node>) -> bool {
+    let mut n = node.parent();
+    while let Some(x) = n {
+        if let Some(el) = x.value().as_element() {
+            if rules::is_never_content(el) && el.name() != "form" {
+                return true;
+            }
+            if matches!(el.name(), "nav" | "header" | "footer" | "aside" | "marquee") {
+                return true;
+            }
+            let class = el.attr("class").unwrap_or("");
+            let id = el.attr("id").unwrap_or("");
+            if el.name() != "form" && el.name() != "body" && rules::is_chrome(el) {
+                return true;
+            }
+            if LIST_CHROME.is_match(class) || LIST_CHROME.is_match(id) {
+                return true;
+            }
+        }
+        n = x.parent();
+    }
+    false
+}
+
+/// The shape of an anchor's position: its ancestors' tags and first classes.
+fn signature(node: NodeRef<'_, Node>) -> String {
+    let mut parts = Vec::new();
+    let mut n = Some(node);
+    for _ in 0..5 {
+        let Some(x) = n else { break };
+        if let Some(el) = x.value().as_element() {
+            let class = el.classes().next().unwrap_or("");
+            parts.push(format!("{}.{}", el.name(), class));
+        }
+        n = x.parent();
+    }
+    parts.join("<")
+}
+
+fn auto_anchors<'a>(doc: &'a Html, page_url: &Url) -> Vec<ElementRef<'a>> {
+    let Ok(sel) = Selector::parse("a[href]") else { return Vec::new() };
+    let candidates: Vec<ElementRef<'a>> = doc
+        .select(&sel)
+        .filter(|a| resolve(*a, page_url).is_some_and(|u| text::same_site(&u, page_url) && looks_like_article(&u, page_url)))
+        .filter(|a| !in_chrome(**a))
+        .collect();
+    let mut groups: HashMap<String, Vec<ElementRef<'a>>> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for a in &candidates {
+        let sig = signature(**a);
+        if !groups.contains_key(&sig) {
+            order.push(sig.clone());
+        }
+        groups.entry(sig).or_default().push(*a);
+    }
+    let score = |links: &Vec<ElementRef<'a>>| -> usize {
+        let mut seen = HashSet::new();
+        links
+            .iter()
+            .filter(|a| seen.insert(resolve(**a, page_url)))
+            .map(|a| word_count(&a.text().collect::<String>()).min(30))
+            .filter(|w| *w >= 3)
+            .sum()
+    };
+    let Some(best) = order.iter().max_by_key(|sig| score(&groups[*sig])) else {
+        return Vec::new();
+    };
+    let best_links = &groups[best];
+    if score(best_links) == 0 {
+        return Vec::new();
+    }
+    // The list's container: the lowest common ancestor of the group's links.
+    let container = best_links
+        .iter()
+        .map(|a| ancestors(**a))
+        .reduce(|acc, chain| acc.into_iter().filter(|id| chain.contains(id)).collect())
+        .and_then(|common| common.first().copied());
+    let Some(container) = container.and_then(|id| doc.tree.get(id)) else {
+        return best_links.clone();
+    };
+    let container_ids: HashSet<_> = container.descendants().map(|n| n.id()).collect();
+    candidates
+        .into_iter()
+        .filter(|a| container_ids.contains(&a.id()))
+        .filter(|a| word_count(&a.text().collect::<String>()) >= 3 || best_links.iter().any(|b| b.id() == a.id()))
+        .collect()
+}
+
+/// The ids of a node's ancestors, nearest first.
+fn ancestors(node: NodeRef<'_, Node>) -> Vec<ego_tree::NodeId> {
+    let mut out = Vec::new();
+    let mut n = node.parent();
+    while let Some(x) = n {
+        out.push(x.id());
+        n = x.parent();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use std::path::Path;
+
+    fn source(extra: &str) -> SourceConfig {
+        let cfg = format!("[[source]]\nid = \"s\"\nurl = \"http://p.test/tin-tuc/\"\n{extra}");
+        Config::from_str(&cfg, Path::new("t.toml")).unwrap().sources.remove(0)
+    }
+
+    const PAGE: &str = r#"<html><body>
+        <nav><ul><li><a href="/gioi-thieu/tong-quan-ve-huyen-dakrong.html">Tổng quan về huyện Đakrông ở đây</a></li></ul></nav>
+        <div class="news-list">
+          <div class="item"><h3><a href="/tin-tuc/huyen-to-chuc-hoi-nghi-tong-ket-1944.html">Huyện tổ chức hội nghị tổng kết</a></h3></div>
+          <div class="item"><h3><a href="/tin-tuc/xa-ta-long-ra-mat-mo-hinh-1937.html?utm_source=x">Xã Tà Long ra mắt mô hình mới</a></h3></div>
+          <div class="item"><h3><a href="/tin-tuc/tap-huan-nghiep-vu-dan-van-1940.html">Tập huấn nghiệp vụ công tác dân vận</a></h3></div>
+        </div>
+        <ul class="pagination"><li><a href="/tin-tuc/page-2/">2</a></li></ul>
+        <div class="block_tophits"><ul><li><a href="/tin-tuc/thong-bao-lich-tiep-cong-dan-1870.html">Thông báo lịch tiếp công dân tháng 10</a></li></ul></div>
+        </body></html>"#;
+
+    #[test]
+    fn finds_the_main_list_only() {
+        let url = Url::parse("http://p.test/tin-tuc/").unwrap();
+        let links = find_links(PAGE, &url, &source("")).unwrap();
+        let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec![
+                "http://p.test/tin-tuc/huyen-to-chuc-hoi-nghi-tong-ket-1944.html",
+                "http://p.test/tin-tuc/xa-ta-long-ra-mat-mo-hinh-1937.html",
+                "http://p.test/tin-tuc/tap-huan-nghiep-vu-dan-van-1940.html",
+            ]
+        );
+        assert_eq!(links[0].title, "Huyện tổ chức hội nghị tổng kết");
+    }
+
+    #[test]
+    fn selector_and_pattern_from_config() {
+        let url = Url::parse("http://p.test/tin-tuc/").unwrap();
+        let links = find_links(PAGE, &url, &source("links = \".block_tophits a\"")).unwrap();
+        assert_eq!(links.len(), 1);
+        let links = find_links(PAGE, &url, &source("link_pattern = '-194\\d\\.html$'")).unwrap();
+        assert_eq!(links.len(), 2);
+    }
+
+    #[test]
+    fn article_shapes() {
+        let idx = Url::parse("http://p.test/tin-tuc/Pages/Tin-hoat-dong.aspx").unwrap();
+        let yes = |s: &str| looks_like_article(&Url::parse(s).unwrap(), &idx);
+        assert!(yes("http://p.test/tin-tuc/Pages/2019-4-19/Co-dan-van-la-co-tat-ca.aspx"));
+        assert!(yes("http://p.test/Lists/Posts/Post.aspx?List=abc&ID=4571"));
+        assert!(!yes("http://p.test/tin-tuc/Pages/Tin-hoat-dong.aspx?Page=2"));
+        assert!(!yes("http://p.test/tin-tuc/Pages/Kinh-te.aspx"));
+        assert!(!yes("http://p.test/tin-tuc/"));
+    }
+}

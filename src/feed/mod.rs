@@ -1,0 +1,227 @@
+//! RSS 2.0 and Atom 1.0 rendering.
+//!
+//! Items carry a GUID that never changes, the publication date with the Vietnam offset
+//! (Atom wants whole seconds), the author, the clean HTML and a plain summary. The
+//! `rss` and `atom_syndication` crates do the XML; this module only decides what goes in.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use chrono_tz::Tz;
+
+use crate::store::FeedItem;
+
+/// The feed's own description.
+#[derive(Debug, Clone)]
+pub struct FeedInfo {
+    pub title: String,
+    pub description: String,
+    /// The URL this feed is served at.
+    pub self_url: String,
+    /// The page the feed is about (the portal, or the daemon's status page).
+    pub site_url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Atom,
+    Rss,
+}
+
+impl Format {
+    pub fn from_extension(ext: &str) -> Option<Format> {
+        match ext {
+            "atom" => Some(Format::Atom),
+            "rss" | "xml" => Some(Format::Rss),
+            _ => None,
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Rss => "application/rss+xml; charset=utf-8",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Atom => "atom",
+            Format::Rss => "rss",
+        }
+    }
+}
+
+/// Renders a feed in the given format. `tz` sets the offset of every timestamp.
+pub fn render(format: Format, info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
+    match format {
+        Format::Atom => render_atom(info, items, tz),
+        Format::Rss => render_rss(info, items, tz),
+    }
+}
+
+/// Strips characters that XML 1.0 forbids (C0 controls other than tab, LF and CR, and
+/// the non-characters U+FFFE/U+FFFF), which a broken portal can put in any field.
+pub fn xml_safe(s: &str) -> String {
+    s.chars()
+        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}'))
+        .collect()
+}
+
+/// A plain-text lead: at most `max` characters, cut at a word boundary.
+pub fn summary(text: &str, max: usize) -> String {
+    let first = text.split("\n\n").next().unwrap_or("").trim();
+    if first.chars().count() <= max {
+        return first.to_string();
+    }
+    let cut: String = first.chars().take(max).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > max / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end_matches([',', ';', ':', ' ']))
+}
+
+/// The item's HTML, with the other copies of a re-posted article listed after it.
+fn content_with_copies(item: &FeedItem) -> String {
+    let mut html = item.content_html.clone();
+    if !item.other_copies.is_empty() {
+        html.push_str("<p>Cũng đăng tại / Also published at:</p><ul>");
+        for u in &item.other_copies {
+            let u = u.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+            html.push_str(&format!("<li><a href=\"{u}\">{u}</a></li>"));
+        }
+        html.push_str("</ul>");
+    }
+    xml_safe(&html)
+}
+
+fn local(t: DateTime<Utc>, tz: Tz) -> DateTime<FixedOffset> {
+    // Whole seconds: some readers reject fractional Atom timestamps.
+    let t = DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
+    t.with_timezone(&tz).fixed_offset()
+}
+
+fn newest(items: &[FeedItem]) -> DateTime<Utc> {
+    items.iter().map(|i| i.updated).max().unwrap_or_else(|| DateTime::from_timestamp(0, 0).unwrap_or_default())
+}
+
+fn render_atom(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
+    use atom_syndication::{Category, Content, Entry, Feed, Link, Person, Source, Text};
+    let link = |href: &str, rel: &str, mime: Option<&str>| {
+        let mut l = Link::default();
+        l.set_href(xml_safe(href));
+        l.set_rel(rel);
+        l.set_mime_type(mime.map(str::to_string));
+        l
+    };
+    let entries: Vec<Entry> = items
+        .iter()
+        .map(|item| {
+            let mut e = Entry::default();
+            e.set_id(xml_safe(&item.guid));
+            e.set_title(Text::plain(xml_safe(&item.title)));
+            e.set_updated(local(item.updated, tz));
+            e.set_published(item.published.map(|p| local(p.with_timezone(&Utc), tz)));
+            if let Some(a) = &item.author {
+                let mut p = Person::default();
+                p.set_name(xml_safe(a));
+                e.set_authors(vec![p]);
+            }
+            e.set_links(vec![link(&item.link, "alternate", Some("text/html"))]);
+            let mut c = Content::default();
+            c.set_content_type(Some("html".to_string()));
+            c.set_value(Some(content_with_copies(item)));
+            e.set_content(Some(c));
+            e.set_summary(Some(Text::plain(xml_safe(&summary(&item.text, 300)))));
+            let mut cat = Category::default();
+            cat.set_term(xml_safe(&item.source_name));
+            e.set_categories(vec![cat]);
+            let mut src = Source::default();
+            src.set_title(Text::plain(xml_safe(&item.source_name)));
+            src.set_id(xml_safe(&item.source_id));
+            e.set_source(Some(src));
+            e
+        })
+        .collect();
+    let mut feed = Feed::default();
+    feed.set_id(xml_safe(&info.self_url));
+    feed.set_title(Text::plain(xml_safe(&info.title)));
+    feed.set_subtitle(Some(Text::plain(xml_safe(&info.description))));
+    feed.set_updated(local(newest(items), tz));
+    feed.set_links(vec![
+        link(&info.self_url, "self", Some("application/atom+xml")),
+        link(&info.site_url, "alternate", Some("text/html")),
+    ]);
+    let mut generator = atom_syndication::Generator::default();
+    generator.set_value("portalfeed");
+    generator.set_version(Some(env!("CARGO_PKG_VERSION").to_string()));
+    feed.set_generator(Some(generator));
+    feed.set_entries(entries);
+    feed.to_string()
+}
+
+fn render_rss(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
+    use rss::extension::atom::{AtomExtension, Link as AtomLink};
+    use rss::extension::dublincore::DublinCoreExtension;
+    use rss::{Category, Channel, Guid, Item};
+    let rss_items: Vec<Item> = items
+        .iter()
+        .map(|item| {
+            let mut i = Item::default();
+            i.set_title(Some(xml_safe(&item.title)));
+            i.set_link(Some(xml_safe(&item.link)));
+            let mut g = Guid::default();
+            g.set_value(xml_safe(&item.guid));
+            g.set_permalink(false);
+            i.set_guid(Some(g));
+            let date = item.published.map(|p| p.with_timezone(&Utc)).unwrap_or(item.updated);
+            i.set_pub_date(Some(local(date, tz).to_rfc2822()));
+            i.set_description(Some(xml_safe(&summary(&item.text, 300))));
+            i.set_content(Some(content_with_copies(item)));
+            if let Some(a) = &item.author {
+                let mut dc = DublinCoreExtension::default();
+                dc.set_creators(vec![xml_safe(a)]);
+                i.set_dublin_core_ext(Some(dc));
+            }
+            let mut cat = Category::default();
+            cat.set_name(xml_safe(&item.source_name));
+            i.set_categories(vec![cat]);
+            i
+        })
+        .collect();
+    let mut channel = Channel::default();
+    channel.set_title(xml_safe(&info.title));
+    channel.set_link(xml_safe(&info.site_url));
+    channel.set_description(xml_safe(&info.description));
+    channel.set_language(Some("vi".to_string()));
+    channel.set_generator(Some(format!("portalfeed {}", env!("CARGO_PKG_VERSION"))));
+    channel.set_last_build_date(Some(local(newest(items), tz).to_rfc2822()));
+    let mut self_link = AtomLink::default();
+    self_link.set_href(xml_safe(&info.self_url));
+    self_link.set_rel("self");
+    self_link.set_mime_type(Some("application/rss+xml".to_string()));
+    let mut atom = AtomExtension::default();
+    atom.set_links(vec![self_link]);
+    channel.set_atom_ext(Some(atom));
+    channel.set_items(rss_items);
+    channel.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_cuts_at_a_word() {
+        let text = "Một hai ba bốn năm sáu bảy tám chín mười. ".repeat(20);
+        let s = summary(&text, 50);
+        assert!(s.chars().count() <= 51);
+        assert!(s.ends_with('…'));
+        assert!(!s.trim_end_matches('…').ends_with(' '));
+        assert_eq!(summary("Ngắn.\n\nĐoạn hai.", 300), "Ngắn.");
+    }
+
+    #[test]
+    fn control_characters_are_removed() {
+        assert_eq!(xml_safe("a\u{0}b\u{1F}c\td\n"), "abc\td\n");
+    }
+}

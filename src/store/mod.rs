@@ -1,0 +1,505 @@
+//! SQLite storage: schema and migrations, the dedup/merge/update rules, feed queries and
+//! source health.
+//!
+//! Identity rules (DESIGN.md, corpus README):
+//! - same canonical URL, same content key → unchanged, nothing is written to the item;
+//! - same canonical URL, new key → corrected: updated in place, same id and GUID, new
+//!   `updated`, the old text kept in `revisions`;
+//! - new URL, known key → a re-post: the URL is attached to the existing item as a copy;
+//! - new URL, SimHash within `near_duplicate_bits` of a recent item → a re-post with small
+//!   edits: merged the same way;
+//! - otherwise a new item, whose GUID is derived once from its canonical URL and never
+//!   changes.
+//!
+//! Every article is written in one transaction, so a crash never leaves half an article.
+
+mod schema;
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::extract::Article;
+use crate::text;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("cannot open the database {path}: {message}")]
+    Open { path: String, message: String },
+    #[error("the database {path} has schema version {found}, newer than this portalfeed ({supported}); upgrade portalfeed")]
+    TooNew { path: String, found: i64, supported: i64 },
+}
+
+/// What storing a fetched article did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    New,
+    Updated,
+    Unchanged,
+    /// A re-post of a known item (same or near-identical text) under a new URL.
+    Merged,
+}
+
+/// Bookkeeping for a link found on an index.
+#[derive(Debug, Clone)]
+pub struct LinkState {
+    pub first_seen: DateTime<Utc>,
+    pub last_checked: DateTime<Utc>,
+}
+
+/// One row of a feed.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    pub guid: String,
+    pub title: String,
+    /// The link this feed shows (see [`FeedScope`]).
+    pub link: String,
+    pub published: Option<DateTime<FixedOffset>>,
+    pub updated: DateTime<Utc>,
+    pub author: Option<String>,
+    pub credit: Option<String>,
+    pub content_html: String,
+    pub text: String,
+    pub source_id: String,
+    pub source_name: String,
+    pub images: Vec<String>,
+    /// Other URLs carrying the same article.
+    pub other_copies: Vec<String>,
+}
+
+/// Which items a feed holds, and which link it shows for each.
+#[derive(Debug, Clone)]
+pub enum FeedScope {
+    /// Every item, linked to its first copy.
+    All,
+    /// Items that have a copy on this source, linked to that copy.
+    Source(String),
+    /// Items with a copy on a source carrying this tag, linked to the first copy.
+    Tag(String),
+}
+
+/// The outcome of one source run, for health records.
+#[derive(Debug, Clone, Default)]
+pub struct RunRecord {
+    pub source_id: String,
+    pub started: DateTime<Utc>,
+    pub finished: DateTime<Utc>,
+    pub ok: bool,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub found: usize,
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub merged: usize,
+    pub failed: usize,
+}
+
+/// A source's health: its last run and how many runs in a row failed.
+#[derive(Debug, Clone)]
+pub struct SourceHealth {
+    pub source_id: String,
+    pub last: Option<RunRecord>,
+    pub consecutive_failures: u32,
+    pub items: usize,
+}
+
+/// The database. Writes go through one connection (one writer); reads for feeds use a
+/// second one, which WAL lets run alongside a write.
+pub struct Store {
+    write: Mutex<Connection>,
+    read: Mutex<Connection>,
+    near_duplicate_bits: u32,
+}
+
+/// SimHash bits that may differ for two texts to count as one article. Measured on the
+/// corpus: a trimmed sentence or an added credit moves 1–5 bits; different reports from
+/// one template are 20+ bits apart.
+pub const DEFAULT_NEAR_DUPLICATE_BITS: u32 = 3;
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open = |p: &Path| {
+            Connection::open(p).map_err(|e| StoreError::Open {
+                path: p.display().to_string(),
+                message: e.to_string(),
+            })
+        };
+        let write = open(path)?;
+        schema::configure(&write)?;
+        schema::migrate(&write, path)?;
+        let read = open(path)?;
+        schema::configure(&read)?;
+        Ok(Store {
+            write: Mutex::new(write),
+            read: Mutex::new(read),
+            near_duplicate_bits: DEFAULT_NEAR_DUPLICATE_BITS,
+        })
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.write.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.read.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records the configured sources (names and tags change with the config).
+    pub fn sync_sources(&self, sources: &[crate::config::SourceConfig]) -> Result<(), StoreError> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        for s in sources {
+            tx.execute(
+                "INSERT INTO sources (id, name, url) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, url = excluded.url",
+                params![s.id, s.name, s.url.as_str()],
+            )?;
+            tx.execute("DELETE FROM source_tags WHERE source_id = ?1", params![s.id])?;
+            for t in &s.tags {
+                tx.execute("INSERT OR IGNORE INTO source_tags (source_id, tag) VALUES (?1, ?2)", params![s.id, t])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub fn link_state(&self, source_id: &str, url: &str) -> Result<Option<LinkState>, StoreError> {
+        let conn = self.writer();
+        let row = conn
+            .query_row(
+                "SELECT first_seen, last_checked FROM links WHERE source_id = ?1 AND url = ?2",
+                params![source_id, url],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)),
+            )
+            .optional()?;
+        Ok(row.map(|(f, l)| LinkState {
+            first_seen: from_ts(f),
+            last_checked: from_ts(l),
+        }))
+    }
+
+    /// Stores one fetched article in one transaction and says what that did.
+    pub fn save(&self, source_id: &str, linked_url: &str, article: &Article, now: DateTime<Utc>) -> Result<SaveOutcome, StoreError> {
+        let key = text::content_key(&article.paragraphs);
+        let hash = text::simhash(&article.text());
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let ts = now.timestamp();
+
+        let existing: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT item_id, content_key FROM copies WHERE url = ?1",
+                params![article.url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let outcome = match existing {
+            Some((_, old_key)) if old_key == key => SaveOutcome::Unchanged,
+            Some((item_id, _)) => {
+                tx.execute(
+                    "INSERT INTO revisions (item_id, replaced_at, title, content_key, content_html, text)
+                     SELECT id, ?2, title, content_key, content_html, text FROM items WHERE id = ?1",
+                    params![item_id, ts],
+                )?;
+                update_item(&tx, item_id, article, &key, hash, ts)?;
+                tx.execute("UPDATE copies SET content_key = ?2 WHERE url = ?1", params![article.url, key])?;
+                SaveOutcome::Updated
+            }
+            None => {
+                let same: Option<i64> = tx
+                    .query_row("SELECT id FROM items WHERE content_key = ?1 LIMIT 1", params![key], |r| r.get(0))
+                    .optional()?;
+                let near = match same {
+                    Some(id) => Some(id),
+                    None => find_near_duplicate(&tx, hash, self.near_duplicate_bits)?,
+                };
+                match near {
+                    Some(item_id) => {
+                        insert_copy(&tx, &article.url, item_id, source_id, &key, ts)?;
+                        SaveOutcome::Merged
+                    }
+                    None => {
+                        let guid = guid_for(&article.url);
+                        let published = article.published.map(|d| d.to_rfc3339());
+                        let sort_ts = article.published.map(|d| d.timestamp()).unwrap_or(ts);
+                        let images = serde_json::to_string(&article.images).unwrap_or_else(|_| "[]".into());
+                        tx.execute(
+                            "INSERT INTO items (guid, url, source_id, title, author, credit, published, sort_ts,
+                                content_html, text, images, content_key, simhash, b0, b1, b2, b3, first_seen, updated)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+                            params![
+                                guid,
+                                article.url,
+                                source_id,
+                                article.title,
+                                article.author,
+                                article.source,
+                                published,
+                                sort_ts,
+                                article.content_html,
+                                article.text(),
+                                images,
+                                key,
+                                hash as i64,
+                                band(hash, 0),
+                                band(hash, 1),
+                                band(hash, 2),
+                                band(hash, 3),
+                                ts
+                            ],
+                        )?;
+                        let item_id = tx.last_insert_rowid();
+                        insert_copy(&tx, &article.url, item_id, source_id, &key, ts)?;
+                        SaveOutcome::New
+                    }
+                }
+            }
+        };
+        tx.execute(
+            "INSERT INTO links (source_id, url, canonical_url, first_seen, last_checked) VALUES (?1, ?2, ?3, ?4, ?4)
+             ON CONFLICT(source_id, url) DO UPDATE SET last_checked = excluded.last_checked, canonical_url = excluded.canonical_url",
+            params![source_id, linked_url, article.url, ts],
+        )?;
+        if linked_url != article.url {
+            tx.execute(
+                "INSERT INTO links (source_id, url, canonical_url, first_seen, last_checked) VALUES (?1, ?2, ?2, ?3, ?3)
+                 ON CONFLICT(source_id, url) DO UPDATE SET last_checked = excluded.last_checked",
+                params![source_id, article.url, ts],
+            )?;
+        }
+        tx.commit()?;
+        Ok(outcome)
+    }
+
+    pub fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let conn = self.writer();
+        conn.execute(
+            "INSERT INTO runs (source_id, started, finished, ok, status, error, found, new, updated, unchanged, merged, failed)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                run.source_id,
+                run.started.timestamp(),
+                run.finished.timestamp(),
+                run.ok,
+                run.status,
+                run.error,
+                run.found as i64,
+                run.new as i64,
+                run.updated as i64,
+                run.unchanged as i64,
+                run.merged as i64,
+                run.failed as i64
+            ],
+        )?;
+        // Health history is for people; a month of it is plenty.
+        conn.execute(
+            "DELETE FROM runs WHERE source_id = ?1 AND started < ?2",
+            params![run.source_id, run.started.timestamp() - 31 * 24 * 3600],
+        )?;
+        Ok(())
+    }
+
+    /// Health of a source: its last run and its current streak of failures.
+    pub fn health(&self, source_id: &str) -> Result<SourceHealth, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare(
+            "SELECT started, finished, ok, status, error, found, new, updated, unchanged, merged, failed
+             FROM runs WHERE source_id = ?1 ORDER BY id DESC LIMIT 50",
+        )?;
+        let runs: Vec<RunRecord> = stmt
+            .query_map(params![source_id], |r| {
+                Ok(RunRecord {
+                    source_id: source_id.to_string(),
+                    started: from_ts(r.get(0)?),
+                    finished: from_ts(r.get(1)?),
+                    ok: r.get(2)?,
+                    status: r.get(3)?,
+                    error: r.get(4)?,
+                    found: r.get::<_, i64>(5)? as usize,
+                    new: r.get::<_, i64>(6)? as usize,
+                    updated: r.get::<_, i64>(7)? as usize,
+                    unchanged: r.get::<_, i64>(8)? as usize,
+                    merged: r.get::<_, i64>(9)? as usize,
+                    failed: r.get::<_, i64>(10)? as usize,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        let items: i64 = conn.query_row(
+            "SELECT count(DISTINCT item_id) FROM copies WHERE source_id = ?1",
+            params![source_id],
+            |r| r.get(0),
+        )?;
+        Ok(SourceHealth {
+            source_id: source_id.to_string(),
+            consecutive_failures: runs.iter().take_while(|r| !r.ok).count() as u32,
+            last: runs.into_iter().next(),
+            items: items as usize,
+        })
+    }
+
+    /// The newest items of a feed, by publication date.
+    pub fn feed_items(&self, scope: &FeedScope, limit: usize) -> Result<Vec<FeedItem>, StoreError> {
+        let conn = self.reader();
+        let (sql, arg): (&str, Option<&str>) = match scope {
+            FeedScope::All => (
+                "SELECT i.id, i.guid, i.title, i.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
+                        i.source_id, s.name, i.images
+                 FROM items i JOIN sources s ON s.id = i.source_id
+                 ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?1",
+                None,
+            ),
+            FeedScope::Source(_) => (
+                "SELECT i.id, i.guid, i.title, c.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
+                        c.source_id, s.name, i.images
+                 FROM copies c JOIN items i ON i.id = c.item_id JOIN sources s ON s.id = c.source_id
+                 WHERE c.source_id = ?2
+                 GROUP BY i.id
+                 ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?1",
+                match scope {
+                    FeedScope::Source(s) => Some(s.as_str()),
+                    _ => None,
+                },
+            ),
+            FeedScope::Tag(_) => (
+                "SELECT i.id, i.guid, i.title, i.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
+                        i.source_id, s.name, i.images
+                 FROM items i JOIN sources s ON s.id = i.source_id
+                 WHERE EXISTS (SELECT 1 FROM copies c JOIN source_tags t ON t.source_id = c.source_id
+                               WHERE c.item_id = i.id AND t.tag = ?2)
+                 ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?1",
+                match scope {
+                    FeedScope::Tag(t) => Some(t.as_str()),
+                    _ => None,
+                },
+            ),
+        };
+        let mut stmt = conn.prepare_cached(sql)?;
+        let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, FeedItem)> {
+            let images: String = r.get(12)?;
+            Ok((
+                r.get(0)?,
+                FeedItem {
+                    guid: r.get(1)?,
+                    title: r.get(2)?,
+                    link: r.get(3)?,
+                    published: r.get::<_, Option<String>>(4)?.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()),
+                    updated: from_ts(r.get(5)?),
+                    author: r.get(6)?,
+                    credit: r.get(7)?,
+                    content_html: r.get(8)?,
+                    text: r.get(9)?,
+                    source_id: r.get(10)?,
+                    source_name: r.get(11)?,
+                    images: serde_json::from_str(&images).unwrap_or_default(),
+                    other_copies: Vec::new(),
+                },
+            ))
+        };
+        let rows: Vec<(i64, FeedItem)> = match arg {
+            Some(a) => stmt.query_map(params![limit as i64, a], map)?.collect::<Result<_, _>>()?,
+            None => stmt.query_map(params![limit as i64], map)?.collect::<Result<_, _>>()?,
+        };
+        let mut copies = conn.prepare_cached("SELECT url FROM copies WHERE item_id = ?1 ORDER BY first_seen, url")?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, mut item) in rows {
+            item.other_copies = copies
+                .query_map(params![id], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .filter(|u| *u != item.link)
+                .collect();
+            out.push(item);
+        }
+        Ok(out)
+    }
+
+    /// Counts items (all, or one source's).
+    pub fn item_count(&self) -> Result<usize, StoreError> {
+        let n: i64 = self.reader().query_row("SELECT count(*) FROM items", [], |r| r.get(0))?;
+        Ok(n as usize)
+    }
+
+    /// Whether the database answers a write (for `/healthz`).
+    pub fn check_writable(&self) -> Result<(), StoreError> {
+        self.writer().execute_batch("BEGIN IMMEDIATE; ROLLBACK;")?;
+        Ok(())
+    }
+}
+
+fn update_item(tx: &rusqlite::Transaction<'_>, item_id: i64, a: &Article, key: &str, hash: u64, ts: i64) -> Result<(), StoreError> {
+    let images = serde_json::to_string(&a.images).unwrap_or_else(|_| "[]".into());
+    tx.execute(
+        "UPDATE items SET title = ?2, author = ?3, credit = ?4, published = coalesce(?5, published),
+            content_html = ?6, text = ?7, images = ?8, content_key = ?9, simhash = ?10,
+            b0 = ?11, b1 = ?12, b2 = ?13, b3 = ?14, updated = ?15
+         WHERE id = ?1",
+        params![
+            item_id,
+            a.title,
+            a.author,
+            a.source,
+            a.published.map(|d| d.to_rfc3339()),
+            a.content_html,
+            a.text(),
+            images,
+            key,
+            hash as i64,
+            band(hash, 0),
+            band(hash, 1),
+            band(hash, 2),
+            band(hash, 3),
+            ts
+        ],
+    )?;
+    Ok(())
+}
+
+fn insert_copy(tx: &rusqlite::Transaction<'_>, url: &str, item_id: i64, source_id: &str, key: &str, ts: i64) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO copies (url, item_id, source_id, content_key, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![url, item_id, source_id, key, ts],
+    )?;
+    Ok(())
+}
+
+/// A 16-bit band of a SimHash. Two hashes within 3 bits share at least one of the four
+/// bands (pigeonhole), so an index on the bands finds near-duplicates without a scan.
+fn band(hash: u64, i: u32) -> i64 {
+    ((hash >> (i * 16)) & 0xFFFF) as i64
+}
+
+fn find_near_duplicate(tx: &rusqlite::Transaction<'_>, hash: u64, max_bits: u32) -> Result<Option<i64>, StoreError> {
+    if hash == 0 || max_bits == 0 {
+        return Ok(None);
+    }
+    let mut stmt = tx.prepare_cached(
+        "SELECT id, simhash FROM items WHERE b0 = ?1 UNION SELECT id, simhash FROM items WHERE b1 = ?2
+         UNION SELECT id, simhash FROM items WHERE b2 = ?3 UNION SELECT id, simhash FROM items WHERE b3 = ?4",
+    )?;
+    let rows = stmt.query_map(params![band(hash, 0), band(hash, 1), band(hash, 2), band(hash, 3)], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64))
+    })?;
+    let mut best: Option<(u32, i64)> = None;
+    for row in rows {
+        let (id, other) = row?;
+        let d = text::hamming(hash, other);
+        if d <= max_bits && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, id));
+        }
+    }
+    Ok(best.map(|(_, id)| id))
+}
+
+/// The GUID of a new item: a name-based UUID of its canonical URL, assigned once.
+pub fn guid_for(canonical_url: &str) -> String {
+    format!("urn:uuid:{}", uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, canonical_url.as_bytes()))
+}
+
+fn from_ts(ts: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(ts, 0).unwrap_or_default()
+}
