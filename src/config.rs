@@ -385,3 +385,117 @@ fn parse_size(s: &str) -> Result<usize, String> {
     };
     Ok(n * mult)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::from_str(text, Path::new("/etc/portalfeed/test.toml"))
+    }
+
+    const GOOD: &str = r##"
+[daemon]
+database = "data/portalfeed.db"
+listen = "127.0.0.1:9999"
+schedule = "*/30 * * * *"
+per_host_delay = "2s"
+
+[[source]]
+id = "dakrong"
+name = "Cổng thông tin điện tử huyện Đakrông"
+url = "https://dakrong.quangtri.gov.vn/tin-tuc/"
+schedule = "0 */2 * * *"
+tags = ["quang-tri"]
+links = "ul.list a.title"
+link_pattern = '-\d+\.html$'
+[source.article]
+title = "h1"
+body = "#news-bodyhtml"
+strip = [".share", "#form3B"]
+
+[[source]]
+id = "longan"
+url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
+"##;
+
+    #[test]
+    fn a_full_config_parses_with_defaults() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.daemon.database, PathBuf::from("/etc/portalfeed/data/portalfeed.db"));
+        assert_eq!(c.daemon.per_host_delay, Duration::from_secs(2));
+        assert_eq!(c.daemon.max_items, 30);
+        assert_eq!(c.daemon.timezone, chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(c.sources.len(), 2);
+        assert_eq!(c.sources[0].schedule.as_str(), "0 */2 * * *");
+        assert_eq!(c.sources[1].schedule.as_str(), "*/30 * * * *");
+        assert_eq!(c.sources[1].name, "longan");
+        assert_eq!(c.sources[0].article.body.as_deref(), Some("#news-bodyhtml"));
+        assert_eq!(c.sources[0].article.strip.len(), 2);
+    }
+
+    #[test]
+    fn invalid_cron_names_its_position() {
+        let text = "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nschedule = \"61 * * * *\"\n";
+        let e = parse(text).unwrap_err();
+        assert_eq!((e.line, e.column), (4, 12), "{e}");
+        assert!(e.message.contains("cron"), "{e}");
+        assert!(e.to_string().starts_with("/etc/portalfeed/test.toml:4:12:"), "{e}");
+    }
+
+    #[test]
+    fn wrong_field_count_in_cron() {
+        let e = parse("[daemon]\nschedule = \"* * *\"\n").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 12));
+        assert!(e.message.contains("3 fields"), "{e}");
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        let e = parse("[daemon]\nlisten = \n").unwrap_err();
+        assert_eq!(e.line, 2, "{e}");
+        assert!(e.column >= 9, "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected() {
+        let e = parse("[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nshedule = \"* * * * *\"\n").unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("shedule"), "{e}");
+    }
+
+    #[test]
+    fn value_errors_point_at_the_value() {
+        let cases = [
+            ("[[source]]\nid = \"Bad_ID\"\nurl = \"http://a.test/\"\n", 2, 6, "source id"),
+            ("[[source]]\nid = \"a\"\nurl = \"ftp://a.test/\"\n", 3, 7, "http"),
+            ("[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nlinks = \"a[\"\n", 4, 9, "selector"),
+            ("[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nlink_pattern = \"(\"\n", 4, 16, "regex"),
+            ("[daemon]\ntimezone = \"Mars/Olympus\"\n", 2, 12, "time zone"),
+            ("[daemon]\nper_host_delay = \"soon\"\n", 2, 18, "duration"),
+            ("[daemon]\nlisten = \"localhost\"\n", 2, 10, "HOST:PORT"),
+            ("[daemon]\nmax_items = 0\n", 2, 13, "positive"),
+        ];
+        for (text, line, column, word) in cases {
+            let e = parse(text).unwrap_err();
+            assert_eq!((e.line, e.column), (line, column), "{text:?} gave {e}");
+            assert!(e.message.contains(word), "{text:?} gave {e}");
+        }
+    }
+
+    #[test]
+    fn duplicate_and_reserved_ids() {
+        let dup = "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n[[source]]\nid = \"a\"\nurl = \"http://b.test/\"\n";
+        let e = parse(dup).unwrap_err();
+        assert_eq!(e.line, 5);
+        assert!(e.message.contains("twice"));
+        let e = parse("[[source]]\nid = \"all\"\nurl = \"http://a.test/\"\n").unwrap_err();
+        assert!(e.message.contains("reserved"));
+    }
+
+    #[test]
+    fn missing_file_is_a_clear_error() {
+        let e = Config::load(Path::new("/nonexistent/portalfeed.toml")).unwrap_err();
+        assert!(e.to_string().contains("cannot read"), "{e}");
+    }
+}

@@ -168,13 +168,20 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url) -> Vec<ElementRef<'a>> {
         }
         groups.entry(sig).or_default().push(*a);
     }
+    // A group's weight is the text of its items (title, date, summary), not just of its
+    // anchors: a news list carries summaries and dates, a "latest news" sidebar only titles.
     let score = |links: &Vec<ElementRef<'a>>| -> usize {
+        let lca = common_ancestor(links);
         let mut seen = HashSet::new();
         links
             .iter()
             .filter(|a| seen.insert(resolve(**a, page_url)))
-            .map(|a| word_count(&a.text().collect::<String>()).min(30))
-            .filter(|w| *w >= 3)
+            .filter(|a| word_count(&a.text().collect::<String>()) >= 3)
+            .map(|a| {
+                let item = lca.and_then(|l| item_of(**a, l)).unwrap_or(**a);
+                let text: String = ElementRef::wrap(item).map(|e| e.text().collect()).unwrap_or_default();
+                word_count(&text).clamp(3, 80)
+            })
             .sum()
     };
     let Some(best) = order.iter().max_by_key(|sig| score(&groups[*sig])) else {
@@ -184,21 +191,57 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url) -> Vec<ElementRef<'a>> {
     if score(best_links) == 0 {
         return Vec::new();
     }
-    // The list's container: the lowest common ancestor of the group's links.
-    let container = best_links
-        .iter()
-        .map(|a| ancestors(**a))
-        .reduce(|acc, chain| acc.into_iter().filter(|id| chain.contains(id)).collect())
-        .and_then(|common| common.first().copied());
-    let Some(container) = container.and_then(|id| doc.tree.get(id)) else {
+    let Some(mut container) = common_ancestor(best_links) else {
         return best_links.clone();
     };
+    // A featured first story often sits just above the list, in its own block: take the
+    // parent in while all it adds is one or two headline links before the list.
+    let best_urls: HashSet<Option<Url>> = best_links.iter().map(|a| resolve(*a, page_url)).collect();
+    for _ in 0..3 {
+        let Some(parent) = container.parent() else { break };
+        let inside: HashSet<_> = container.descendants().map(|n| n.id()).collect();
+        let extra: Vec<&ElementRef<'a>> = candidates
+            .iter()
+            .filter(|a| !inside.contains(&a.id()) && parent.descendants().any(|n| n.id() == a.id()))
+            .filter(|a| !best_urls.contains(&resolve(**a, page_url)))
+            .collect();
+        let extra_urls: HashSet<_> = extra.iter().map(|a| resolve(**a, page_url)).collect();
+        let before = |a: &ElementRef<'a>| {
+            let first = container.id();
+            parent.descendants().position(|n| n.id() == a.id()) < parent.descendants().position(|n| n.id() == first)
+        };
+        if extra.is_empty() || extra_urls.len() > 2 || !extra.iter().all(|a| before(a)) {
+            break;
+        }
+        container = parent;
+    }
     let container_ids: HashSet<_> = container.descendants().map(|n| n.id()).collect();
     candidates
         .into_iter()
         .filter(|a| container_ids.contains(&a.id()))
         .filter(|a| word_count(&a.text().collect::<String>()) >= 3 || best_links.iter().any(|b| b.id() == a.id()))
         .collect()
+}
+
+/// The deepest element holding all the links (the parent of a lone link).
+fn common_ancestor<'a>(links: &[ElementRef<'a>]) -> Option<NodeRef<'a, Node>> {
+    let first = links.first()?;
+    let chains: Vec<Vec<ego_tree::NodeId>> = links.iter().map(|a| ancestors(**a)).collect();
+    first
+        .ancestors()
+        .find(|n| chains.iter().all(|c| c.contains(&n.id())))
+}
+
+/// The child of `list` that holds `anchor`: the list item.
+fn item_of<'a>(anchor: NodeRef<'a, Node>, list: NodeRef<'a, Node>) -> Option<NodeRef<'a, Node>> {
+    let mut n = anchor;
+    loop {
+        let p = n.parent()?;
+        if p.id() == list.id() {
+            return Some(n);
+        }
+        n = p;
+    }
 }
 
 /// The ids of a node's ancestors, nearest first.

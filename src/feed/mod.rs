@@ -137,7 +137,9 @@ fn render_atom(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
             e.set_categories(vec![cat]);
             let mut src = Source::default();
             src.set_title(Text::plain(xml_safe(&item.source_name)));
-            src.set_id(xml_safe(&item.source_id));
+            src.set_id(xml_safe(&item.source_url));
+            src.set_links(vec![link(&item.source_url, "alternate", Some("text/html"))]);
+            src.set_updated(local(item.updated, tz));
             e.set_source(Some(src));
             e
         })

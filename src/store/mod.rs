@@ -66,6 +66,8 @@ pub struct FeedItem {
     pub text: String,
     pub source_id: String,
     pub source_name: String,
+    /// The source's index page.
+    pub source_url: String,
     pub images: Vec<String>,
     /// Other URLs carrying the same article.
     pub other_copies: Vec<String>,
@@ -191,13 +193,21 @@ impl Store {
         let tx = conn.transaction()?;
         let ts = now.timestamp();
 
+        // A URL can be a copy for several sources (one article listed in two sections).
         let existing: Option<(i64, String)> = tx
             .query_row(
-                "SELECT item_id, content_key FROM copies WHERE url = ?1",
+                "SELECT item_id, content_key FROM copies WHERE url = ?1 ORDER BY first_seen LIMIT 1",
                 params![article.url],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
+        if let Some((item_id, _)) = &existing {
+            tx.execute(
+                "INSERT OR IGNORE INTO copies (url, source_id, item_id, content_key, first_seen)
+                 SELECT url, ?2, item_id, content_key, ?3 FROM copies WHERE url = ?1 AND item_id = ?4 LIMIT 1",
+                params![article.url, source_id, ts, item_id],
+            )?;
+        }
         let outcome = match existing {
             Some((_, old_key)) if old_key == key => SaveOutcome::Unchanged,
             Some((item_id, _)) => {
@@ -348,14 +358,14 @@ impl Store {
         let (sql, arg): (&str, Option<&str>) = match scope {
             FeedScope::All => (
                 "SELECT i.id, i.guid, i.title, i.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
-                        i.source_id, s.name, i.images
+                        i.source_id, s.name, i.images, s.url
                  FROM items i JOIN sources s ON s.id = i.source_id
                  ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?1",
                 None,
             ),
             FeedScope::Source(_) => (
                 "SELECT i.id, i.guid, i.title, c.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
-                        c.source_id, s.name, i.images
+                        c.source_id, s.name, i.images, s.url
                  FROM copies c JOIN items i ON i.id = c.item_id JOIN sources s ON s.id = c.source_id
                  WHERE c.source_id = ?2
                  GROUP BY i.id
@@ -367,7 +377,7 @@ impl Store {
             ),
             FeedScope::Tag(_) => (
                 "SELECT i.id, i.guid, i.title, i.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
-                        i.source_id, s.name, i.images
+                        i.source_id, s.name, i.images, s.url
                  FROM items i JOIN sources s ON s.id = i.source_id
                  WHERE EXISTS (SELECT 1 FROM copies c JOIN source_tags t ON t.source_id = c.source_id
                                WHERE c.item_id = i.id AND t.tag = ?2)
@@ -395,6 +405,7 @@ impl Store {
                     text: r.get(9)?,
                     source_id: r.get(10)?,
                     source_name: r.get(11)?,
+                    source_url: r.get(13)?,
                     images: serde_json::from_str(&images).unwrap_or_default(),
                     other_copies: Vec::new(),
                 },
@@ -404,7 +415,7 @@ impl Store {
             Some(a) => stmt.query_map(params![limit as i64, a], map)?.collect::<Result<_, _>>()?,
             None => stmt.query_map(params![limit as i64], map)?.collect::<Result<_, _>>()?,
         };
-        let mut copies = conn.prepare_cached("SELECT url FROM copies WHERE item_id = ?1 ORDER BY first_seen, url")?;
+        let mut copies = conn.prepare_cached("SELECT url FROM copies WHERE item_id = ?1 GROUP BY url ORDER BY min(first_seen), url")?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, mut item) in rows {
             item.other_copies = copies
@@ -461,7 +472,7 @@ fn update_item(tx: &rusqlite::Transaction<'_>, item_id: i64, a: &Article, key: &
 
 fn insert_copy(tx: &rusqlite::Transaction<'_>, url: &str, item_id: i64, source_id: &str, key: &str, ts: i64) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO copies (url, item_id, source_id, content_key, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR IGNORE INTO copies (url, item_id, source_id, content_key, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![url, item_id, source_id, key, ts],
     )?;
     Ok(())

@@ -48,11 +48,12 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX items_b2 ON items(b2);
      CREATE INDEX items_b3 ON items(b3);
      CREATE TABLE copies (
-        url         TEXT PRIMARY KEY,
-        item_id     INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        url         TEXT NOT NULL,
         source_id   TEXT NOT NULL,
+        item_id     INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
         content_key TEXT NOT NULL,
-        first_seen  INTEGER NOT NULL
+        first_seen  INTEGER NOT NULL,
+        PRIMARY KEY (url, source_id)
      );
      CREATE INDEX copies_item ON copies(item_id);
      CREATE INDEX copies_source ON copies(source_id, item_id);
