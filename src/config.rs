@@ -194,14 +194,19 @@ impl Config {
         };
         let timezone = match &d.timezone {
             Some(s) => v.check(s, |s| {
-                s.parse::<Tz>()
-                    .map_err(|_| format!("unknown time zone {s:?}; use an IANA name such as \"Asia/Ho_Chi_Minh\""))
+                s.parse::<Tz>().map_err(|_| {
+                    format!(
+                        "unknown time zone {s:?}; use an IANA name such as \"Asia/Ho_Chi_Minh\""
+                    )
+                })
             })?,
             None => chrono_tz::Asia::Ho_Chi_Minh,
         };
         let public_url = match &d.public_url {
             Some(s) => v.check(s, parse_http_url)?,
-            None => Url::parse(&format!("http://{listen}")).map_err(|e| v.error_at(0, e.to_string()))?,
+            None => {
+                Url::parse(&format!("http://{listen}")).map_err(|e| v.error_at(0, e.to_string()))?
+            }
         };
         let daemon = DaemonConfig {
             database,
@@ -236,14 +241,21 @@ impl Config {
             if !id_re.is_match(&id) {
                 return Err(v.error_at(
                     s.id.span().start,
-                    format!("source id {id:?} must be lower-case letters, digits and '-' ([a-z0-9-]+)"),
+                    format!(
+                        "source id {id:?} must be lower-case letters, digits and '-' ([a-z0-9-]+)"
+                    ),
                 ));
             }
             if id == "all" || id == "tag" || id == "search" {
-                return Err(v.error_at(s.id.span().start, format!("source id {id:?} is reserved for a built-in feed")));
+                return Err(v.error_at(
+                    s.id.span().start,
+                    format!("source id {id:?} is reserved for a built-in feed"),
+                ));
             }
             if !seen.insert(id.clone()) {
-                return Err(v.error_at(s.id.span().start, format!("source id {id:?} is used twice")));
+                return Err(
+                    v.error_at(s.id.span().start, format!("source id {id:?} is used twice"))
+                );
             }
             let url = v.check(&s.url, parse_http_url)?;
             let schedule = match &s.schedule {
@@ -256,7 +268,9 @@ impl Config {
                     if id_re.is_match(t) {
                         Ok(t.to_string())
                     } else {
-                        Err(format!("tag {t:?} must be lower-case letters, digits and '-'"))
+                        Err(format!(
+                            "tag {t:?} must be lower-case letters, digits and '-'"
+                        ))
                     }
                 })?);
             }
@@ -339,10 +353,16 @@ impl Validator<'_> {
         f(value.get_ref()).map_err(|m| self.error_at(value.span().start, m))
     }
 
-    fn duration(&self, value: &Option<Spanned<String>>, default: Duration) -> Result<Duration, ConfigError> {
+    fn duration(
+        &self,
+        value: &Option<Spanned<String>>,
+        default: Duration,
+    ) -> Result<Duration, ConfigError> {
         match value {
             Some(s) => self.check(s, |s| {
-                humantime::parse_duration(s).map_err(|e| format!("invalid duration {s:?} ({e}); write e.g. \"1s\", \"500ms\", \"2m\""))
+                humantime::parse_duration(s).map_err(|e| {
+                    format!("invalid duration {s:?} ({e}); write e.g. \"1s\", \"500ms\", \"2m\"")
+                })
             }),
             None => Ok(default),
         }
@@ -351,7 +371,10 @@ impl Validator<'_> {
     fn count(&self, value: &Option<Spanned<i64>>, default: usize) -> Result<usize, ConfigError> {
         match value {
             Some(n) if *n.get_ref() >= 1 => Ok(*n.get_ref() as usize),
-            Some(n) => Err(self.error_at(n.span().start, format!("expected a positive number, found {}", n.get_ref()))),
+            Some(n) => Err(self.error_at(
+                n.span().start,
+                format!("expected a positive number, found {}", n.get_ref()),
+            )),
             None => Ok(default),
         }
     }
@@ -375,13 +398,19 @@ fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
-    let n: usize = num.parse().map_err(|_| format!("invalid size {s:?}; write e.g. \"8MiB\""))?;
+    let n: usize = num
+        .parse()
+        .map_err(|_| format!("invalid size {s:?}; write e.g. \"8MiB\""))?;
     let mult = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" | "kib" => 1024,
         "m" | "mb" | "mib" => 1024 * 1024,
         "g" | "gb" | "gib" => 1024 * 1024 * 1024,
-        _ => return Err(format!("invalid size unit in {s:?}; use B, KiB, MiB or GiB")),
+        _ => {
+            return Err(format!(
+                "invalid size unit in {s:?}; use B, KiB, MiB or GiB"
+            ));
+        }
     };
     Ok(n * mult)
 }
@@ -422,7 +451,10 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
     #[test]
     fn a_full_config_parses_with_defaults() {
         let c = parse(GOOD).unwrap();
-        assert_eq!(c.daemon.database, PathBuf::from("/etc/portalfeed/data/portalfeed.db"));
+        assert_eq!(
+            c.daemon.database,
+            PathBuf::from("/etc/portalfeed/data/portalfeed.db")
+        );
         assert_eq!(c.daemon.per_host_delay, Duration::from_secs(2));
         assert_eq!(c.daemon.max_items, 30);
         assert_eq!(c.daemon.timezone, chrono_tz::Asia::Ho_Chi_Minh);
@@ -440,7 +472,10 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
         let e = parse(text).unwrap_err();
         assert_eq!((e.line, e.column), (4, 12), "{e}");
         assert!(e.message.contains("cron"), "{e}");
-        assert!(e.to_string().starts_with("/etc/portalfeed/test.toml:4:12:"), "{e}");
+        assert!(
+            e.to_string().starts_with("/etc/portalfeed/test.toml:4:12:"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -459,7 +494,9 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
 
     #[test]
     fn unknown_keys_are_rejected() {
-        let e = parse("[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nshedule = \"* * * * *\"\n").unwrap_err();
+        let e =
+            parse("[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nshedule = \"* * * * *\"\n")
+                .unwrap_err();
         assert_eq!(e.line, 4, "{e}");
         assert!(e.message.contains("shedule"), "{e}");
     }
@@ -467,11 +504,36 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
     #[test]
     fn value_errors_point_at_the_value() {
         let cases = [
-            ("[[source]]\nid = \"Bad_ID\"\nurl = \"http://a.test/\"\n", 2, 6, "source id"),
-            ("[[source]]\nid = \"a\"\nurl = \"ftp://a.test/\"\n", 3, 7, "http"),
-            ("[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nlinks = \"a[\"\n", 4, 9, "selector"),
-            ("[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nlink_pattern = \"(\"\n", 4, 16, "regex"),
-            ("[daemon]\ntimezone = \"Mars/Olympus\"\n", 2, 12, "time zone"),
+            (
+                "[[source]]\nid = \"Bad_ID\"\nurl = \"http://a.test/\"\n",
+                2,
+                6,
+                "source id",
+            ),
+            (
+                "[[source]]\nid = \"a\"\nurl = \"ftp://a.test/\"\n",
+                3,
+                7,
+                "http",
+            ),
+            (
+                "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nlinks = \"a[\"\n",
+                4,
+                9,
+                "selector",
+            ),
+            (
+                "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nlink_pattern = \"(\"\n",
+                4,
+                16,
+                "regex",
+            ),
+            (
+                "[daemon]\ntimezone = \"Mars/Olympus\"\n",
+                2,
+                12,
+                "time zone",
+            ),
             ("[daemon]\nper_host_delay = \"soon\"\n", 2, 18, "duration"),
             ("[daemon]\nlisten = \"localhost\"\n", 2, 10, "HOST:PORT"),
             ("[daemon]\nmax_items = 0\n", 2, 13, "positive"),

@@ -63,10 +63,19 @@ impl Crawler {
         run
     }
 
-    async fn run_inner(&self, source: &SourceConfig, run: &mut RunRecord) -> Result<(), (Option<u16>, String)> {
-        let index = self.fetcher.get_html(&source.url).await.map_err(|e| (e.status(), e.to_string()))?;
+    async fn run_inner(
+        &self,
+        source: &SourceConfig,
+        run: &mut RunRecord,
+    ) -> Result<(), (Option<u16>, String)> {
+        let index = self
+            .fetcher
+            .get_html(&source.url)
+            .await
+            .map_err(|e| (e.status(), e.to_string()))?;
         run.status = Some(index.status);
-        let links = discover::find_links(&index.html, &index.url, source).map_err(|e| (None, e.to_string()))?;
+        let links = discover::find_links(&index.html, &index.url, source)
+            .map_err(|e| (None, e.to_string()))?;
         run.found = links.len();
         debug!(source = %source.id, links = links.len(), "index read");
         let mut fetched = 0usize;
@@ -74,7 +83,10 @@ impl Crawler {
             if self.stop.load(Ordering::Relaxed) {
                 break;
             }
-            let state = self.store.link_state(&source.id, link.url.as_str()).map_err(|e| (None, e.to_string()))?;
+            let state = self
+                .store
+                .link_state(&source.id, link.url.as_str())
+                .map_err(|e| (None, e.to_string()))?;
             if let Some(state) = &state {
                 if !self.due_for_recheck(state) {
                     run.unchanged += 1;
@@ -112,8 +124,13 @@ impl Crawler {
     }
 
     async fn article(&self, source: &SourceConfig, url: &Url) -> Result<SaveOutcome, String> {
-        let page = self.fetcher.get_html(url).await.map_err(|e| e.to_string())?;
-        let article = extract::extract(&page.html, &page.url, &source.article).map_err(|e| format!("{url}: {e}"))?;
+        let page = self
+            .fetcher
+            .get_html(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let article = extract::extract(&page.html, &page.url, &source.article)
+            .map_err(|e| format!("{url}: {e}"))?;
         if article.paragraphs.is_empty() {
             return Err(format!("{url}: no article text found"));
         }

@@ -39,7 +39,11 @@ pub enum DaemonError {
     Server(std::io::Error),
 }
 
-fn crawler(config: &Config, store: Arc<Store>, stop: Arc<AtomicBool>) -> Result<Crawler, DaemonError> {
+fn crawler(
+    config: &Config,
+    store: Arc<Store>,
+    stop: Arc<AtomicBool>,
+) -> Result<Crawler, DaemonError> {
     Ok(Crawler {
         fetcher: Fetcher::new(FetchConfig::from(&config.daemon))?,
         store,
@@ -55,7 +59,12 @@ pub async fn crawl_once(config: &Config, ids: &[String]) -> Result<Vec<RunSummar
         config.sources.clone()
     } else {
         ids.iter()
-            .map(|id| config.source(id).cloned().ok_or_else(|| DaemonError::UnknownSource(id.clone())))
+            .map(|id| {
+                config
+                    .source(id)
+                    .cloned()
+                    .ok_or_else(|| DaemonError::UnknownSource(id.clone()))
+            })
             .collect::<Result<_, _>>()?
     };
     let store = Arc::new(Store::open(&config.daemon.database)?);
@@ -85,10 +94,12 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let stop = Arc::new(AtomicBool::new(false));
     let crawler = crawler(&config, store.clone(), stop.clone())?;
 
-    let listener = tokio::net::TcpListener::bind(config.daemon.listen).await.map_err(|source| DaemonError::Listen {
-        addr: config.daemon.listen,
-        source,
-    })?;
+    let listener = tokio::net::TcpListener::bind(config.daemon.listen)
+        .await
+        .map_err(|source| DaemonError::Listen {
+            addr: config.daemon.listen,
+            source,
+        })?;
     let local = listener.local_addr().map_err(DaemonError::Server)?;
     info!(listen = %local, sources = config.sources.len(), database = %config.daemon.database.display(), "portalfeed started");
 
@@ -132,7 +143,10 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     stop.store(true, Ordering::Relaxed);
     let _ = shutdown_tx.send(true);
     let drain = async { while tasks.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(8), drain).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(8), drain)
+        .await
+        .is_err()
+    {
         info!("abandoning runs still in progress");
         tasks.abort_all();
     }
@@ -149,10 +163,17 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 /// daemon was down; otherwise at its next cron time, pushed back after failures.
 fn first_run(store: &Store, source: &SourceConfig, config: &Config) -> chrono::DateTime<Utc> {
     let now = Utc::now();
-    let Ok(health) = store.health(&source.id) else { return now };
+    let Ok(health) = store.health(&source.id) else {
+        return now;
+    };
     let Some(last) = health.last else { return now };
-    let due = source.schedule.next_after(last.started, config.daemon.timezone).unwrap_or(now);
-    let due = due + chrono::Duration::from_std(schedule::failure_backoff(health.consecutive_failures)).unwrap_or_default();
+    let due = source
+        .schedule
+        .next_after(last.started, config.daemon.timezone)
+        .unwrap_or(now);
+    let due = due
+        + chrono::Duration::from_std(schedule::failure_backoff(health.consecutive_failures))
+            .unwrap_or_default();
     due.max(now)
 }
 

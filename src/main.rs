@@ -11,7 +11,11 @@ use portalfeed::config::Config;
 use portalfeed::{daemon, extract, fetch};
 
 #[derive(Parser)]
-#[command(name = "portalfeed", version, about = "Turns Vietnamese government web portals into clean RSS and Atom feeds")]
+#[command(
+    name = "portalfeed",
+    version,
+    about = "Turns Vietnamese government web portals into clean RSS and Atom feeds"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,7 +60,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            if e.downcast_ref::<portalfeed::config::ConfigError>().is_some() {
+            if e.downcast_ref::<portalfeed::config::ConfigError>()
+                .is_some()
+            {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
@@ -66,12 +72,19 @@ fn main() -> ExitCode {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -79,23 +92,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { config } => {
             let config = Config::load(&config)?;
             let tz = config.daemon.timezone;
-            println!("ok: {} ({} sources)", config.path.display(), config.sources.len());
+            println!(
+                "ok: {} ({} sources)",
+                config.path.display(),
+                config.sources.len()
+            );
             let now = chrono::Utc::now();
             for s in &config.sources {
                 let next: Vec<String> = s
                     .schedule
                     .upcoming(now, tz, 3)
                     .iter()
-                    .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %:z").to_string())
+                    .map(|t| {
+                        t.with_timezone(&tz)
+                            .format("%Y-%m-%d %H:%M:%S %:z")
+                            .to_string()
+                    })
                     .collect();
-                println!("{:<24} {:<16} next: {}", s.id, s.schedule.as_str(), next.join(", "));
+                println!(
+                    "{:<24} {:<16} next: {}",
+                    s.id,
+                    s.schedule.as_str(),
+                    next.join(", ")
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Crawl { config, sources } => {
             let config = Config::load(&config)?;
             let results = runtime()?.block_on(daemon::crawl_once(&config, &sources))?;
-            println!("{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7}  error", "source", "found", "new", "updated", "unchanged", "merged", "failed");
+            println!(
+                "{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7}  error",
+                "source", "found", "new", "updated", "unchanged", "merged", "failed"
+            );
             let mut all_ok = true;
             for r in &results {
                 all_ok &= r.ok;
@@ -111,17 +140,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     r.error.as_deref().unwrap_or("")
                 );
             }
-            Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if all_ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Run { config } => {
             let config = Config::load(&config)?;
             runtime()?.block_on(daemon::run(config))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Extract { url, content_type, file } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+        Command::Extract {
+            url,
+            content_type,
+            file,
+        } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let url = url::Url::parse(&url).with_context(|| format!("invalid --url {url:?}"))?;
-            let decoded = fetch::decode::decode_html(&bytes, content_type.as_deref()).with_context(|| file.display().to_string())?;
+            let decoded = fetch::decode::decode_html(&bytes, content_type.as_deref())
+                .with_context(|| file.display().to_string())?;
             let article = extract::extract(&decoded.text, &url, &extract::ArticleRules::default())?;
             let json = serde_json::json!({
                 "url": article.url,

@@ -35,7 +35,10 @@ impl AppState {
     }
 
     fn config(&self) -> Arc<Config> {
-        self.config.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.config
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 
@@ -55,7 +58,9 @@ pub async fn serve(
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 fn split_file(file: &str) -> Option<(&str, Format)> {
@@ -63,32 +68,70 @@ fn split_file(file: &str) -> Option<(&str, Format)> {
     Some((name, Format::from_extension(ext)?))
 }
 
-async fn feed_file(State(state): State<Arc<AppState>>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+async fn feed_file(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let Some((name, format)) = split_file(&file) else {
         return not_found();
     };
     let config = state.config();
     let (scope, title, site) = if name == "all" {
-        (FeedScope::All, "portalfeed — tất cả nguồn".to_string(), config.daemon.public_url.to_string())
+        (
+            FeedScope::All,
+            "portalfeed — tất cả nguồn".to_string(),
+            config.daemon.public_url.to_string(),
+        )
     } else if let Some(s) = config.source(name) {
-        (FeedScope::Source(s.id.clone()), s.name.clone(), s.url.to_string())
+        (
+            FeedScope::Source(s.id.clone()),
+            s.name.clone(),
+            s.url.to_string(),
+        )
     } else {
         return not_found();
     };
-    render_feed(&state, &config, scope, title, site, &format!("feeds/{file}"), format, &headers)
+    render_feed(
+        &state,
+        &config,
+        scope,
+        title,
+        site,
+        &format!("feeds/{file}"),
+        format,
+        &headers,
+    )
 }
 
-async fn tag_feed_file(State(state): State<Arc<AppState>>, Path(file): Path<String>, headers: HeaderMap) -> Response {
+async fn tag_feed_file(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let Some((tag, format)) = split_file(&file) else {
         return not_found();
     };
     let config = state.config();
-    if !config.sources.iter().any(|s| s.tags.iter().any(|t| t == tag)) {
+    if !config
+        .sources
+        .iter()
+        .any(|s| s.tags.iter().any(|t| t == tag))
+    {
         return not_found();
     }
     let title = format!("portalfeed — {tag}");
     let site = config.daemon.public_url.to_string();
-    render_feed(&state, &config, FeedScope::Tag(tag.to_string()), title, site, &format!("feeds/tag/{file}"), format, &headers)
+    render_feed(
+        &state,
+        &config,
+        FeedScope::Tag(tag.to_string()),
+        title,
+        site,
+        &format!("feeds/tag/{file}"),
+        format,
+        &headers,
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -109,7 +152,12 @@ fn render_feed(
             return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
         }
     };
-    let self_url = config.daemon.public_url.join(path).map(|u| u.to_string()).unwrap_or_else(|_| path.to_string());
+    let self_url = config
+        .daemon
+        .public_url
+        .join(path)
+        .map(|u| u.to_string())
+        .unwrap_or_else(|_| path.to_string());
     let info = FeedInfo {
         description: format!("{title} (portalfeed)"),
         title,
@@ -122,8 +170,16 @@ fn render_feed(
 }
 
 /// Builds a response with `ETag` and `Last-Modified`, or `304` when the client has it.
-fn conditional(headers: &HeaderMap, body: String, content_type: &'static str, last_modified: Option<DateTime<Utc>>) -> Response {
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
+fn conditional(
+    headers: &HeaderMap,
+    body: String,
+    content_type: &'static str,
+    last_modified: Option<DateTime<Utc>>,
+) -> Response {
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(body.as_bytes()))[..32]
+    );
     let last_modified = last_modified.map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
     let matches_etag = headers
         .get(header::IF_NONE_MATCH)
@@ -131,7 +187,10 @@ fn conditional(headers: &HeaderMap, body: String, content_type: &'static str, la
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     let not_modified_since = headers.get(header::IF_NONE_MATCH).is_none()
         && match (
-            headers.get(header::IF_MODIFIED_SINCE).and_then(|v| v.to_str().ok()).and_then(|v| DateTime::parse_from_rfc2822(v).ok()),
+            headers
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| DateTime::parse_from_rfc2822(v).ok()),
             &last_modified,
         ) {
             (Some(since), Some(lm)) => DateTime::parse_from_rfc2822(lm).is_ok_and(|lm| lm <= since),
@@ -141,10 +200,16 @@ fn conditional(headers: &HeaderMap, body: String, content_type: &'static str, la
     if let Ok(v) = HeaderValue::from_str(&etag) {
         out.insert(header::ETAG, v);
     }
-    if let Some(v) = last_modified.as_deref().and_then(|lm| HeaderValue::from_str(lm).ok()) {
+    if let Some(v) = last_modified
+        .as_deref()
+        .and_then(|lm| HeaderValue::from_str(lm).ok())
+    {
         out.insert(header::LAST_MODIFIED, v);
     }
-    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
     if matches_etag || not_modified_since {
         return (StatusCode::NOT_MODIFIED, out).into_response();
     }
@@ -159,12 +224,19 @@ fn not_found() -> Response {
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
     match state.store.check_writable() {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("database not writable: {e}\n")).into_response(),
+        Err(e) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database not writable: {e}\n"),
+        )
+            .into_response(),
     }
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 async fn status_page(State(state): State<Arc<AppState>>) -> Response {
@@ -181,7 +253,10 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
         let last = health.as_ref().and_then(|h| h.last.clone());
         let (when, outcome, error) = match &last {
             Some(r) => (
-                r.started.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+                r.started
+                    .with_timezone(&tz)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string(),
                 if r.ok {
                     format!("ok: {} new, {} updated", r.new, r.updated)
                 } else {
@@ -191,7 +266,11 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
             ),
             None => ("never".to_string(), "—".to_string(), String::new()),
         };
-        let class = if last.as_ref().is_some_and(|r| !r.ok) { " class=\"failed\"" } else { "" };
+        let class = if last.as_ref().is_some_and(|r| !r.ok) {
+            " class=\"failed\""
+        } else {
+            ""
+        };
         let _ = write!(
             html,
             "<tr{class}><td><a href=\"{url}\">{name}</a> <small>({id})</small></td><td>{when}</td><td>{outcome}</td><td>{items}</td><td>{error}</td>\

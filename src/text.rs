@@ -144,7 +144,20 @@ fn is_tracking_param(name: &str) -> bool {
     n.starts_with("utm_")
         || matches!(
             n.as_str(),
-            "fbclid" | "gclid" | "dclid" | "msclkid" | "zarsrc" | "zaloid" | "jsessionid" | "phpsessid" | "aspsessionid" | "sid" | "sessionid" | "_ga" | "mc_cid" | "mc_eid"
+            "fbclid"
+                | "gclid"
+                | "dclid"
+                | "msclkid"
+                | "zarsrc"
+                | "zaloid"
+                | "jsessionid"
+                | "phpsessid"
+                | "aspsessionid"
+                | "sid"
+                | "sessionid"
+                | "_ga"
+                | "mc_cid"
+                | "mc_eid"
         )
 }
 
@@ -193,7 +206,8 @@ pub fn canonical_url(url: &url::Url) -> url::Url {
 /// Whether two URLs are on the same site: same host, ignoring a leading `www.`.
 pub fn same_site(a: &url::Url, b: &url::Url) -> bool {
     fn bare(u: &url::Url) -> Option<String> {
-        u.host_str().map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
+        u.host_str()
+            .map(|h| h.trim_start_matches("www.").to_ascii_lowercase())
     }
     bare(a).is_some() && bare(a) == bare(b)
 }
@@ -205,9 +219,18 @@ mod tests {
     #[test]
     fn canonical_urls_drop_tracking_and_sessions() {
         let u = |s: &str| canonical_url(&url::Url::parse(s).unwrap()).to_string();
-        assert_eq!(u("HTTP://Portal.TEST:80/a.html?utm_source=fb&id=3#top"), "http://portal.test/a.html?id=3");
-        assert_eq!(u("https://x.test/a;jsessionid=ABC123?fbclid=1&gclid=2&zarsrc=30"), "https://x.test/a");
-        assert_eq!(u("http://x.test/(S(abcdef))/Pages/a.aspx"), "http://x.test/Pages/a.aspx");
+        assert_eq!(
+            u("HTTP://Portal.TEST:80/a.html?utm_source=fb&id=3#top"),
+            "http://portal.test/a.html?id=3"
+        );
+        assert_eq!(
+            u("https://x.test/a;jsessionid=ABC123?fbclid=1&gclid=2&zarsrc=30"),
+            "https://x.test/a"
+        );
+        assert_eq!(
+            u("http://x.test/(S(abcdef))/Pages/a.aspx"),
+            "http://x.test/Pages/a.aspx"
+        );
         assert_eq!(
             u("http://x.test/c.aspx?CategoryId=1&Name=D%C3%A2n%20v%E1%BA%ADn"),
             "http://x.test/c.aspx?CategoryId=1&Name=D%C3%A2n%20v%E1%BA%ADn"

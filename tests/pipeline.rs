@@ -24,15 +24,23 @@ fn summary_row(out: &str, source: &str) -> Vec<usize> {
         .lines()
         .find(|l| l.split_whitespace().next() == Some(source))
         .unwrap_or_else(|| panic!("no summary row for {source} in:\n{out}"));
-    line.split_whitespace().skip(1).take(6).map(|n| n.parse().unwrap()).collect()
+    line.split_whitespace()
+        .skip(1)
+        .take(6)
+        .map(|n| n.parse().unwrap())
+        .collect()
 }
 
-async fn fetch_feed(base: &str, path: &str) -> (feed_rs::model::Feed, String, reqwest::header::HeaderMap) {
+async fn fetch_feed(
+    base: &str,
+    path: &str,
+) -> (feed_rs::model::Feed, String, reqwest::header::HeaderMap) {
     let resp = client().get(format!("{base}{path}")).send().await.unwrap();
     assert_eq!(resp.status(), 200, "{path}");
     let headers = resp.headers().clone();
     let body = resp.text().await.unwrap();
-    let feed = feed_rs::parser::parse(body.as_bytes()).unwrap_or_else(|e| panic!("{path} does not parse: {e}\n{body}"));
+    let feed = feed_rs::parser::parse(body.as_bytes())
+        .unwrap_or_else(|e| panic!("{path} does not parse: {e}\n{body}"));
     (feed, body, headers)
 }
 
@@ -66,14 +74,29 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
 
     // The original first, so that the syndicated copy finds it.
     let first = run_with_proxy(&server, &["crawl", "--config", cfg, "s1-longan-portal"]);
-    assert!(first.status.success(), "{}\n{}", stdout(&first), stderr(&first));
-    assert_eq!(summary_row(&stdout(&first), "s1-longan-portal")[1], 3, "{}", stdout(&first));
+    assert!(
+        first.status.success(),
+        "{}\n{}",
+        stdout(&first),
+        stderr(&first)
+    );
+    assert_eq!(
+        summary_row(&stdout(&first), "s1-longan-portal")[1],
+        3,
+        "{}",
+        stdout(&first)
+    );
 
     let all = run_with_proxy(&server, &["crawl", "--config", cfg]);
     let out = stdout(&all);
     assert!(all.status.success(), "{out}\n{}", stderr(&all));
     // (List pages also link articles outside the corpus; the server answers those 404.)
-    for site in ["s2-provincial-newspaper", "s3-hcmc-portal", "s4-dakrong-nukeviet", "s5-longan-danvan"] {
+    for site in [
+        "s2-provincial-newspaper",
+        "s3-hcmc-portal",
+        "s4-dakrong-nukeviet",
+        "s5-longan-danvan",
+    ] {
         let row = summary_row(&out, site);
         assert_eq!(row[1], 3, "{site} new: {out}");
     }
@@ -84,7 +107,11 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
         assert_eq!(summary_row(&out, special)[1], 1, "{special}: {out}");
     }
     // Nothing outside the corpus was requested: no menu, sidebar or related-list link.
-    let stray: Vec<_> = server.requests().into_iter().filter(|(_, p)| p.contains("Xem-nhieu") || p.contains("page-2")).collect();
+    let stray: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|(_, p)| p.contains("Xem-nhieu") || p.contains("page-2"))
+        .collect();
     assert!(stray.is_empty(), "{stray:?}");
 
     let daemon = spawn_daemon(&server, &config);
@@ -93,30 +120,62 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
 
     let expected = expected_articles();
     let (atom, atom_body, headers) = fetch_feed(&base, "/feeds/all.atom").await;
-    assert_eq!(headers["content-type"], "application/atom+xml; charset=utf-8");
+    assert_eq!(
+        headers["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
     assert!(headers.contains_key("etag"));
-    assert_eq!(atom.entries.len(), expected.len(), "one item per article, the re-post merged");
+    assert_eq!(
+        atom.entries.len(),
+        expected.len(),
+        "one item per article, the re-post merged"
+    );
     let (rss, rss_body, headers) = fetch_feed(&base, "/feeds/all.rss").await;
-    assert_eq!(headers["content-type"], "application/rss+xml; charset=utf-8");
+    assert_eq!(
+        headers["content-type"],
+        "application/rss+xml; charset=utf-8"
+    );
     assert_eq!(rss.entries.len(), expected.len());
     assert!(rss_body.contains("<content:encoded>"));
     assert!(rss_body.contains("isPermaLink=\"false\""));
     assert!(rss_body.contains("<dc:creator>"));
 
     let by_link = |feed: &feed_rs::model::Feed| -> HashMap<String, feed_rs::model::Entry> {
-        feed.entries.iter().map(|e| (e.links[0].href.clone(), e.clone())).collect()
+        feed.entries
+            .iter()
+            .map(|e| (e.links[0].href.clone(), e.clone()))
+            .collect()
     };
     let atom_by_link = by_link(&atom);
     let rss_by_link = by_link(&rss);
     for (url, exp) in &expected {
-        let want_date: DateTime<FixedOffset> = DateTime::parse_from_rfc3339(exp["published"].as_str().unwrap()).unwrap();
+        let want_date: DateTime<FixedOffset> =
+            DateTime::parse_from_rfc3339(exp["published"].as_str().unwrap()).unwrap();
         for (name, entries) in [("atom", &atom_by_link), ("rss", &rss_by_link)] {
-            let e = entries.get(url).unwrap_or_else(|| panic!("{name}: no item links to {url}"));
-            assert_eq!(e.title.as_ref().unwrap().content, exp["title"].as_str().unwrap(), "{name} title of {url}");
-            assert_eq!(e.published.unwrap(), want_date.with_timezone(&Utc), "{name} date of {url}");
-            assert!(e.id.starts_with("urn:uuid:"), "{name} id of {url}: {}", e.id);
+            let e = entries
+                .get(url)
+                .unwrap_or_else(|| panic!("{name}: no item links to {url}"));
+            assert_eq!(
+                e.title.as_ref().unwrap().content,
+                exp["title"].as_str().unwrap(),
+                "{name} title of {url}"
+            );
+            assert_eq!(
+                e.published.unwrap(),
+                want_date.with_timezone(&Utc),
+                "{name} date of {url}"
+            );
+            assert!(
+                e.id.starts_with("urn:uuid:"),
+                "{name} id of {url}: {}",
+                e.id
+            );
             match exp["author"].as_str() {
-                Some(a) => assert_eq!(e.authors[0].name.as_deref(), Some(a), "{name} author of {url}"),
+                Some(a) => assert_eq!(
+                    e.authors[0].name.as_deref(),
+                    Some(a),
+                    "{name} author of {url}"
+                ),
                 None => assert!(e.authors.is_empty(), "{name} author of {url}"),
             }
         }
@@ -124,17 +183,37 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
         assert_eq!(atom_by_link[url].id, rss_by_link[url].id);
     }
     // Atom timestamps are whole seconds in Vietnam time.
-    assert!(atom_body.contains("<published>2019-04-19T00:00:00+07:00</published>"), "{}", &atom_body[..2000.min(atom_body.len())]);
+    assert!(
+        atom_body.contains("<published>2019-04-19T00:00:00+07:00</published>"),
+        "{}",
+        &atom_body[..2000.min(atom_body.len())]
+    );
     let fractional = regex::Regex::new(r"<(updated|published)>[^<]*\.\d").unwrap();
-    assert!(!fractional.is_match(&atom_body), "fractional seconds in Atom timestamps");
+    assert!(
+        !fractional.is_match(&atom_body),
+        "fractional seconds in Atom timestamps"
+    );
     let vietnam = regex::Regex::new(r"<(updated|published)>[^<]*\+07:00</").unwrap();
-    assert_eq!(vietnam.find_iter(&atom_body).count(), atom_body.matches("<updated>").count() + atom_body.matches("<published>").count());
+    assert_eq!(
+        vietnam.find_iter(&atom_body).count(),
+        atom_body.matches("<updated>").count() + atom_body.matches("<published>").count()
+    );
 
     // The syndicated copy lives on the Long An item, which lists it as another copy.
-    let longan_url = "http://longan.portal.test/tin-tuc/Pages/2019-4-19/Co-dan-van-la-co-tat-ca.aspx";
+    let longan_url =
+        "http://longan.portal.test/tin-tuc/Pages/2019-4-19/Co-dan-van-la-co-tat-ca.aspx";
     let copy_url = "http://danvan.portal.test/web/guest/-/co-dan-van-la-co-tat-ca";
     let merged = &atom_by_link[longan_url];
-    assert!(merged.content.as_ref().unwrap().body.as_ref().unwrap().contains(copy_url));
+    assert!(
+        merged
+            .content
+            .as_ref()
+            .unwrap()
+            .body
+            .as_ref()
+            .unwrap()
+            .contains(copy_url)
+    );
     // In the re-posting source's own feed, the item links to that source's copy.
     let (syn_feed, _, _) = fetch_feed(&base, "/feeds/x-syndicated.atom").await;
     assert_eq!(syn_feed.entries.len(), 1);
@@ -147,20 +226,47 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
     // The tag feed holds every item with a copy on a source so tagged; the special
     // indexes also list some articles of the main sites.
     let (special, _, _) = fetch_feed(&base, "/feeds/tag/special.atom").await;
-    let special_links: Vec<&str> = special.entries.iter().map(|e| e.links[0].href.as_str()).collect();
+    let special_links: Vec<&str> = special
+        .entries
+        .iter()
+        .map(|e| e.links[0].href.as_str())
+        .collect();
     for folder in ["special/windows-1258", "special/nfd", "special/updated"] {
         let site = sites().into_iter().find(|s| s.folder == folder).unwrap();
         let url = site.expected()[0].1["url"].as_str().unwrap().to_string();
-        assert!(special_links.contains(&url.as_str()), "{url} missing from the tag feed");
+        assert!(
+            special_links.contains(&url.as_str()),
+            "{url} missing from the tag feed"
+        );
     }
-    assert!(special_links.contains(&"http://longan.portal.test/tin-tuc/Pages/2019-4-19/Co-dan-van-la-co-tat-ca.aspx"));
-    assert!(!special_links.iter().any(|l| l.contains("hochiminhcity")), "an untagged item in the tag feed");
-    let missing = client().get(format!("{base}/feeds/nope.atom")).send().await.unwrap();
+    assert!(special_links.contains(
+        &"http://longan.portal.test/tin-tuc/Pages/2019-4-19/Co-dan-van-la-co-tat-ca.aspx"
+    ));
+    assert!(
+        !special_links.iter().any(|l| l.contains("hochiminhcity")),
+        "an untagged item in the tag feed"
+    );
+    let missing = client()
+        .get(format!("{base}/feeds/nope.atom"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
 
     // Conditional GET.
-    let etag = client().get(format!("{base}/feeds/all.atom")).send().await.unwrap().headers()["etag"].clone();
-    let again = client().get(format!("{base}/feeds/all.atom")).header("If-None-Match", etag).send().await.unwrap();
+    let etag = client()
+        .get(format!("{base}/feeds/all.atom"))
+        .send()
+        .await
+        .unwrap()
+        .headers()["etag"]
+        .clone();
+    let again = client()
+        .get(format!("{base}/feeds/all.atom"))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 304);
 
     // special/updated, step 1 was the first crawl. Step 2: only the counter changed.
@@ -176,7 +282,10 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
     let (atom2, _, _) = fetch_feed(&base, "/feeds/all.atom").await;
     let after2 = &by_link(&atom2)[updated_url];
     assert_eq!(after2.id, before.id);
-    assert_eq!(after2.updated, before.updated, "a view counter must not move the updated time");
+    assert_eq!(
+        after2.updated, before.updated,
+        "a view counter must not move the updated time"
+    );
 
     // Step 3: one paragraph corrected; the same item carries the new text.
     tokio::time::sleep(Duration::from_millis(1100)).await;
@@ -185,17 +294,35 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
     let row = summary_row(&stdout(&step3), "x-updated");
     assert_eq!((row[1], row[2]), (0, 1), "step 3: {}", stdout(&step3));
     let (atom3, _, _) = fetch_feed(&base, "/feeds/all.atom").await;
-    assert_eq!(atom3.entries.len(), expected.len(), "a correction is not a new item");
+    assert_eq!(
+        atom3.entries.len(),
+        expected.len(),
+        "a correction is not a new item"
+    );
     let after3 = &by_link(&atom3)[updated_url];
     assert_eq!(after3.id, before.id);
     assert!(after3.updated > before.updated);
     let body3 = after3.content.as_ref().unwrap().body.clone().unwrap();
-    assert!(body3.contains("142 tỷ đồng") && !body3.contains("121 tỷ đồng"), "{body3}");
+    assert!(
+        body3.contains("142 tỷ đồng") && !body3.contains("121 tỷ đồng"),
+        "{body3}"
+    );
 
     // The status page lists every source.
-    let status = client().get(format!("{base}/")).send().await.unwrap().text().await.unwrap();
+    let status = client()
+        .get(format!("{base}/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     for site in sites() {
-        assert!(status.contains(&source_id(&site.folder)), "status page misses {}", site.folder);
+        assert!(
+            status.contains(&source_id(&site.folder)),
+            "status page misses {}",
+            site.folder
+        );
     }
 
     let exit = terminate(daemon);
@@ -217,12 +344,19 @@ async fn a_failing_source_does_not_stop_the_others() {
     .unwrap();
     let out = run_with_proxy(&server, &["crawl", "--config", config.to_str().unwrap()]);
     let text = stdout(&out);
-    assert_eq!(out.status.code(), Some(1), "a failed source makes crawl exit non-zero:\n{text}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed source makes crawl exit non-zero:\n{text}"
+    );
     assert_eq!(summary_row(&text, "dakrong")[1], 3, "{text}");
     let gone = text.lines().find(|l| l.starts_with("gone")).unwrap();
     assert!(gone.contains("HTTP 404"), "{gone}");
     let dead = text.lines().find(|l| l.starts_with("dead")).unwrap();
-    assert!(dead.contains("404") || dead.contains("error") || dead.contains("failed"), "{dead}");
+    assert!(
+        dead.contains("404") || dead.contains("error") || dead.contains("failed"),
+        "{dead}"
+    );
 }
 
 #[test]
@@ -230,8 +364,14 @@ fn check_reports_config_errors_with_position() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("bad.toml");
     std::fs::write(&config, "[daemon]\nschedule = \"*/30 * * * *\"\n\n[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nschedule = \"0 25 * * *\"\n").unwrap();
-    let out = binary().args(["check", "--config", config.to_str().unwrap()]).output().unwrap();
+    let out = binary()
+        .args(["check", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains(&format!("{}:7:12:", config.display())), "{err}");
+    assert!(
+        err.contains(&format!("{}:7:12:", config.display())),
+        "{err}"
+    );
 }

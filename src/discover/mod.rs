@@ -40,16 +40,24 @@ static LIST_CHROME: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 static PAGINATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)([?&](page|p|trang|pageindex|pagenum|paged)=\d+|/page[-/]?\d+/?$|/trang[-/]?\d+/?$)").expect("static regex")
+    Regex::new(
+        r"(?i)([?&](page|p|trang|pageindex|pagenum|paged)=\d+|/page[-/]?\d+/?$|/trang[-/]?\d+/?$)",
+    )
+    .expect("static regex")
 });
 
 /// Finds the article links of an index page, in page order, without duplicates.
-pub fn find_links(html: &str, page_url: &Url, source: &SourceConfig) -> Result<Vec<Link>, DiscoverError> {
+pub fn find_links(
+    html: &str,
+    page_url: &Url,
+    source: &SourceConfig,
+) -> Result<Vec<Link>, DiscoverError> {
     let doc = Html::parse_document(html);
     let anchors: Vec<ElementRef<'_>> = match &source.links {
         Some(sel) => {
             let sel = Selector::parse(sel).map_err(|_| DiscoverError::Selector(sel.clone()))?;
-            let a = Selector::parse("a[href]").map_err(|_| DiscoverError::Selector("a[href]".into()))?;
+            let a = Selector::parse("a[href]")
+                .map_err(|_| DiscoverError::Selector("a[href]".into()))?;
             doc.select(&sel)
                 .flat_map(|e| {
                     if e.value().name() == "a" {
@@ -65,7 +73,9 @@ pub fn find_links(html: &str, page_url: &Url, source: &SourceConfig) -> Result<V
     let mut seen = HashSet::new();
     let mut links = Vec::new();
     for a in anchors {
-        let Some(url) = resolve(a, page_url) else { continue };
+        let Some(url) = resolve(a, page_url) else {
+            continue;
+        };
         if !text::same_site(&url, page_url) || url == text::canonical_url(page_url) {
             continue;
         }
@@ -107,9 +117,9 @@ pub fn looks_like_article(url: &Url, index: &Url) -> bool {
     let stem = last.split('.').next().unwrap_or("");
     let slug_words = stem.split(['-', '_']).filter(|w| !w.is_empty()).count();
     let has_id = stem.chars().filter(char::is_ascii_digit).count() >= 3;
-    let query_id = url
-        .query_pairs()
-        .any(|(k, v)| k.to_ascii_lowercase().contains("id") && v.chars().any(|c| c.is_ascii_digit()));
+    let query_id = url.query_pairs().any(|(k, v)| {
+        k.to_ascii_lowercase().contains("id") && v.chars().any(|c| c.is_ascii_digit())
+    });
     slug_words >= 4 || has_id || query_id
 }
 
@@ -153,10 +163,15 @@ fn signature(node: NodeRef<'_, Node>) -> String {
 }
 
 fn auto_anchors<'a>(doc: &'a Html, page_url: &Url) -> Vec<ElementRef<'a>> {
-    let Ok(sel) = Selector::parse("a[href]") else { return Vec::new() };
+    let Ok(sel) = Selector::parse("a[href]") else {
+        return Vec::new();
+    };
     let candidates: Vec<ElementRef<'a>> = doc
         .select(&sel)
-        .filter(|a| resolve(*a, page_url).is_some_and(|u| text::same_site(&u, page_url) && looks_like_article(&u, page_url)))
+        .filter(|a| {
+            resolve(*a, page_url)
+                .is_some_and(|u| text::same_site(&u, page_url) && looks_like_article(&u, page_url))
+        })
         .filter(|a| !in_chrome(**a))
         .collect();
     let mut groups: HashMap<String, Vec<ElementRef<'a>>> = HashMap::new();
@@ -179,7 +194,9 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url) -> Vec<ElementRef<'a>> {
             .filter(|a| word_count(&a.text().collect::<String>()) >= 3)
             .map(|a| {
                 let item = lca.and_then(|l| item_of(**a, l)).unwrap_or(**a);
-                let text: String = ElementRef::wrap(item).map(|e| e.text().collect()).unwrap_or_default();
+                let text: String = ElementRef::wrap(item)
+                    .map(|e| e.text().collect())
+                    .unwrap_or_default();
                 word_count(&text).clamp(3, 80)
             })
             .sum()
@@ -196,9 +213,12 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url) -> Vec<ElementRef<'a>> {
     };
     // A featured first story often sits just above the list, in its own block: take the
     // parent in while all it adds is one or two headline links before the list.
-    let best_urls: HashSet<Option<Url>> = best_links.iter().map(|a| resolve(*a, page_url)).collect();
+    let best_urls: HashSet<Option<Url>> =
+        best_links.iter().map(|a| resolve(*a, page_url)).collect();
     for _ in 0..3 {
-        let Some(parent) = container.parent() else { break };
+        let Some(parent) = container.parent() else {
+            break;
+        };
         let inside: HashSet<_> = container.descendants().map(|n| n.id()).collect();
         let extra: Vec<&ElementRef<'a>> = candidates
             .iter()
@@ -208,7 +228,8 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url) -> Vec<ElementRef<'a>> {
         let extra_urls: HashSet<_> = extra.iter().map(|a| resolve(**a, page_url)).collect();
         let before = |a: &ElementRef<'a>| {
             let first = container.id();
-            parent.descendants().position(|n| n.id() == a.id()) < parent.descendants().position(|n| n.id() == first)
+            parent.descendants().position(|n| n.id() == a.id())
+                < parent.descendants().position(|n| n.id() == first)
         };
         if extra.is_empty() || extra_urls.len() > 2 || !extra.iter().all(|a| before(a)) {
             break;
@@ -219,7 +240,10 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url) -> Vec<ElementRef<'a>> {
     candidates
         .into_iter()
         .filter(|a| container_ids.contains(&a.id()))
-        .filter(|a| word_count(&a.text().collect::<String>()) >= 3 || best_links.iter().any(|b| b.id() == a.id()))
+        .filter(|a| {
+            word_count(&a.text().collect::<String>()) >= 3
+                || best_links.iter().any(|b| b.id() == a.id())
+        })
         .collect()
 }
 
@@ -263,7 +287,10 @@ mod tests {
 
     fn source(extra: &str) -> SourceConfig {
         let cfg = format!("[[source]]\nid = \"s\"\nurl = \"http://p.test/tin-tuc/\"\n{extra}");
-        Config::from_str(&cfg, Path::new("t.toml")).unwrap().sources.remove(0)
+        Config::from_str(&cfg, Path::new("t.toml"))
+            .unwrap()
+            .sources
+            .remove(0)
     }
 
     const PAGE: &str = r#"<html><body>
@@ -306,9 +333,13 @@ mod tests {
     fn article_shapes() {
         let idx = Url::parse("http://p.test/tin-tuc/Pages/Tin-hoat-dong.aspx").unwrap();
         let yes = |s: &str| looks_like_article(&Url::parse(s).unwrap(), &idx);
-        assert!(yes("http://p.test/tin-tuc/Pages/2019-4-19/Co-dan-van-la-co-tat-ca.aspx"));
+        assert!(yes(
+            "http://p.test/tin-tuc/Pages/2019-4-19/Co-dan-van-la-co-tat-ca.aspx"
+        ));
         assert!(yes("http://p.test/Lists/Posts/Post.aspx?List=abc&ID=4571"));
-        assert!(!yes("http://p.test/tin-tuc/Pages/Tin-hoat-dong.aspx?Page=2"));
+        assert!(!yes(
+            "http://p.test/tin-tuc/Pages/Tin-hoat-dong.aspx?Page=2"
+        ));
         assert!(!yes("http://p.test/tin-tuc/Pages/Kinh-te.aspx"));
         assert!(!yes("http://p.test/tin-tuc/"));
     }

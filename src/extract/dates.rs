@@ -20,7 +20,8 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static DMY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})\b").expect("static regex")
+    Regex::new(r"\b(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})\b")
+        .expect("static regex")
 });
 static WORDS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})").expect("static regex")
@@ -34,8 +35,10 @@ static ZONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?").expect("static regex")
 });
 static STRICT_ISO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
-        .expect("static regex")
+    Regex::new(
+        r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$",
+    )
+    .expect("static regex")
 });
 
 /// Parses a machine-readable timestamp (`datetime` attributes, `itemprop`, meta tags).
@@ -54,10 +57,15 @@ pub fn parse_text(text: &str) -> Option<DateTime<FixedOffset>> {
     let (date, start, end, iso_time) = find_date(text)?;
     let (time, offset) = match iso_time {
         Some(t) => t,
-        None => (find_time_near(text, start, end).unwrap_or(NaiveTime::MIN), find_zone(text)),
+        None => (
+            find_time_near(text, start, end).unwrap_or(NaiveTime::MIN),
+            find_zone(text),
+        ),
     };
     let offset = offset.unwrap_or_else(vietnam);
-    offset.from_local_datetime(&NaiveDateTime::new(date, time)).single()
+    offset
+        .from_local_datetime(&NaiveDateTime::new(date, time))
+        .single()
 }
 
 type IsoTime = Option<(NaiveTime, Option<FixedOffset>)>;
@@ -71,7 +79,9 @@ fn find_date(text: &str) -> Option<(NaiveDate, usize, usize, IsoTime)> {
     };
     for c in ISO.captures_iter(text) {
         let m = c.get(0)?;
-        let Some(date) = ymd(num(&c, 1), num(&c, 2), num(&c, 3)) else { continue };
+        let Some(date) = ymd(num(&c, 1), num(&c, 2), num(&c, 3)) else {
+            continue;
+        };
         let time = match (c.get(4), c.get(5)) {
             (Some(_), Some(_)) => hms(num(&c, 4), num(&c, 5), c.get(6).map_or(0, |_| num(&c, 6)))
                 .map(|t| (t, c.get(7).and_then(|z| parse_offset(z.as_str())))),
@@ -90,7 +100,11 @@ fn find_date(text: &str) -> Option<(NaiveDate, usize, usize, IsoTime)> {
     for c in DMY.captures_iter(text) {
         let m = c.get(0)?;
         let year = c.get(3)?.as_str();
-        let y = if year.len() == 2 { 2000 + num(&c, 3) } else { num(&c, 3) };
+        let y = if year.len() == 2 {
+            2000 + num(&c, 3)
+        } else {
+            num(&c, 3)
+        };
         if let Some(date) = ymd(y, num(&c, 2), num(&c, 1)) {
             consider((date, m.start(), m.end(), None));
             break;
@@ -102,7 +116,9 @@ fn find_date(text: &str) -> Option<(NaiveDate, usize, usize, IsoTime)> {
 fn find_time_near(text: &str, date_start: usize, date_end: usize) -> Option<NaiveTime> {
     let mut best: Option<(usize, NaiveTime)> = None;
     for c in TIME.captures_iter(text) {
-        let (Some(whole), Some(hour)) = (c.get(0), c.get(1)) else { continue };
+        let (Some(whole), Some(hour)) = (c.get(0), c.get(1)) else {
+            continue;
+        };
         let m = hour.start()..whole.end();
         // A time never overlaps the date itself (`15-9-2023` is not 15:09).
         if m.start < date_end && m.end > date_start {
@@ -112,7 +128,10 @@ fn find_time_near(text: &str, date_start: usize, date_end: usize) -> Option<Naiv
         let min = num(&c, 2);
         let sec = c.get(3).map_or(0, |_| num(&c, 3));
         if let Some(ampm) = c.get(4) {
-            let pm = matches!(ampm.as_str().to_ascii_uppercase().as_str(), "CH" | "PM" | "P.M.");
+            let pm = matches!(
+                ampm.as_str().to_ascii_uppercase().as_str(),
+                "CH" | "PM" | "P.M."
+            );
             if h > 12 {
                 continue;
             }
@@ -200,15 +219,24 @@ mod tests {
     fn every_form_in_the_wild() {
         let cases = [
             ("Thứ Sáu, 19/4/2019", "2019-04-19T00:00:00+07:00"),
-            ("Cập nhật lúc18:24, Thứ Ba, 30/06/2020 (GMT+7)", "2020-06-30T18:24:00+07:00"),
+            (
+                "Cập nhật lúc18:24, Thứ Ba, 30/06/2020 (GMT+7)",
+                "2020-06-30T18:24:00+07:00",
+            ),
             ("Thứ năm, 12/10/2017, 04:18 SA", "2017-10-12T04:18:00+07:00"),
             ("Thứ hai, 23/10/2017, 02:35 CH", "2017-10-23T14:35:00+07:00"),
             ("15:4, Thứ Sáu, 15-9-2023", "2023-09-15T15:04:00+07:00"),
             ("9:5, Thứ Hai, 2-10-2023 215 0", "2023-10-02T09:05:00+07:00"),
             ("01/12/2023 - 16:54", "2023-12-01T16:54:00+07:00"),
             ("Thứ sáu - 01/12/2023 16:54", "2023-12-01T16:54:00+07:00"),
-            ("Ngày đăng: 16/11/2010 3:20:00 PM | Lượt xem: 245", "2010-11-16T15:20:00+07:00"),
-            ("Hà Nội, ngày 12 tháng 10 năm 2017", "2017-10-12T00:00:00+07:00"),
+            (
+                "Ngày đăng: 16/11/2010 3:20:00 PM | Lượt xem: 245",
+                "2010-11-16T15:20:00+07:00",
+            ),
+            (
+                "Hà Nội, ngày 12 tháng 10 năm 2017",
+                "2017-10-12T00:00:00+07:00",
+            ),
             ("2023-10-02T09:05:00+07:00", "2023-10-02T09:05:00+07:00"),
             ("2023-10-02T02:05:00Z", "2023-10-02T02:05:00+00:00"),
             ("2023-10-02 09:05", "2023-10-02T09:05:00+07:00"),
@@ -222,14 +250,26 @@ mod tests {
 
     #[test]
     fn twelve_oclock_with_sa_and_ch() {
-        assert_eq!(rfc("12/10/2017, 12:05 SA").as_deref(), Some("2017-10-12T00:05:00+07:00"));
-        assert_eq!(rfc("12/10/2017, 12:05 CH").as_deref(), Some("2017-10-12T12:05:00+07:00"));
-        assert_eq!(rfc("12/10/2017 12:00 AM").as_deref(), Some("2017-10-12T00:00:00+07:00"));
+        assert_eq!(
+            rfc("12/10/2017, 12:05 SA").as_deref(),
+            Some("2017-10-12T00:05:00+07:00")
+        );
+        assert_eq!(
+            rfc("12/10/2017, 12:05 CH").as_deref(),
+            Some("2017-10-12T12:05:00+07:00")
+        );
+        assert_eq!(
+            rfc("12/10/2017 12:00 AM").as_deref(),
+            Some("2017-10-12T00:00:00+07:00")
+        );
     }
 
     #[test]
     fn two_digit_years() {
-        assert_eq!(rfc("Cập nhật 05/03/24 07:15").as_deref(), Some("2024-03-05T07:15:00+07:00"));
+        assert_eq!(
+            rfc("Cập nhật 05/03/24 07:15").as_deref(),
+            Some("2024-03-05T07:15:00+07:00")
+        );
     }
 
     #[test]
@@ -243,7 +283,9 @@ mod tests {
     fn iso_attributes_must_be_well_formed() {
         assert_eq!(parse_iso("2023-09-15+0715:04:00"), None);
         assert_eq!(
-            parse_iso("2023-09-15T15:04:00+07:00").map(|d| d.to_rfc3339()).as_deref(),
+            parse_iso("2023-09-15T15:04:00+07:00")
+                .map(|d| d.to_rfc3339())
+                .as_deref(),
             Some("2023-09-15T15:04:00+07:00")
         );
     }
@@ -251,7 +293,9 @@ mod tests {
     #[test]
     fn dates_in_sharepoint_paths() {
         assert_eq!(
-            from_url_path("/tin-tuc/Pages/2023-12-1/Tieu-de.aspx").map(|d| d.to_rfc3339()).as_deref(),
+            from_url_path("/tin-tuc/Pages/2023-12-1/Tieu-de.aspx")
+                .map(|d| d.to_rfc3339())
+                .as_deref(),
             Some("2023-12-01T00:00:00+07:00")
         );
         assert_eq!(from_url_path("/tin-tuc/Pages/Tin.aspx"), None);

@@ -78,11 +78,9 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
     let page = Page::new(&doc, page_url, rules)?;
 
     let body = match &page.rules.body {
-        Some(sel) => doc
-            .select(sel)
-            .next()
-            .map(|e| e.id())
-            .ok_or_else(|| ExtractError::NoArticle("the source's body selector matches nothing".into()))?,
+        Some(sel) => doc.select(sel).next().map(|e| e.id()).ok_or_else(|| {
+            ExtractError::NoArticle("the source's body selector matches nothing".into())
+        })?,
         None => page.choose_body()?,
     };
     let title = page.title(body);
@@ -98,7 +96,11 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         meta.source = page.credit_outside_body(&scope, body);
     }
 
-    let dropped: HashSet<NodeId> = blocks.iter().filter(|b| b.dropped).flat_map(|b| b.nodes()).collect();
+    let dropped: HashSet<NodeId> = blocks
+        .iter()
+        .filter(|b| b.dropped)
+        .flat_map(|b| b.nodes())
+        .collect();
     let paragraphs: Vec<String> = blocks
         .iter()
         .filter(|b| !b.dropped)
@@ -117,7 +119,9 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         }
     }
     if title.text.is_empty() && paragraphs.is_empty() {
-        return Err(ExtractError::NoArticle("neither a headline nor any body text".into()));
+        return Err(ExtractError::NoArticle(
+            "neither a headline nor any body text".into(),
+        ));
     }
     let content_html = page.clean_html(body, &dropped);
     Ok(Article {
@@ -216,10 +220,47 @@ fn compile(sel: &Option<String>) -> Result<Option<Selector>, ExtractError> {
 }
 
 const BLOCK_TAGS: &[&str] = &[
-    "address", "article", "aside", "blockquote", "center", "dd", "details", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "table", "tbody", "thead",
-    "tfoot", "tr", "td", "th", "ul", "caption", "body", "html",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "center",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "ul",
+    "caption",
+    "body",
+    "html",
 ];
 
 fn is_block(el: &Element) -> bool {
@@ -247,7 +288,13 @@ impl<'a> Page<'a> {
             author: compile(&rules.author)?,
             strip,
         };
-        let order = doc.tree.root().descendants().enumerate().map(|(i, n)| (n.id(), i)).collect();
+        let order = doc
+            .tree
+            .root()
+            .descendants()
+            .enumerate()
+            .map(|(i, n)| (n.id(), i))
+            .collect();
         Ok(Page {
             doc,
             url: page_url.clone(),
@@ -267,7 +314,9 @@ impl<'a> Page<'a> {
 
     /// Document positions of the first and last node of a subtree.
     fn span(&self, id: NodeId) -> (usize, usize) {
-        let Some(n) = self.node(id) else { return (0, 0) };
+        let Some(n) = self.node(id) else {
+            return (0, 0);
+        };
         let start = self.pos(id);
         let end = n.last_child().map(|_| {
             let mut last = n;
@@ -287,19 +336,27 @@ impl<'a> Page<'a> {
 
     /// Walks a subtree and cuts it into pieces. `skip` removes whole elements.
     fn walk(&self, root: NodeId, skip: &dyn Fn(NodeRef<'a, Node>, &Element) -> bool) -> Vec<Piece> {
-        let Some(root) = self.node(root) else { return Vec::new() };
+        let Some(root) = self.node(root) else {
+            return Vec::new();
+        };
         let mut pieces = Vec::new();
         let mut blocks: Vec<NodeId> = vec![root.id()];
         let mut cur: Option<(String, usize, Vec<NodeId>)> = None;
         let mut link_depth = 0usize;
         let mut skipping: Option<NodeId> = None;
 
-        let flush = |cur: &mut Option<(String, usize, Vec<NodeId>)>, owner: NodeId, pieces: &mut Vec<Piece>| {
+        let flush = |cur: &mut Option<(String, usize, Vec<NodeId>)>,
+                     owner: NodeId,
+                     pieces: &mut Vec<Piece>| {
             if let Some((text, link_chars, parts)) = cur.take() {
                 if text.chars().any(|c| !c.is_whitespace()) {
                     pieces.push(Piece {
                         owner,
-                        kind: PieceKind::Text { text, link_chars, parts },
+                        kind: PieceKind::Text {
+                            text,
+                            link_chars,
+                            parts,
+                        },
                         dropped: false,
                     });
                 }
@@ -399,7 +456,9 @@ impl<'a> Page<'a> {
             .iter()
             .find_map(|a| el.attr(a))
             .filter(|v| !v.trim().is_empty());
-        let src = el.attr("src").filter(|s| !s.trim().is_empty() && !s.trim_start().starts_with("data:"));
+        let src = el
+            .attr("src")
+            .filter(|s| !s.trim().is_empty() && !s.trim_start().starts_with("data:"));
         let srcset = ["data-srcset", "srcset"]
             .iter()
             .find_map(|a| el.attr(a))
@@ -425,7 +484,9 @@ impl<'a> Page<'a> {
         let mut score: HashMap<NodeId, f64> = HashMap::new();
         for p in &pieces {
             let w = match &p.kind {
-                PieceKind::Text { text, link_chars, .. } => {
+                PieceKind::Text {
+                    text, link_chars, ..
+                } => {
                     let len = normalize(text).chars().count();
                     let prose = len.saturating_sub(*link_chars);
                     if prose >= 40 && *link_chars * 2 < len {
@@ -434,7 +495,11 @@ impl<'a> Page<'a> {
                         -(10.0 + *link_chars as f64)
                     }
                 }
-                PieceKind::Image { in_link, decorative, .. } => {
+                PieceKind::Image {
+                    in_link,
+                    decorative,
+                    ..
+                } => {
                     if *in_link || *decorative {
                         0.0
                     } else {
@@ -450,7 +515,9 @@ impl<'a> Page<'a> {
         }
         let mut best: Option<(NodeId, f64)> = None;
         for n in self.doc.tree.root().descendants() {
-            let Some(&s) = score.get(&n.id()) else { continue };
+            let Some(&s) = score.get(&n.id()) else {
+                continue;
+            };
             if !n.value().is_element() {
                 continue;
             }
@@ -465,13 +532,17 @@ impl<'a> Page<'a> {
         }
         match best {
             Some((id, s)) if s > 0.0 => Ok(id),
-            _ => Err(ExtractError::NoArticle("no block of prose on the page".into())),
+            _ => Err(ExtractError::NoArticle(
+                "no block of prose on the page".into(),
+            )),
         }
     }
 
     /// The body's pieces with chrome removed by markup.
     fn body_blocks(&self, body: NodeId) -> Vec<Piece> {
-        self.walk(body, &|n, el| self.never_content(el, n.id()) || rules::is_chrome(el))
+        self.walk(body, &|n, el| {
+            self.never_content(el, n.id()) || rules::is_chrome(el)
+        })
     }
 
     /// Applies the text rules to the body's pieces: drops chrome blocks and related lists,
@@ -516,10 +587,16 @@ impl<'a> Page<'a> {
         }
         // The tail: source line and byline, in either order, and empty leftovers.
         for _ in 0..4 {
-            let Some(last) = blocks.iter_mut().rev().find(|b| !b.dropped && b.text().is_some()) else {
+            let Some(last) = blocks
+                .iter_mut()
+                .rev()
+                .find(|b| !b.dropped && b.text().is_some())
+            else {
                 break;
             };
-            let Some(t) = last.text().map(str::to_string) else { break };
+            let Some(t) = last.text().map(str::to_string) else {
+                break;
+            };
             if let Some(credit) = rules::parse_credit(&t) {
                 if meta.source.is_none() {
                     meta.source = Some(credit);
@@ -542,7 +619,9 @@ impl<'a> Page<'a> {
             if b.dropped {
                 continue;
             }
-            let Some(t) = b.text().map(normalize) else { continue };
+            let Some(t) = b.text().map(normalize) else {
+                continue;
+            };
             if prev.as_deref() == Some(t.as_str()) {
                 b.dropped = true;
             }
@@ -557,15 +636,28 @@ impl<'a> Page<'a> {
             return BlockStyle::default();
         };
         let mut style = BlockStyle {
-            pushed_right: text.trim_start_matches([' ', '\n', '\t', '\r']).chars().take_while(|c| *c == '\u{a0}').count() >= 8,
+            pushed_right: text
+                .trim_start_matches([' ', '\n', '\t', '\r'])
+                .chars()
+                .take_while(|c| *c == '\u{a0}')
+                .count()
+                >= 8,
             ..Default::default()
         };
         let mut n = self.node(piece.owner);
         for _ in 0..3 {
             let Some(x) = n else { break };
             if let Some(el) = x.value().as_element() {
-                let st = el.attr("style").unwrap_or("").replace(' ', "").to_ascii_lowercase();
-                if st.contains("text-align:right") || el.attr("align").is_some_and(|a| a.eq_ignore_ascii_case("right")) {
+                let st = el
+                    .attr("style")
+                    .unwrap_or("")
+                    .replace(' ', "")
+                    .to_ascii_lowercase();
+                if st.contains("text-align:right")
+                    || el
+                        .attr("align")
+                        .is_some_and(|a| a.eq_ignore_ascii_case("right"))
+                {
                     style.right_aligned = true;
                 }
                 if is_block(el) && el.name() != "td" && el.name() != "div" {
@@ -602,7 +694,9 @@ impl<'a> Page<'a> {
                             continue;
                         }
                         match x.value() {
-                            Node::Element(el) if x.id() != id && rules::is_never_content(el) => skipping = Some(x.id()),
+                            Node::Element(el) if x.id() != id && rules::is_never_content(el) => {
+                                skipping = Some(x.id())
+                            }
                             Node::Element(el) if el.name() == "br" || is_block(el) => out.push(' '),
                             Node::Text(t) => out.push_str(t),
                             _ => {}
@@ -677,7 +771,9 @@ impl<'a> Page<'a> {
                 .map(|e| e.id())
         };
 
-        if let Some(og) = self.meta_content("meta[property='og:title'], meta[name='og:title'], meta[name='twitter:title']") {
+        if let Some(og) = self.meta_content(
+            "meta[property='og:title'], meta[name='og:title'], meta[name='twitter:title']",
+        ) {
             let text = strip_site_name(&og, site.as_deref());
             if !text.is_empty() && Some(text.as_str()) != site.as_deref() {
                 let node = find_node(&text);
@@ -693,16 +789,28 @@ impl<'a> Page<'a> {
                 .min_by_key(|e| distance(e.id()))
             {
                 let text = self.text_of(h1.id());
-                if page_title.is_empty() || !is_site_name(&text, &page_title) || distance(h1.id()) < 40 {
-                    return Title { text, node: Some(h1.id()) };
+                if page_title.is_empty()
+                    || !is_site_name(&text, &page_title)
+                    || distance(h1.id()) < 40
+                {
+                    return Title {
+                        text,
+                        node: Some(h1.id()),
+                    };
                 }
             }
         }
-        if let Ok(sel) = Selector::parse("h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]") {
+        if let Ok(sel) = Selector::parse(
+            "h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]",
+        ) {
             if let Some(e) = self
                 .doc
                 .select(&sel)
-                .filter(|e| visible(e) && self.pos(e.id()) < body_start && body_start - self.pos(e.id()) < 80)
+                .filter(|e| {
+                    visible(e)
+                        && self.pos(e.id()) < body_start
+                        && body_start - self.pos(e.id()) < 80
+                })
                 .filter(|e| {
                     let t = self.text_of(e.id());
                     let words = word_count(&t);
@@ -717,7 +825,11 @@ impl<'a> Page<'a> {
             }
         }
         let text = strip_site_name(&page_title, site.as_deref());
-        let node = if text.is_empty() { None } else { find_node(&text) };
+        let node = if text.is_empty() {
+            None
+        } else {
+            find_node(&text)
+        };
         Title { text, node }
     }
 
@@ -725,12 +837,18 @@ impl<'a> Page<'a> {
     /// and the body; without a headline on the page, the body's parent.
     fn metadata_scope(&self, title: Option<NodeId>, body: NodeId) -> NodeId {
         let body_node = self.node(body);
-        let fallback = body_node.and_then(|b| b.parent()).map(|p| p.id()).unwrap_or(body);
+        let fallback = body_node
+            .and_then(|b| b.parent())
+            .map(|p| p.id())
+            .unwrap_or(body);
         let Some(t) = title else { return fallback };
         let mut n = self.node(t);
         while let Some(x) = n {
             if self.is_within(body, x.id()) {
-                if x.value().as_element().is_some_and(|e| matches!(e.name(), "body" | "html")) {
+                if x.value()
+                    .as_element()
+                    .is_some_and(|e| matches!(e.name(), "body" | "html"))
+                {
                     return fallback;
                 }
                 return x.id();
@@ -742,16 +860,26 @@ impl<'a> Page<'a> {
 
     /// The text blocks of the scope outside the body and outside chrome such as related
     /// lists, nearest the headline first.
-    fn scope_blocks(&self, scope: NodeId, title: Option<NodeId>, body: NodeId) -> Vec<(String, NodeId)> {
+    fn scope_blocks(
+        &self,
+        scope: NodeId,
+        title: Option<NodeId>,
+        body: NodeId,
+    ) -> Vec<(String, NodeId)> {
         let pieces = self.walk(scope, &|n, el| {
-            self.never_content(el, n.id()) || (n.id() != body && rules::is_chrome(el) && !self.is_within(body, n.id()))
+            self.never_content(el, n.id())
+                || (n.id() != body && rules::is_chrome(el) && !self.is_within(body, n.id()))
         });
         let anchor = title.map(|t| self.pos(t)).unwrap_or_else(|| self.pos(body));
         let mut out: Vec<(usize, String, NodeId)> = pieces
             .into_iter()
             .filter(|p| !self.is_within(p.owner, body))
             .filter_map(|p| match p.kind {
-                PieceKind::Text { text, .. } => Some((self.pos(p.owner).abs_diff(anchor), normalize(&text), p.owner)),
+                PieceKind::Text { text, .. } => Some((
+                    self.pos(p.owner).abs_diff(anchor),
+                    normalize(&text),
+                    p.owner,
+                )),
                 PieceKind::Image { .. } => None,
             })
             .filter(|(_, t, _)| !t.is_empty())
@@ -763,7 +891,13 @@ impl<'a> Page<'a> {
     /// The publication date: the source's selector, the visible date line nearest the
     /// headline, then machine-readable dates, then a date in the URL path. The visible line
     /// wins because NukeViet's hidden `datePublished` carries the last edit time.
-    fn published(&self, scope: &NodeId, title: Option<NodeId>, body: NodeId, blocks: &[Piece]) -> Option<DateTime<FixedOffset>> {
+    fn published(
+        &self,
+        scope: &NodeId,
+        title: Option<NodeId>,
+        body: NodeId,
+        blocks: &[Piece],
+    ) -> Option<DateTime<FixedOffset>> {
         if let Some(sel) = &self.rules.date {
             if let Some(d) = self.doc.select(sel).find_map(|e| {
                 e.value()
@@ -801,7 +935,9 @@ impl<'a> Page<'a> {
             "time[datetime]",
         ];
         for s in machine {
-            let Ok(sel) = Selector::parse(s) else { continue };
+            let Ok(sel) = Selector::parse(s) else {
+                continue;
+            };
             for e in self.doc.select(&sel) {
                 let v = e.value();
                 let raw = v
@@ -822,12 +958,20 @@ impl<'a> Page<'a> {
         if let Some(sel) = &self.rules.author {
             if let Some(e) = self.doc.select(sel).next() {
                 let t = self.text_of(e.id());
-                let emphasised = BlockStyle { emphasised: true, ..Default::default() };
-                return rules::parse_byline(&t, emphasised).or(Some(t)).filter(|t| !t.is_empty());
+                let emphasised = BlockStyle {
+                    emphasised: true,
+                    ..Default::default()
+                };
+                return rules::parse_byline(&t, emphasised)
+                    .or(Some(t))
+                    .filter(|t| !t.is_empty());
             }
         }
         let sel = Selector::parse("[class*=author], [class*=Author], [class*=byline], [id*=author], [itemprop=author], [rel=author], [class*=tacgia], [class*=tac-gia]").ok()?;
-        let set_apart = BlockStyle { emphasised: true, ..Default::default() };
+        let set_apart = BlockStyle {
+            emphasised: true,
+            ..Default::default()
+        };
         if let Some(scope_el) = self.node(*scope).and_then(ElementRef::wrap) {
             for e in scope_el.select(&sel) {
                 if self.is_within(e.id(), body) {
@@ -870,7 +1014,9 @@ impl<'a> Page<'a> {
 
     /// Serialises the body without the removed nodes, then sanitises it with an allow-list.
     fn clean_html(&self, body: NodeId, dropped: &HashSet<NodeId>) -> String {
-        let Some(root) = self.node(body) else { return String::new() };
+        let Some(root) = self.node(body) else {
+            return String::new();
+        };
         let mut out = String::new();
         let mut skipping: Option<NodeId> = None;
         for edge in root.traverse() {
@@ -939,7 +1085,10 @@ impl<'a> Page<'a> {
 }
 
 fn is_void(tag: &str) -> bool {
-    matches!(tag, "br" | "img" | "hr" | "wbr" | "col" | "area" | "source" | "track")
+    matches!(
+        tag,
+        "br" | "img" | "hr" | "wbr" | "col" | "area" | "source" | "track"
+    )
 }
 
 fn push_attr(out: &mut String, name: &str, value: &str) {
@@ -975,7 +1124,15 @@ pub fn sanitize(html: &str, base: &Url) -> String {
     let text = normalize(&cleaned);
     // Collapse the blank structure that removed chrome leaves behind.
     let mut s = text;
-    for empty in ["<p></p>", "<p> </p>", "<div></div>", "<div> </div>", "<span></span>", "<strong></strong>", "<em></em>"] {
+    for empty in [
+        "<p></p>",
+        "<p> </p>",
+        "<div></div>",
+        "<div> </div>",
+        "<span></span>",
+        "<strong></strong>",
+        "<em></em>",
+    ] {
         while s.contains(empty) {
             s = s.replace(empty, "");
         }
@@ -984,9 +1141,25 @@ pub fn sanitize(html: &str, base: &Url) -> String {
 }
 
 fn is_decorative(el: &Element, url: &str) -> bool {
-    let tiny = |a: &str| el.attr(a).and_then(|v| v.trim_end_matches("px").parse::<u32>().ok()).is_some_and(|v| v < 50);
+    let tiny = |a: &str| {
+        el.attr(a)
+            .and_then(|v| v.trim_end_matches("px").parse::<u32>().ok())
+            .is_some_and(|v| v < 50)
+    };
     let lower = url.to_ascii_lowercase();
-    tiny("width") || tiny("height") || ["icon", "logo", "spacer", "blank.gif", "pixel", "/images/arrow", "button"].iter().any(|w| lower.contains(w))
+    tiny("width")
+        || tiny("height")
+        || [
+            "icon",
+            "logo",
+            "spacer",
+            "blank.gif",
+            "pixel",
+            "/images/arrow",
+            "button",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// Whether `candidate` is only the site's name as printed in `<title>`.
@@ -1047,7 +1220,10 @@ mod tests {
         assert_eq!(a.paragraphs.len(), 2);
         assert_eq!(a.author.as_deref(), Some("Nguyễn Văn An"));
         assert_eq!(a.images, vec!["http://portal.test/img/a.jpg".to_string()]);
-        assert_eq!(a.published.unwrap().to_rfc3339(), "2023-10-02T09:05:00+07:00");
+        assert_eq!(
+            a.published.unwrap().to_rfc3339(),
+            "2023-10-02T09:05:00+07:00"
+        );
         assert!(!a.content_html.contains("Nguyễn Văn An"));
         assert!(!a.content_html.contains("Chia sẻ"));
     }
@@ -1078,6 +1254,13 @@ mod tests {
 
     #[test]
     fn empty_page_is_an_error() {
-        assert!(extract("<html><body></body></html>", &url(), &ArticleRules::default()).is_err());
+        assert!(
+            extract(
+                "<html><body></body></html>",
+                &url(),
+                &ArticleRules::default()
+            )
+            .is_err()
+        );
     }
 }

@@ -16,9 +16,28 @@ use crate::text::{fold_search, normalize, word_count};
 pub fn is_never_content(el: &Element) -> bool {
     if matches!(
         el.name(),
-        "script" | "style" | "noscript" | "template" | "iframe" | "object" | "embed" | "input"
-            | "select" | "option" | "textarea" | "button" | "svg" | "canvas" | "map" | "head"
-            | "title" | "meta" | "link" | "video" | "audio" | "dialog"
+        "script"
+            | "style"
+            | "noscript"
+            | "template"
+            | "iframe"
+            | "object"
+            | "embed"
+            | "input"
+            | "select"
+            | "option"
+            | "textarea"
+            | "button"
+            | "svg"
+            | "canvas"
+            | "map"
+            | "head"
+            | "title"
+            | "meta"
+            | "link"
+            | "video"
+            | "audio"
+            | "dialog"
     ) {
         return true;
     }
@@ -32,7 +51,11 @@ fn is_hidden(el: &Element) -> bool {
         return true;
     }
     if let Some(style) = el.attr("style") {
-        let style: String = style.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+        let style: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
         if style.contains("display:none") || style.contains("visibility:hidden") {
             return true;
         }
@@ -40,7 +63,13 @@ fn is_hidden(el: &Element) -> bool {
     el.classes().any(|c| {
         matches!(
             c.to_ascii_lowercase().as_str(),
-            "hidden" | "hide" | "d-none" | "sr-only" | "visually-hidden" | "invisible" | "screen-reader-text"
+            "hidden"
+                | "hide"
+                | "d-none"
+                | "sr-only"
+                | "visually-hidden"
+                | "invisible"
+                | "screen-reader-text"
         )
     })
 }
@@ -55,17 +84,23 @@ static CHROME_ATTR: LazyLock<Regex> = LazyLock::new(|| {
 /// Chrome inside an article container: share bars, ratings, comment blocks, related lists,
 /// toolbars. Judged by class and id, because portals name these blocks consistently.
 pub fn is_chrome(el: &Element) -> bool {
-    if matches!(el.name(), "nav" | "aside" | "form" | "footer" | "header" | "marquee") {
+    if matches!(
+        el.name(),
+        "nav" | "aside" | "form" | "footer" | "header" | "marquee"
+    ) {
         return true;
     }
     let class = el.attr("class").unwrap_or("");
     let id = el.attr("id").unwrap_or("");
-    (!class.is_empty() && CHROME_ATTR.is_match(class)) || (!id.is_empty() && CHROME_ATTR.is_match(id))
+    (!class.is_empty() && CHROME_ATTR.is_match(class))
+        || (!id.is_empty() && CHROME_ATTR.is_match(id))
 }
 
 static POSITIVE_ATTR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(article|body|content|entry|main|post|text|detail|chitiet|noidung|story|journal)")
-        .expect("static regex")
+    Regex::new(
+        r"(?i)(article|body|content|entry|main|post|text|detail|chitiet|noidung|story|journal)",
+    )
+    .expect("static regex")
 });
 
 /// Whether an element's class or id names it as the article.
@@ -78,26 +113,101 @@ pub fn looks_like_content(el: &Element) -> bool {
 /// Phrases of share bars, toolbars, counters and ratings, folded (no diacritics, lower
 /// case). A block made only of these, separators and numbers is chrome.
 const CHROME_PHRASES: &[&str] = &[
-    "so luong luot xem", "so luot xem", "luot xem", "luot doc", "da xem", "view", "views",
-    "tong so diem cua bai viet la", "trong", "danh gia", "click de danh gia bai viet",
-    "xep hang", "binh chon", "trung binh", "chia se bai viet", "chia se", "gui cho ban be",
-    "gui email", "gui bai viet", "gui", "email", "in trang", "in bai viet", "in bai", "ban in",
-    "luu bai viet", "luu bai", "luu", "phan hoi", "ve dau trang", "len dau trang", "quay lai",
-    "tro ve", "facebook", "zalo", "twitter", "linkedin", "tweet", "share", "print", "like",
-    "co chu", "mau chu", "tang co chu", "giam co chu", "a-", "a+", "binh luan", "y kien ban doc",
-    "tieng viet", "english", "top", "dang truy cap", "dang online", "hom nay", "hom qua",
-    "tuan nay", "thang nay", "thang hien tai", "tong luot truy cap", "luot truy cap",
-    "thong ke truy cap", "khach vieng tham", "may chu tim kiem", "truy cap", "online",
+    "so luong luot xem",
+    "so luot xem",
+    "luot xem",
+    "luot doc",
+    "da xem",
+    "view",
+    "views",
+    "tong so diem cua bai viet la",
+    "trong",
+    "danh gia",
+    "click de danh gia bai viet",
+    "xep hang",
+    "binh chon",
+    "trung binh",
+    "chia se bai viet",
+    "chia se",
+    "gui cho ban be",
+    "gui email",
+    "gui bai viet",
+    "gui",
+    "email",
+    "in trang",
+    "in bai viet",
+    "in bai",
+    "ban in",
+    "luu bai viet",
+    "luu bai",
+    "luu",
+    "phan hoi",
+    "ve dau trang",
+    "len dau trang",
+    "quay lai",
+    "tro ve",
+    "facebook",
+    "zalo",
+    "twitter",
+    "linkedin",
+    "tweet",
+    "share",
+    "print",
+    "like",
+    "co chu",
+    "mau chu",
+    "tang co chu",
+    "giam co chu",
+    "a-",
+    "a+",
+    "binh luan",
+    "y kien ban doc",
+    "tieng viet",
+    "english",
+    "top",
+    "dang truy cap",
+    "dang online",
+    "hom nay",
+    "hom qua",
+    "tuan nay",
+    "thang nay",
+    "thang hien tai",
+    "tong luot truy cap",
+    "luot truy cap",
+    "thong ke truy cap",
+    "khach vieng tham",
+    "may chu tim kiem",
+    "truy cap",
+    "online",
 ];
 
 /// Headings of the lists that portals print after an article. Everything from such a
 /// heading to the end of the article container is a list of other articles.
 const RELATED_HEADINGS: &[&str] = &[
-    "tin lien quan", "cac tin khac", "tin khac", "tin moi hon", "tin da dua", "tin cu hon",
-    "nhung tin moi hon", "nhung tin cu hon", "cac tin moi hon", "cac tin cu hon",
-    "xem nhieu nhat", "tin xem nhieu", "tin doc nhieu", "tin cung chuyen muc",
-    "bai viet lien quan", "cac bai viet lien quan", "bai viet khac", "cac bai viet khac",
-    "tin bai lien quan", "tin bai khac", "doc them", "xem them", "tin noi bat", "tin moi",
+    "tin lien quan",
+    "cac tin khac",
+    "tin khac",
+    "tin moi hon",
+    "tin da dua",
+    "tin cu hon",
+    "nhung tin moi hon",
+    "nhung tin cu hon",
+    "cac tin moi hon",
+    "cac tin cu hon",
+    "xem nhieu nhat",
+    "tin xem nhieu",
+    "tin doc nhieu",
+    "tin cung chuyen muc",
+    "bai viet lien quan",
+    "cac bai viet lien quan",
+    "bai viet khac",
+    "cac bai viet khac",
+    "tin bai lien quan",
+    "tin bai khac",
+    "doc them",
+    "xem them",
+    "tin noi bat",
+    "tin moi",
 ];
 
 /// What a block of text is, judged by its words alone.
@@ -126,7 +236,13 @@ pub fn classify(text: &str) -> BlockText {
     // Numbers never make a block content (counters glue them to labels: "Đang truy cập12").
     let spaced: String = folded
         .chars()
-        .map(|c| if c.is_ascii_digit() || "|·•:()/›»«,.".contains(c) { ' ' } else { c })
+        .map(|c| {
+            if c.is_ascii_digit() || "|·•:()/›»«,.".contains(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let mut rest = format!(" {spaced} ");
     static LONGEST_FIRST: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
@@ -148,7 +264,8 @@ pub fn classify(text: &str) -> BlockText {
 }
 
 static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\(?\s*nguồn(?:\s+tin|\s+bài|\s+ảnh)?\s*[:\-–]\s*(.+?)\s*\)?\s*$").expect("static regex")
+    Regex::new(r"(?i)^\(?\s*nguồn(?:\s+tin|\s+bài|\s+ảnh)?\s*[:\-–]\s*(.+?)\s*\)?\s*$")
+        .expect("static regex")
 });
 
 /// The origin named in a "Nguồn: …" line, when the whole block is that line.
@@ -265,21 +382,45 @@ mod tests {
 
     #[test]
     fn credits() {
-        assert_eq!(parse_credit("Nguồn: baolongan.vn").as_deref(), Some("baolongan.vn"));
-        assert_eq!(parse_credit("Nguồn:\u{a0}Sở Nội vụ").as_deref(), Some("Sở Nội vụ"));
+        assert_eq!(
+            parse_credit("Nguồn: baolongan.vn").as_deref(),
+            Some("baolongan.vn")
+        );
+        assert_eq!(
+            parse_credit("Nguồn:\u{a0}Sở Nội vụ").as_deref(),
+            Some("Sở Nội vụ")
+        );
         assert_eq!(parse_credit("(Nguồn: TTXVN)").as_deref(), Some("TTXVN"));
-        assert_eq!(parse_credit("Ghi rõ nguồn “Cổng thông tin” khi phát hành lại"), None);
+        assert_eq!(
+            parse_credit("Ghi rõ nguồn “Cổng thông tin” khi phát hành lại"),
+            None
+        );
     }
 
     #[test]
     fn bylines() {
         let plain = BlockStyle::default();
-        let right = BlockStyle { right_aligned: true, ..Default::default() };
-        assert_eq!(parse_byline("Tin, ảnh: Ngọc Hân", plain).as_deref(), Some("Ngọc Hân"));
-        assert_eq!(parse_byline("Bài và ảnh: Minh Khang", plain).as_deref(), Some("Minh Khang"));
-        assert_eq!(parse_byline("Hồ Sỹ Phùng", right).as_deref(), Some("Hồ Sỹ Phùng"));
+        let right = BlockStyle {
+            right_aligned: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            parse_byline("Tin, ảnh: Ngọc Hân", plain).as_deref(),
+            Some("Ngọc Hân")
+        );
+        assert_eq!(
+            parse_byline("Bài và ảnh: Minh Khang", plain).as_deref(),
+            Some("Minh Khang")
+        );
+        assert_eq!(
+            parse_byline("Hồ Sỹ Phùng", right).as_deref(),
+            Some("Hồ Sỹ Phùng")
+        );
         assert_eq!(parse_byline("Hồ Sỹ Phùng", plain), None);
         assert_eq!(parse_byline("Quang cảnh hội nghị", right), None);
-        assert_eq!(parse_byline("Theo Thanh Tùng", plain).as_deref(), Some("Thanh Tùng"));
+        assert_eq!(
+            parse_byline("Theo Thanh Tùng", plain).as_deref(),
+            Some("Thanh Tùng")
+        );
     }
 }

@@ -62,7 +62,9 @@ pub fn render(format: Format, info: &FeedInfo, items: &[FeedItem], tz: Tz) -> St
 /// the non-characters U+FFFE/U+FFFF), which a broken portal can put in any field.
 pub fn xml_safe(s: &str) -> String {
     s.chars()
-        .filter(|&c| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}'))
+        .filter(|&c| {
+            matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+        })
         .collect()
 }
 
@@ -86,7 +88,10 @@ fn content_with_copies(item: &FeedItem) -> String {
     if !item.other_copies.is_empty() {
         html.push_str("<p>Cũng đăng tại / Also published at:</p><ul>");
         for u in &item.other_copies {
-            let u = u.replace('&', "&amp;").replace('"', "&quot;").replace('<', "&lt;");
+            let u = u
+                .replace('&', "&amp;")
+                .replace('"', "&quot;")
+                .replace('<', "&lt;");
             html.push_str(&format!("<li><a href=\"{u}\">{u}</a></li>"));
         }
         html.push_str("</ul>");
@@ -101,7 +106,11 @@ fn local(t: DateTime<Utc>, tz: Tz) -> DateTime<FixedOffset> {
 }
 
 fn newest(items: &[FeedItem]) -> DateTime<Utc> {
-    items.iter().map(|i| i.updated).max().unwrap_or_else(|| DateTime::from_timestamp(0, 0).unwrap_or_default())
+    items
+        .iter()
+        .map(|i| i.updated)
+        .max()
+        .unwrap_or_else(|| DateTime::from_timestamp(0, 0).unwrap_or_default())
 }
 
 fn render_atom(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
@@ -175,7 +184,10 @@ fn render_rss(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
             g.set_value(xml_safe(&item.guid));
             g.set_permalink(false);
             i.set_guid(Some(g));
-            let date = item.published.map(|p| p.with_timezone(&Utc)).unwrap_or(item.updated);
+            let date = item
+                .published
+                .map(|p| p.with_timezone(&Utc))
+                .unwrap_or(item.updated);
             i.set_pub_date(Some(local(date, tz).to_rfc2822()));
             i.set_description(Some(xml_safe(&summary(&item.text, 300))));
             i.set_content(Some(content_with_copies(item)));

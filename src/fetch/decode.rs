@@ -34,12 +34,20 @@ pub fn sniff_binary(bytes: &[u8]) -> Option<&'static str> {
         (b"\x1F\x8B", "gzip data"),
         (b"RIFF", "a RIFF media file"),
     ];
-    kinds.iter().find(|(magic, _)| head.starts_with(magic)).map(|(_, k)| *k)
+    kinds
+        .iter()
+        .find(|(magic, _)| head.starts_with(magic))
+        .map(|(_, k)| *k)
 }
 
 /// Whether a Content-Type names a document we can read as HTML or XML.
 pub fn is_markup_type(content_type: &str) -> bool {
-    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     mime.is_empty()
         || mime.starts_with("text/")
         || mime.contains("html")
@@ -68,7 +76,11 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, 
     }
     let encoding = Encoding::for_bom(bytes)
         .map(|(e, _)| e)
-        .or_else(|| content_type.and_then(charset_param).and_then(|c| Encoding::for_label(c.as_bytes())))
+        .or_else(|| {
+            content_type
+                .and_then(charset_param)
+                .and_then(|c| Encoding::for_label(c.as_bytes()))
+        })
         .or_else(|| meta_charset(bytes))
         .unwrap_or_else(|| {
             let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
@@ -77,7 +89,11 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, 
         });
     // A page that declares UTF-16 in a meta tag is really ASCII-compatible (WHATWG rule).
     let encoding = if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
-        if Encoding::for_bom(bytes).is_some() { encoding } else { encoding_rs::UTF_8 }
+        if Encoding::for_bom(bytes).is_some() {
+            encoding
+        } else {
+            encoding_rs::UTF_8
+        }
     } else {
         encoding
     };
@@ -86,7 +102,11 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, 
         IsNormalized::Yes => text.into_owned(),
         _ => text.nfc().collect(),
     };
-    Ok(Decoded { text, encoding, had_errors })
+    Ok(Decoded {
+        text,
+        encoding,
+        had_errors,
+    })
 }
 
 fn charset_param(content_type: &str) -> Option<String> {
@@ -106,16 +126,24 @@ fn meta_charset(bytes: &[u8]) -> Option<&'static Encoding> {
     let mut from = 0;
     while let Some(at) = find(&lower[from..], b"<meta") {
         let start = from + at;
-        let end = find(&lower[start..], b">").map(|e| start + e).unwrap_or(lower.len());
+        let end = find(&lower[start..], b">")
+            .map(|e| start + e)
+            .unwrap_or(lower.len());
         let tag = &lower[start..end];
         if let Some(c) = find(tag, b"charset") {
             let rest = &tag[c + 7..];
-            let rest = rest.iter().skip_while(|b| b.is_ascii_whitespace()).copied().collect::<Vec<_>>();
+            let rest = rest
+                .iter()
+                .skip_while(|b| b.is_ascii_whitespace())
+                .copied()
+                .collect::<Vec<_>>();
             if rest.first() == Some(&b'=') {
                 let value: Vec<u8> = rest[1..]
                     .iter()
                     .skip_while(|b| b.is_ascii_whitespace() || **b == b'"' || **b == b'\'')
-                    .take_while(|b| !(b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b';' | b'/' | b'>')))
+                    .take_while(|b| {
+                        !(b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b';' | b'/' | b'>'))
+                    })
                     .copied()
                     .collect();
                 if let Some(e) = Encoding::for_label(&value) {

@@ -138,7 +138,11 @@ impl Fetcher {
     }
 
     fn host_gate(&self, url: &Url) -> Arc<tokio::sync::Mutex<Option<Instant>>> {
-        let key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
         let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
         hosts.entry(key).or_default().clone()
     }
@@ -151,7 +155,11 @@ impl Fetcher {
         if let Some(prev) = *last {
             tokio::time::sleep_until(prev + self.config.per_host_delay).await;
         }
-        let _permit = self.global.acquire().await.map_err(|e| FetchError::Client(e.to_string()))?;
+        let _permit = self
+            .global
+            .acquire()
+            .await
+            .map_err(|e| FetchError::Client(e.to_string()))?;
         let result = self.exchange(url).await;
         *last = Some(Instant::now());
         result
@@ -162,7 +170,10 @@ impl Fetcher {
         let mut resp = self
             .client
             .get(url.clone())
-            .header(reqwest::header::ACCEPT, "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")
+            .header(
+                reqwest::header::ACCEPT,
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            )
             .header(reqwest::header::ACCEPT_LANGUAGE, "vi,en;q=0.5")
             .send()
             .await
@@ -205,10 +216,13 @@ impl Fetcher {
     /// GETs an HTML page and decodes it.
     pub async fn get_html(&self, url: &Url) -> Result<Page, FetchError> {
         let resp = self.get(url).await?;
-        let decoded = decode::decode_html(&resp.body, resp.content_type.as_deref()).map_err(|source| FetchError::Decode {
-            url: url.to_string(),
-            source,
-        })?;
+        let decoded =
+            decode::decode_html(&resp.body, resp.content_type.as_deref()).map_err(|source| {
+                FetchError::Decode {
+                    url: url.to_string(),
+                    source,
+                }
+            })?;
         Ok(Page {
             url: resp.url,
             status: resp.status,
@@ -224,9 +238,15 @@ fn classify(url: &str, e: reqwest::Error) -> FetchError {
     } else if e.is_redirect() {
         FetchError::Redirects { url }
     } else if e.is_connect() {
-        FetchError::Connect { url, message: error_chain(&e) }
+        FetchError::Connect {
+            url,
+            message: error_chain(&e),
+        }
     } else {
-        FetchError::Other { url, message: error_chain(&e) }
+        FetchError::Other {
+            url,
+            message: error_chain(&e),
+        }
     }
 }
 

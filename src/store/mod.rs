@@ -30,8 +30,14 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("cannot open the database {path}: {message}")]
     Open { path: String, message: String },
-    #[error("the database {path} has schema version {found}, newer than this portalfeed ({supported}); upgrade portalfeed")]
-    TooNew { path: String, found: i64, supported: i64 },
+    #[error(
+        "the database {path} has schema version {found}, newer than this portalfeed ({supported}); upgrade portalfeed"
+    )]
+    TooNew {
+        path: String,
+        found: i64,
+        supported: i64,
+    },
 }
 
 /// What storing a fetched article did.
@@ -161,9 +167,15 @@ impl Store {
                  ON CONFLICT(id) DO UPDATE SET name = excluded.name, url = excluded.url",
                 params![s.id, s.name, s.url.as_str()],
             )?;
-            tx.execute("DELETE FROM source_tags WHERE source_id = ?1", params![s.id])?;
+            tx.execute(
+                "DELETE FROM source_tags WHERE source_id = ?1",
+                params![s.id],
+            )?;
             for t in &s.tags {
-                tx.execute("INSERT OR IGNORE INTO source_tags (source_id, tag) VALUES (?1, ?2)", params![s.id, t])?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO source_tags (source_id, tag) VALUES (?1, ?2)",
+                    params![s.id, t],
+                )?;
             }
         }
         tx.commit()?;
@@ -186,7 +198,13 @@ impl Store {
     }
 
     /// Stores one fetched article in one transaction and says what that did.
-    pub fn save(&self, source_id: &str, linked_url: &str, article: &Article, now: DateTime<Utc>) -> Result<SaveOutcome, StoreError> {
+    pub fn save(
+        &self,
+        source_id: &str,
+        linked_url: &str,
+        article: &Article,
+        now: DateTime<Utc>,
+    ) -> Result<SaveOutcome, StoreError> {
         let key = text::content_key(&article.paragraphs);
         let hash = text::simhash(&article.text());
         let mut conn = self.writer();
@@ -217,12 +235,19 @@ impl Store {
                     params![item_id, ts],
                 )?;
                 update_item(&tx, item_id, article, &key, hash, ts)?;
-                tx.execute("UPDATE copies SET content_key = ?2 WHERE url = ?1", params![article.url, key])?;
+                tx.execute(
+                    "UPDATE copies SET content_key = ?2 WHERE url = ?1",
+                    params![article.url, key],
+                )?;
                 SaveOutcome::Updated
             }
             None => {
                 let same: Option<i64> = tx
-                    .query_row("SELECT id FROM items WHERE content_key = ?1 LIMIT 1", params![key], |r| r.get(0))
+                    .query_row(
+                        "SELECT id FROM items WHERE content_key = ?1 LIMIT 1",
+                        params![key],
+                        |r| r.get(0),
+                    )
                     .optional()?;
                 let near = match same {
                     Some(id) => Some(id),
@@ -237,7 +262,8 @@ impl Store {
                         let guid = guid_for(&article.url);
                         let published = article.published.map(|d| d.to_rfc3339());
                         let sort_ts = article.published.map(|d| d.timestamp()).unwrap_or(ts);
-                        let images = serde_json::to_string(&article.images).unwrap_or_else(|_| "[]".into());
+                        let images =
+                            serde_json::to_string(&article.images).unwrap_or_else(|_| "[]".into());
                         tx.execute(
                             "INSERT INTO items (guid, url, source_id, title, author, credit, published, sort_ts,
                                 content_html, text, images, content_key, simhash, b0, b1, b2, b3, first_seen, updated)
@@ -397,7 +423,9 @@ impl Store {
                     guid: r.get(1)?,
                     title: r.get(2)?,
                     link: r.get(3)?,
-                    published: r.get::<_, Option<String>>(4)?.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()),
+                    published: r
+                        .get::<_, Option<String>>(4)?
+                        .and_then(|s| DateTime::parse_from_rfc3339(&s).ok()),
                     updated: from_ts(r.get(5)?),
                     author: r.get(6)?,
                     credit: r.get(7)?,
@@ -412,10 +440,16 @@ impl Store {
             ))
         };
         let rows: Vec<(i64, FeedItem)> = match arg {
-            Some(a) => stmt.query_map(params![limit as i64, a], map)?.collect::<Result<_, _>>()?,
-            None => stmt.query_map(params![limit as i64], map)?.collect::<Result<_, _>>()?,
+            Some(a) => stmt
+                .query_map(params![limit as i64, a], map)?
+                .collect::<Result<_, _>>()?,
+            None => stmt
+                .query_map(params![limit as i64], map)?
+                .collect::<Result<_, _>>()?,
         };
-        let mut copies = conn.prepare_cached("SELECT url FROM copies WHERE item_id = ?1 GROUP BY url ORDER BY min(first_seen), url")?;
+        let mut copies = conn.prepare_cached(
+            "SELECT url FROM copies WHERE item_id = ?1 GROUP BY url ORDER BY min(first_seen), url",
+        )?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, mut item) in rows {
             item.other_copies = copies
@@ -431,7 +465,9 @@ impl Store {
 
     /// Counts items (all, or one source's).
     pub fn item_count(&self) -> Result<usize, StoreError> {
-        let n: i64 = self.reader().query_row("SELECT count(*) FROM items", [], |r| r.get(0))?;
+        let n: i64 = self
+            .reader()
+            .query_row("SELECT count(*) FROM items", [], |r| r.get(0))?;
         Ok(n as usize)
     }
 
@@ -442,7 +478,14 @@ impl Store {
     }
 }
 
-fn update_item(tx: &rusqlite::Transaction<'_>, item_id: i64, a: &Article, key: &str, hash: u64, ts: i64) -> Result<(), StoreError> {
+fn update_item(
+    tx: &rusqlite::Transaction<'_>,
+    item_id: i64,
+    a: &Article,
+    key: &str,
+    hash: u64,
+    ts: i64,
+) -> Result<(), StoreError> {
     let images = serde_json::to_string(&a.images).unwrap_or_else(|_| "[]".into());
     tx.execute(
         "UPDATE items SET title = ?2, author = ?3, credit = ?4, published = coalesce(?5, published),
@@ -470,7 +513,14 @@ fn update_item(tx: &rusqlite::Transaction<'_>, item_id: i64, a: &Article, key: &
     Ok(())
 }
 
-fn insert_copy(tx: &rusqlite::Transaction<'_>, url: &str, item_id: i64, source_id: &str, key: &str, ts: i64) -> Result<(), StoreError> {
+fn insert_copy(
+    tx: &rusqlite::Transaction<'_>,
+    url: &str,
+    item_id: i64,
+    source_id: &str,
+    key: &str,
+    ts: i64,
+) -> Result<(), StoreError> {
     tx.execute(
         "INSERT OR IGNORE INTO copies (url, item_id, source_id, content_key, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![url, item_id, source_id, key, ts],
@@ -484,7 +534,11 @@ fn band(hash: u64, i: u32) -> i64 {
     ((hash >> (i * 16)) & 0xFFFF) as i64
 }
 
-fn find_near_duplicate(tx: &rusqlite::Transaction<'_>, hash: u64, max_bits: u32) -> Result<Option<i64>, StoreError> {
+fn find_near_duplicate(
+    tx: &rusqlite::Transaction<'_>,
+    hash: u64,
+    max_bits: u32,
+) -> Result<Option<i64>, StoreError> {
     if hash == 0 || max_bits == 0 {
         return Ok(None);
     }
@@ -492,9 +546,10 @@ fn find_near_duplicate(tx: &rusqlite::Transaction<'_>, hash: u64, max_bits: u32)
         "SELECT id, simhash FROM items WHERE b0 = ?1 UNION SELECT id, simhash FROM items WHERE b1 = ?2
          UNION SELECT id, simhash FROM items WHERE b2 = ?3 UNION SELECT id, simhash FROM items WHERE b3 = ?4",
     )?;
-    let rows = stmt.query_map(params![band(hash, 0), band(hash, 1), band(hash, 2), band(hash, 3)], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64))
-    })?;
+    let rows = stmt.query_map(
+        params![band(hash, 0), band(hash, 1), band(hash, 2), band(hash, 3)],
+        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64)),
+    )?;
     let mut best: Option<(u32, i64)> = None;
     for row in rows {
         let (id, other) = row?;
@@ -508,7 +563,10 @@ fn find_near_duplicate(tx: &rusqlite::Transaction<'_>, hash: u64, max_bits: u32)
 
 /// The GUID of a new item: a name-based UUID of its canonical URL, assigned once.
 pub fn guid_for(canonical_url: &str) -> String {
-    format!("urn:uuid:{}", uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, canonical_url.as_bytes()))
+    format!(
+        "urn:uuid:{}",
+        uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, canonical_url.as_bytes())
+    )
 }
 
 fn from_ts(ts: i64) -> DateTime<Utc> {

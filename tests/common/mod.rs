@@ -51,7 +51,11 @@ pub struct Site {
 
 impl Site {
     pub fn host(&self) -> String {
-        url::Url::parse(&self.toml.base_url).unwrap().host_str().unwrap().to_string()
+        url::Url::parse(&self.toml.base_url)
+            .unwrap()
+            .host_str()
+            .unwrap()
+            .to_string()
     }
 
     /// The index a source should crawl: the folder's list page, or, for the special
@@ -59,7 +63,11 @@ impl Site {
     pub fn index_url(&self) -> String {
         match &self.toml.list_url {
             Some(u) => u.clone(),
-            None => format!("{}/portalfeed-fixture/{}/", self.toml.base_url, self.folder.replace('/', "-")),
+            None => format!(
+                "{}/portalfeed-fixture/{}/",
+                self.toml.base_url,
+                self.folder.replace('/', "-")
+            ),
         }
     }
 
@@ -69,7 +77,8 @@ impl Site {
             let p = entry.unwrap().path();
             let name = p.file_name().unwrap().to_string_lossy().to_string();
             if name.ends_with("expected.json") {
-                let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+                let v: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
                 out.push((name, v));
             }
         }
@@ -93,7 +102,8 @@ pub fn sites() -> Vec<Site> {
         "special/updated",
     ] {
         let dir = root.join(folder);
-        let toml: SiteToml = toml::from_str(&std::fs::read_to_string(dir.join("site.toml")).unwrap()).unwrap();
+        let toml: SiteToml =
+            toml::from_str(&std::fs::read_to_string(dir.join("site.toml")).unwrap()).unwrap();
         out.push(Site {
             folder: folder.to_string(),
             dir,
@@ -123,23 +133,42 @@ impl PortalServer {
             let host = site.host();
             let mut articles = Vec::new();
             for p in &site.toml.page {
-                let route = routes.entry((host.clone(), p.path.clone())).or_insert(Route { files: Vec::new() });
-                route.files.push((p.step, site.dir.join(&p.file), p.content_type.clone()));
-                if p.role == "article" && !articles.iter().any(|(f, _): &(String, String)| *f == p.file) {
+                let route = routes
+                    .entry((host.clone(), p.path.clone()))
+                    .or_insert(Route { files: Vec::new() });
+                route
+                    .files
+                    .push((p.step, site.dir.join(&p.file), p.content_type.clone()));
+                if p.role == "article"
+                    && !articles
+                        .iter()
+                        .any(|(f, _): &(String, String)| *f == p.file)
+                {
                     articles.push((p.file.clone(), p.path.clone()));
                 }
             }
             if site.toml.list_url.is_none() {
                 // A list page for the special cases that have none.
                 let expected = site.expected();
-                let mut html = String::from("<html><head><meta charset=\"utf-8\"><title>Danh sách</title></head><body><div class=\"news-list\">");
+                let mut html = String::from(
+                    "<html><head><meta charset=\"utf-8\"><title>Danh sách</title></head><body><div class=\"news-list\">",
+                );
                 for (_, path) in &articles {
                     let title = expected[0].1["title"].as_str().unwrap_or("Bài viết");
-                    html.push_str(&format!("<div class=\"item\"><h3><a href=\"{path}\">{title}</a></h3></div>"));
+                    html.push_str(&format!(
+                        "<div class=\"item\"><h3><a href=\"{path}\">{title}</a></h3></div>"
+                    ));
                 }
                 html.push_str("</div></body></html>");
-                let path = url::Url::parse(&site.index_url()).unwrap().path().to_string();
-                let file = std::env::temp_dir().join(format!("portalfeed-list-{}-{}.html", std::process::id(), site.folder.replace('/', "-")));
+                let path = url::Url::parse(&site.index_url())
+                    .unwrap()
+                    .path()
+                    .to_string();
+                let file = std::env::temp_dir().join(format!(
+                    "portalfeed-list-{}-{}.html",
+                    std::process::id(),
+                    site.folder.replace('/', "-")
+                ));
                 std::fs::write(&file, html).unwrap();
                 routes.insert(
                     (host.clone(), path),
@@ -179,17 +208,33 @@ impl PortalServer {
     }
 }
 
-fn serve(routes: &HashMap<(String, String), Route>, step: &AtomicUsize, log: &Mutex<Vec<(String, String)>>, req: Request<Body>) -> Response<Body> {
+fn serve(
+    routes: &HashMap<(String, String), Route>,
+    step: &AtomicUsize,
+    log: &Mutex<Vec<(String, String)>>,
+    req: Request<Body>,
+) -> Response<Body> {
     let uri = req.uri();
     let host = uri
         .host()
         .map(str::to_string)
-        .or_else(|| req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(|h| h.split(':').next().unwrap_or("").to_string()))
+        .or_else(|| {
+            req.headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(|h| h.split(':').next().unwrap_or("").to_string())
+        })
         .unwrap_or_default();
-    let path = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
     log.lock().unwrap().push((host.clone(), path.clone()));
     let Some(route) = routes.get(&(host, path)) else {
-        return Response::builder().status(StatusCode::NOT_FOUND).body(Body::from("not found")).unwrap();
+        return Response::builder()
+            .status(StatusCode::NOT_FOUND)
+            .body(Body::from("not found"))
+            .unwrap();
     };
     let current = step.load(Ordering::SeqCst);
     let (_, file, ct) = route
@@ -207,7 +252,13 @@ fn serve(routes: &HashMap<(String, String), Route>, step: &AtomicUsize, log: &Mu
 
 /// The source id a test config gives a corpus folder.
 pub fn source_id(folder: &str) -> String {
-    folder.replace("special/", "x-").split('-').take(3).collect::<Vec<_>>().join("-").to_lowercase()
+    folder
+        .replace("special/", "x-")
+        .split('-')
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("-")
+        .to_lowercase()
 }
 
 /// Writes a config with one source per corpus folder; returns its path.
@@ -221,7 +272,11 @@ pub fn write_config(dir: &Path, listen: &str, schedule: &str) -> PathBuf {
             source_id(&site.folder),
             site.toml.name,
             site.index_url(),
-            if site.folder.starts_with("special") { "special" } else { "portal" }
+            if site.folder.starts_with("special") {
+                "special"
+            } else {
+                "portal"
+            }
         ));
     }
     let path = dir.join("portalfeed.toml");
@@ -231,7 +286,11 @@ pub fn write_config(dir: &Path, listen: &str, schedule: &str) -> PathBuf {
 
 pub fn binary() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_portalfeed"));
-    c.env_remove("HTTPS_PROXY").env_remove("https_proxy").env_remove("NO_PROXY").env_remove("no_proxy").env_remove("ALL_PROXY");
+    c.env_remove("HTTPS_PROXY")
+        .env_remove("https_proxy")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .env_remove("ALL_PROXY");
     c.env("RUST_LOG", "warn");
     c
 }
@@ -259,7 +318,11 @@ pub fn spawn_daemon(server: &PortalServer, config: &Path) -> Child {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A client that never uses a proxy, for talking to the daemon.
@@ -285,7 +348,9 @@ pub async fn wait_until_up(url: &str, within: Duration) {
 
 /// Sends SIGTERM and waits for the process, returning its exit status.
 pub fn terminate(mut child: Child) -> std::process::ExitStatus {
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         if let Some(status) = child.try_wait().unwrap() {

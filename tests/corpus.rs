@@ -1,0 +1,195 @@
+//! The extractor against every page of the corpus (tests/fixtures/corpus), page by page:
+//! exact paragraphs, no leaks, and title, date, author, source and images exactly as the
+//! expected files say. Also the content keys of the dedup cases.
+
+mod common;
+
+use chrono::DateTime;
+use common::{corpus_dir, sites};
+use portalfeed::extract::{self, Article, ArticleRules};
+use portalfeed::fetch::decode::decode_html;
+use portalfeed::text;
+
+/// The corpus README's normalisation: NFC, NBSP to space, whitespace collapsed.
+fn norm(s: &str) -> String {
+    text::normalize(s)
+}
+
+struct Case {
+    name: String,
+    file: std::path::PathBuf,
+    content_type: String,
+    expected: serde_json::Value,
+    paragraphs: Vec<String>,
+}
+
+fn cases() -> Vec<Case> {
+    let mut out = Vec::new();
+    for site in sites() {
+        for (fname, exp) in site.expected() {
+            let page_of = |file: &str| {
+                site.toml
+                    .page
+                    .iter()
+                    .find(|p| p.file == file)
+                    .cloned()
+                    .unwrap()
+            };
+            if let Some(versions) = exp["versions"].as_array() {
+                for v in versions {
+                    let file = v["file"].as_str().unwrap();
+                    out.push(Case {
+                        name: format!("{}/{}", site.folder, file),
+                        file: site.dir.join(file),
+                        content_type: page_of(file).content_type,
+                        expected: exp.clone(),
+                        paragraphs: v["paragraphs"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|p| p.as_str().unwrap().to_string())
+                            .collect(),
+                    });
+                }
+                continue;
+            }
+            let stem = fname.strip_suffix(".expected.json").unwrap_or("article");
+            let html = format!("{stem}.html");
+            out.push(Case {
+                name: format!("{}/{}", site.folder, html),
+                file: site.dir.join(&html),
+                content_type: page_of(&html).content_type,
+                paragraphs: exp["paragraphs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p.as_str().unwrap().to_string())
+                    .collect(),
+                expected: exp,
+            });
+        }
+    }
+    out
+}
+
+fn run(case: &Case) -> Article {
+    let bytes = std::fs::read(&case.file).unwrap();
+    let decoded = decode_html(&bytes, Some(&case.content_type)).unwrap();
+    let url = url::Url::parse(case.expected["url"].as_str().unwrap()).unwrap();
+    extract::extract(&decoded.text, &url, &ArticleRules::default())
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name))
+}
+
+#[test]
+fn every_page_extracts_exactly() {
+    let cases = cases();
+    assert_eq!(cases.len(), 21, "the corpus has 21 scored pages");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let a = run(case);
+        let exp = &case.expected;
+        let mut check = |what: &str, ok: bool, detail: String| {
+            if !ok {
+                failures.push(format!("{}: {what}: {detail}", case.name));
+            }
+        };
+        let want: Vec<String> = case.paragraphs.iter().map(|p| norm(p)).collect();
+        check(
+            "paragraphs",
+            a.paragraphs == want,
+            format!("got {:#?}", a.paragraphs),
+        );
+        check(
+            "title",
+            norm(&a.title) == norm(exp["title"].as_str().unwrap()),
+            a.title.clone(),
+        );
+        let want_date = DateTime::parse_from_rfc3339(exp["published"].as_str().unwrap()).unwrap();
+        check(
+            "published",
+            a.published == Some(want_date),
+            format!("{:?}", a.published),
+        );
+        check(
+            "author",
+            a.author.as_deref().map(norm) == exp["author"].as_str().map(norm),
+            format!("{:?}", a.author),
+        );
+        check(
+            "source",
+            a.source.as_deref().map(norm) == exp["source"].as_str().map(norm),
+            format!("{:?}", a.source),
+        );
+        let want_images: Vec<&str> = exp["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_str().unwrap())
+            .collect();
+        check("images", a.images == want_images, format!("{:?}", a.images));
+        check("url", a.url == exp["url"].as_str().unwrap(), a.url.clone());
+        let seen = norm(&format!("{} {} {}", a.title, a.text(), a.content_html));
+        for s in exp["must_not_contain"].as_array().unwrap() {
+            let s = norm(s.as_str().unwrap());
+            // The content HTML is checked as text: strip tags first.
+            let plain = regex::Regex::new("<[^>]+>")
+                .unwrap()
+                .replace_all(&seen, " ");
+            check(
+                "leak",
+                s.is_empty() || !norm(&plain).contains(&s),
+                s.clone(),
+            );
+        }
+        check(
+            "NFC",
+            unicode_normalization::is_nfc(&a.text()),
+            "text is not NFC".into(),
+        );
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn syndicated_copy_has_the_originals_content_key() {
+    let all = cases();
+    let get = |name: &str| all.iter().find(|c| c.name == name).unwrap();
+    let original = run(get("s1-longan-portal/article-1.html"));
+    let copy = run(get("special/syndicated/article.html"));
+    assert_ne!(
+        original.paragraphs, copy.paragraphs,
+        "the copy differs as published (Ð, NBSP)"
+    );
+    assert_eq!(
+        text::content_key(&original.paragraphs),
+        text::content_key(&copy.paragraphs)
+    );
+    assert_ne!(original.url, copy.url);
+}
+
+#[test]
+fn updated_versions_keep_or_change_the_key_as_required() {
+    let all = cases();
+    let key = |name: &str| {
+        text::content_key(&run(all.iter().find(|c| c.name == name).unwrap()).paragraphs)
+    };
+    let v1 = key("special/updated/v1.html");
+    assert_eq!(
+        v1,
+        key("special/updated/v1-counter.html"),
+        "a new view count is not a new version"
+    );
+    assert_ne!(
+        v1,
+        key("special/updated/v2.html"),
+        "a corrected paragraph is"
+    );
+}
+
+#[test]
+fn windows_1258_is_declared_only_in_http_equiv() {
+    let page = std::fs::read(corpus_dir().join("special/windows-1258/article.html")).unwrap();
+    assert!(std::str::from_utf8(&page).is_err());
+    let d = decode_html(&page, Some("text/html")).unwrap();
+    assert_eq!(d.encoding, encoding_rs::WINDOWS_1258);
+}
