@@ -87,11 +87,11 @@ impl Crawler {
                 .store
                 .link_state(&source.id, link.url.as_str())
                 .map_err(|e| (None, e.to_string()))?;
-            if let Some(state) = &state {
-                if !self.due_for_recheck(state) {
-                    run.unchanged += 1;
-                    continue;
-                }
+            if let Some(state) = &state
+                && !self.due_for_recheck(state)
+            {
+                run.unchanged += 1;
+                continue;
             }
             if fetched >= source.max_items {
                 continue;

@@ -79,10 +79,10 @@ pub fn find_links(
         if !text::same_site(&url, page_url) || url == text::canonical_url(page_url) {
             continue;
         }
-        if let Some(re) = &source.link_pattern {
-            if !re.is_match(url.as_str()) {
-                continue;
-            }
+        if let Some(re) = &source.link_pattern
+            && !re.is_match(url.as_str())
+        {
+            continue;
         }
         if seen.insert(url.clone()) {
             links.push(Link {

@@ -112,10 +112,10 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         .collect();
     let mut images: Vec<String> = Vec::new();
     for b in blocks.iter().filter(|b| !b.dropped) {
-        if let PieceKind::Image { url, .. } = &b.kind {
-            if !images.contains(url) {
-                images.push(url.clone());
-            }
+        if let PieceKind::Image { url, .. } = &b.kind
+            && !images.contains(url)
+        {
+            images.push(url.clone());
         }
     }
     if title.text.is_empty() && paragraphs.is_empty() {
@@ -348,18 +348,18 @@ impl<'a> Page<'a> {
         let flush = |cur: &mut Option<(String, usize, Vec<NodeId>)>,
                      owner: NodeId,
                      pieces: &mut Vec<Piece>| {
-            if let Some((text, link_chars, parts)) = cur.take() {
-                if text.chars().any(|c| !c.is_whitespace()) {
-                    pieces.push(Piece {
-                        owner,
-                        kind: PieceKind::Text {
-                            text,
-                            link_chars,
-                            parts,
-                        },
-                        dropped: false,
-                    });
-                }
+            if let Some((text, link_chars, parts)) = cur.take()
+                && text.chars().any(|c| !c.is_whitespace())
+            {
+                pieces.push(Piece {
+                    owner,
+                    kind: PieceKind::Text {
+                        text,
+                        link_chars,
+                        parts,
+                    },
+                    dropped: false,
+                });
             }
         };
 
@@ -604,12 +604,12 @@ impl<'a> Page<'a> {
                 last.dropped = true;
                 continue;
             }
-            if meta.author.is_none() {
-                if let Some(name) = rules::parse_byline(&t, self.block_style(last)) {
-                    meta.author = Some(name);
-                    last.dropped = true;
-                    continue;
-                }
+            if meta.author.is_none()
+                && let Some(name) = rules::parse_byline(&t, self.block_style(last))
+            {
+                meta.author = Some(name);
+                last.dropped = true;
+                continue;
             }
             break;
         }
@@ -725,13 +725,13 @@ impl<'a> Page<'a> {
     /// The headline: source selector, `og:title`, the `h1` nearest the body, a
     /// title-like element just above the body, then `<title>` without the site name.
     fn title(&self, body: NodeId) -> Title {
-        if let Some(sel) = &self.rules.title {
-            if let Some(e) = self.doc.select(sel).next() {
-                return Title {
-                    text: self.text_of(e.id()),
-                    node: Some(e.id()),
-                };
-            }
+        if let Some(sel) = &self.rules.title
+            && let Some(e) = self.doc.select(sel).next()
+        {
+            return Title {
+                text: self.text_of(e.id()),
+                node: Some(e.id()),
+            };
         }
         let site = self.meta_content("meta[property='og:site_name']");
         let page_title = Selector::parse("title")
@@ -744,10 +744,8 @@ impl<'a> Page<'a> {
             let p = self.pos(id);
             if p < body_start {
                 body_start - p
-            } else if p > body_end {
-                p - body_end
             } else {
-                0
+                p.saturating_sub(body_end)
             }
         };
         let visible = |e: &ElementRef<'_>| {
@@ -780,49 +778,42 @@ impl<'a> Page<'a> {
                 return Title { text, node };
             }
         }
-        if let Ok(sel) = Selector::parse("h1") {
-            if let Some(h1) = self
+        if let Ok(sel) = Selector::parse("h1")
+            && let Some(h1) = self
                 .doc
                 .select(&sel)
                 .filter(|e| visible(e))
                 .filter(|e| word_count(&self.text_of(e.id())) >= 2)
                 .min_by_key(|e| distance(e.id()))
+        {
+            let text = self.text_of(h1.id());
+            if page_title.is_empty() || !is_site_name(&text, &page_title) || distance(h1.id()) < 40
             {
-                let text = self.text_of(h1.id());
-                if page_title.is_empty()
-                    || !is_site_name(&text, &page_title)
-                    || distance(h1.id()) < 40
-                {
-                    return Title {
-                        text,
-                        node: Some(h1.id()),
-                    };
-                }
+                return Title {
+                    text,
+                    node: Some(h1.id()),
+                };
             }
         }
         if let Ok(sel) = Selector::parse(
             "h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]",
-        ) {
-            if let Some(e) = self
-                .doc
-                .select(&sel)
-                .filter(|e| {
-                    visible(e)
-                        && self.pos(e.id()) < body_start
-                        && body_start - self.pos(e.id()) < 80
-                })
-                .filter(|e| {
-                    let t = self.text_of(e.id());
-                    let words = word_count(&t);
-                    (3..=60).contains(&words) && rules::classify(&t) == BlockText::Content
-                })
-                .max_by_key(|e| self.pos(e.id()))
-            {
-                return Title {
-                    text: self.text_of(e.id()),
-                    node: Some(e.id()),
-                };
-            }
+        ) && let Some(e) = self
+            .doc
+            .select(&sel)
+            .filter(|e| {
+                visible(e) && self.pos(e.id()) < body_start && body_start - self.pos(e.id()) < 80
+            })
+            .filter(|e| {
+                let t = self.text_of(e.id());
+                let words = word_count(&t);
+                (3..=60).contains(&words) && rules::classify(&t) == BlockText::Content
+            })
+            .max_by_key(|e| self.pos(e.id()))
+        {
+            return Title {
+                text: self.text_of(e.id()),
+                node: Some(e.id()),
+            };
         }
         let text = strip_site_name(&page_title, site.as_deref());
         let node = if text.is_empty() {
@@ -898,31 +889,30 @@ impl<'a> Page<'a> {
         body: NodeId,
         blocks: &[Piece],
     ) -> Option<DateTime<FixedOffset>> {
-        if let Some(sel) = &self.rules.date {
-            if let Some(d) = self.doc.select(sel).find_map(|e| {
+        if let Some(sel) = &self.rules.date
+            && let Some(d) = self.doc.select(sel).find_map(|e| {
                 e.value()
                     .attr("datetime")
                     .and_then(dates::parse_iso)
                     .or_else(|| dates::parse_text(&self.text_of(e.id())))
-            }) {
-                return Some(d);
-            }
+            })
+        {
+            return Some(d);
         }
         for (text, _) in self.scope_blocks(*scope, title, body) {
-            if text.chars().count() <= 200 {
-                if let Some(d) = dates::parse_text(&text) {
-                    return Some(d);
-                }
+            if text.chars().count() <= 200
+                && let Some(d) = dates::parse_text(&text)
+            {
+                return Some(d);
             }
         }
         // A date line the template printed inside the article container.
         for b in blocks.iter().filter(|b| b.dropped) {
-            if let Some(t) = b.text() {
-                if rules::is_date_line(t) {
-                    if let Some(d) = dates::parse_text(&normalize(t)) {
-                        return Some(d);
-                    }
-                }
+            if let Some(t) = b.text()
+                && rules::is_date_line(t)
+                && let Some(d) = dates::parse_text(&normalize(t))
+            {
+                return Some(d);
             }
         }
         let machine = [
@@ -955,17 +945,17 @@ impl<'a> Page<'a> {
 
     /// A byline element near the article, or the page's `author` meta when it names a person.
     fn author_outside_body(&self, scope: &NodeId, body: NodeId) -> Option<String> {
-        if let Some(sel) = &self.rules.author {
-            if let Some(e) = self.doc.select(sel).next() {
-                let t = self.text_of(e.id());
-                let emphasised = BlockStyle {
-                    emphasised: true,
-                    ..Default::default()
-                };
-                return rules::parse_byline(&t, emphasised)
-                    .or(Some(t))
-                    .filter(|t| !t.is_empty());
-            }
+        if let Some(sel) = &self.rules.author
+            && let Some(e) = self.doc.select(sel).next()
+        {
+            let t = self.text_of(e.id());
+            let emphasised = BlockStyle {
+                emphasised: true,
+                ..Default::default()
+            };
+            return rules::parse_byline(&t, emphasised)
+                .or(Some(t))
+                .filter(|t| !t.is_empty());
         }
         let sel = Selector::parse("[class*=author], [class*=Author], [class*=byline], [id*=author], [itemprop=author], [rel=author], [class*=tacgia], [class*=tac-gia]").ok()?;
         let set_apart = BlockStyle {
@@ -1070,12 +1060,12 @@ impl<'a> Page<'a> {
                     if n.id() == body {
                         continue;
                     }
-                    if let Node::Element(el) = n.value() {
-                        if !is_void(el.name()) {
-                            out.push_str("</");
-                            out.push_str(el.name());
-                            out.push('>');
-                        }
+                    if let Node::Element(el) = n.value()
+                        && !is_void(el.name())
+                    {
+                        out.push_str("</");
+                        out.push_str(el.name());
+                        out.push('>');
                     }
                 }
             }
@@ -1185,10 +1175,10 @@ fn strip_site_name(title: &str, site: Option<&str>) -> String {
     for sep in [" | ", " - ", " – ", " — ", " :: "] {
         if title.contains(sep) {
             let parts: Vec<&str> = title.split(sep).collect();
-            if let Some(longest) = parts.iter().max_by_key(|p| p.chars().count()) {
-                if word_count(longest) >= 3 {
-                    return longest.trim().to_string();
-                }
+            if let Some(longest) = parts.iter().max_by_key(|p| p.chars().count())
+                && word_count(longest) >= 3
+            {
+                return longest.trim().to_string();
             }
         }
     }

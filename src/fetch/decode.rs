@@ -63,16 +63,16 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, 
     if let Some(kind) = sniff_binary(bytes) {
         return Err(DecodeError::NotHtml(kind));
     }
-    if let Some(ct) = content_type {
-        if !is_markup_type(ct) {
-            let mime = ct.split(';').next().unwrap_or("").trim();
-            return Err(DecodeError::NotHtml(match mime {
-                m if m.starts_with("image/") => "an image",
-                m if m.starts_with("video/") || m.starts_with("audio/") => "media",
-                "application/pdf" => "a PDF document",
-                _ => "not text",
-            }));
-        }
+    if let Some(ct) = content_type
+        && !is_markup_type(ct)
+    {
+        let mime = ct.split(';').next().unwrap_or("").trim();
+        return Err(DecodeError::NotHtml(match mime {
+            m if m.starts_with("image/") => "an image",
+            m if m.starts_with("video/") || m.starts_with("audio/") => "media",
+            "application/pdf" => "a PDF document",
+            _ => "not text",
+        }));
     }
     let encoding = Encoding::for_bom(bytes)
         .map(|(e, _)| e)

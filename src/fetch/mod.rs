@@ -109,13 +109,16 @@ pub struct Page {
     pub html: String,
 }
 
+/// When each host was last done with: one lock per host, held for a whole exchange.
+type HostGates = Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Instant>>>>>;
+
 /// The shared HTTP client. Cheap to clone; clones share the politeness state.
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
     config: Arc<FetchConfig>,
     global: Arc<Semaphore>,
-    hosts: Arc<Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Instant>>>>>>,
+    hosts: Arc<HostGates>,
 }
 
 impl Fetcher {

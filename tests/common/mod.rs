@@ -336,10 +336,10 @@ pub async fn wait_until_up(url: &str, within: Duration) {
     let c = client();
     let deadline = Instant::now() + within;
     while Instant::now() < deadline {
-        if let Ok(r) = c.get(url).send().await {
-            if r.status().is_success() {
-                return;
-            }
+        if let Ok(r) = c.get(url).send().await
+            && r.status().is_success()
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
