@@ -5,7 +5,7 @@
 mod common;
 
 use chrono::DateTime;
-use common::{corpus_dir, sites};
+use common::corpus_dir;
 use portalfeed::extract::{self, Article, ArticleRules};
 use portalfeed::fetch::decode::decode_html;
 use portalfeed::text;
@@ -23,32 +23,57 @@ struct Case {
     paragraphs: Vec<String>,
 }
 
-fn cases() -> Vec<Case> {
+/// Every scored page of a folder laid out like the corpus.
+fn cases_in(root: &std::path::Path) -> Vec<Case> {
+    let mut dirs = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        if d.join("site.toml").exists() {
+            dirs.push(d.clone());
+        }
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            }
+        }
+    }
+    dirs.sort();
     let mut out = Vec::new();
-    for site in sites() {
-        for (fname, exp) in site.expected() {
-            let page_of = |file: &str| {
-                site.toml
-                    .page
-                    .iter()
-                    .find(|p| p.file == file)
-                    .cloned()
+    for dir in dirs {
+        let site: common::SiteToml =
+            toml::from_str(&std::fs::read_to_string(dir.join("site.toml")).unwrap()).unwrap();
+        let folder = dir.strip_prefix(root).unwrap().display().to_string();
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        for path in files {
+            let fname = path.file_name().unwrap().to_string_lossy().to_string();
+            if !fname.ends_with("expected.json") {
+                continue;
+            }
+            let exp: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            let page_of = |file: &str| site.page.iter().find(|p| p.file == file).cloned().unwrap();
+            let paragraphs = |v: &serde_json::Value| -> Vec<String> {
+                v["paragraphs"]
+                    .as_array()
                     .unwrap()
+                    .iter()
+                    .map(|p| p.as_str().unwrap().to_string())
+                    .collect()
             };
             if let Some(versions) = exp["versions"].as_array() {
                 for v in versions {
                     let file = v["file"].as_str().unwrap();
                     out.push(Case {
-                        name: format!("{}/{}", site.folder, file),
-                        file: site.dir.join(file),
+                        name: format!("{folder}/{file}"),
+                        file: dir.join(file),
                         content_type: page_of(file).content_type,
                         expected: exp.clone(),
-                        paragraphs: v["paragraphs"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .map(|p| p.as_str().unwrap().to_string())
-                            .collect(),
+                        paragraphs: paragraphs(v),
                     });
                 }
                 continue;
@@ -56,20 +81,24 @@ fn cases() -> Vec<Case> {
             let stem = fname.strip_suffix(".expected.json").unwrap_or("article");
             let html = format!("{stem}.html");
             out.push(Case {
-                name: format!("{}/{}", site.folder, html),
-                file: site.dir.join(&html),
+                name: format!("{folder}/{html}"),
+                file: dir.join(&html),
                 content_type: page_of(&html).content_type,
-                paragraphs: exp["paragraphs"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| p.as_str().unwrap().to_string())
-                    .collect(),
+                paragraphs: paragraphs(&exp),
                 expected: exp,
             });
         }
     }
     out
+}
+
+fn cases() -> Vec<Case> {
+    cases_in(&corpus_dir())
+}
+
+/// Pages written for portalfeed in layouts the corpus lacks (tests/fixtures/extra).
+fn extra_cases() -> Vec<Case> {
+    cases_in(&corpus_dir().parent().unwrap().join("extra"))
 }
 
 fn run(case: &Case) -> Article {
@@ -81,12 +110,23 @@ fn run(case: &Case) -> Article {
 }
 
 #[test]
-fn every_page_extracts_exactly() {
+fn every_corpus_page_extracts_exactly() {
     let cases = cases();
     assert_eq!(cases.len(), 21, "the corpus has 21 scored pages");
+    assert_exact(&cases);
+}
+
+#[test]
+fn pages_in_other_layouts_extract_exactly() {
+    let cases = extra_cases();
+    assert!(cases.len() >= 5, "{} extra pages", cases.len());
+    assert_exact(&cases);
+}
+
+fn assert_exact(cases: &[Case]) {
     let mut failures = Vec::new();
     let tags = regex::Regex::new("<[^>]+>").unwrap();
-    for case in &cases {
+    for case in cases {
         let a = run(case);
         let exp = &case.expected;
         let mut check = |what: &str, ok: bool, detail: String| {

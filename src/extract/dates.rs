@@ -31,6 +31,42 @@ static TIME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?:^|[^\d:])(\d{1,2})\s*(?::|h|g)\s*(\d{1,2})(?:\s*:\s*(\d{1,2}))?(?:\s*(SA|CH|AM|PM|A\.M\.|P\.M\.)\b)?")
         .expect("static regex")
 });
+/// English month names, for non-Vietnamese pages ("14 May 2024", "May 14, 2024").
+const MONTHS: &str = "january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec";
+static DAY_MONTH_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTHS})\.?,?\s+(\d{{4}})\b"
+    ))
+    .expect("static regex")
+});
+static MONTH_NAME_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b"
+    ))
+    .expect("static regex")
+});
+
+fn month_number(name: &str) -> u32 {
+    let n = name.to_ascii_lowercase();
+    MONTHS
+        .split('|')
+        .position(|m| m == n)
+        .map_or(0, |i| match i {
+            0..=11 => i as u32 + 1,
+            12 => 1,
+            13 => 2,
+            14 => 3,
+            15 => 4,
+            16 => 6,
+            17 => 7,
+            18 => 8,
+            19 | 20 => 9,
+            21 => 10,
+            22 => 11,
+            _ => 12,
+        })
+}
+
 static ZONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:GMT|UTC)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?").expect("static regex")
 });
@@ -54,18 +90,25 @@ pub fn parse_iso(s: &str) -> Option<DateTime<FixedOffset>> {
 
 /// Finds the first date in free text and the time printed next to it.
 pub fn parse_text(text: &str) -> Option<DateTime<FixedOffset>> {
+    parse_text_detailed(text).map(|(d, _)| d)
+}
+
+/// Like [`parse_text`], and says whether a time of day was printed (a date alone means
+/// midnight, which a machine-readable timestamp of the same day can refine).
+pub fn parse_text_detailed(text: &str) -> Option<(DateTime<FixedOffset>, bool)> {
     let (date, start, end, iso_time) = find_date(text)?;
-    let (time, offset) = match iso_time {
-        Some(t) => t,
-        None => (
-            find_time_near(text, start, end).unwrap_or(NaiveTime::MIN),
-            find_zone(text),
-        ),
+    let (time, offset, has_time) = match iso_time {
+        Some((t, z)) => (t, z, true),
+        None => match find_time_near(text, start, end) {
+            Some(t) => (t, find_zone(text), true),
+            None => (NaiveTime::MIN, find_zone(text), false),
+        },
     };
     let offset = offset.unwrap_or_else(vietnam);
     offset
         .from_local_datetime(&NaiveDateTime::new(date, time))
         .single()
+        .map(|d| (d, has_time))
 }
 
 type IsoTime = Option<(NaiveTime, Option<FixedOffset>)>;
@@ -93,6 +136,20 @@ fn find_date(text: &str) -> Option<(NaiveDate, usize, usize, IsoTime)> {
     for c in WORDS.captures_iter(text) {
         let m = c.get(0)?;
         if let Some(date) = ymd(num(&c, 3), num(&c, 2), num(&c, 1)) {
+            consider((date, m.start(), m.end(), None));
+            break;
+        }
+    }
+    for c in DAY_MONTH_NAME.captures_iter(text) {
+        let m = c.get(0)?;
+        if let Some(date) = ymd(num(&c, 3), month_number(&c[2]), num(&c, 1)) {
+            consider((date, m.start(), m.end(), None));
+            break;
+        }
+    }
+    for c in MONTH_NAME_DAY.captures_iter(text) {
+        let m = c.get(0)?;
+        if let Some(date) = ymd(num(&c, 3), month_number(&c[1]), num(&c, 2)) {
             consider((date, m.start(), m.end(), None));
             break;
         }
@@ -242,6 +299,12 @@ mod tests {
             ("2023-10-02 09:05", "2023-10-02T09:05:00+07:00"),
             ("12.10.2017 08h30", "2017-10-12T08:30:00+07:00"),
             ("14g00 ngày 15/11/2010", "2010-11-15T14:00:00+07:00"),
+            ("Tuesday 14 May 2024", "2024-05-14T00:00:00+07:00"),
+            (
+                "Published March 5, 2024 10:30 GMT+1",
+                "2024-03-05T10:30:00+01:00",
+            ),
+            ("Sept. 21st, 2023", "2023-09-21T00:00:00+07:00"),
         ];
         for (text, want) in cases {
             assert_eq!(rfc(text).as_deref(), Some(want), "{text}");

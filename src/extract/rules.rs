@@ -76,7 +76,7 @@ fn is_hidden(el: &Element) -> bool {
 
 static CHROME_ATTR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)(share|sharing|social|addthis|sharethis|zalo|fb-like|facebook|twitter|rating|ratings|rate-|vote|comment|binhluan|binh-luan|related|lienquan|lien-quan|tinkhac|tin-khac|othernews|other-news|news-other|asset-related|tags\b|tag-list|toolbar|tools\b|print|fontsize|font-size|breadcrumb|pagination|pager|paging|advert|adsbygoogle|banner|navbar|menu|sidebar|footer|widget|counter|statistic|thongke|viewcount|view-count|views\b|hits\b|sendmail|send-mail|feedback|phanhoi|captcha|login)",
+        r"(?i)(share|sharing|social|addthis|sharethis|zalo|fb-like|facebook|twitter|rating|ratings|rate-|vote|comment|binhluan|binh-luan|related|lienquan|lien-quan|tinkhac|tin-khac|othernews|other-news|news-other|asset-related|tags\b|tag-list|toolbar|tools\b|print|fontsize|font-size|breadcrumb|pagination|pager|paging|advert|adsbygoogle|banner|navbar|menu|sidebar|footer|widget|counter|statistic|thongke|viewcount|view-count|views\b|hits\b|sendmail|send-mail|feedback|phanhoi|captcha|login|newsletter|signup|subscribe|byline|kicker|eyebrow|promo)",
     )
     .expect("static regex")
 });
@@ -280,7 +280,7 @@ pub fn parse_credit(text: &str) -> Option<String> {
 }
 
 static ROLE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:(?:tin|bài|ảnh|video|clip)(?:\s*(?:,|và|-|–|/|\+|&)\s*(?:tin|bài|ảnh|video|clip))*|tác giả|người viết|phóng viên|nhóm phóng viên|nhóm pv|pv|ctv|btv|theo)\s*[:\-–]?\s+")
+    Regex::new(r"(?i)^(?:(?:tin|bài|ảnh|video|clip)(?:\s*(?:,|và|-|–|/|\+|&)\s*(?:tin|bài|ảnh|video|clip))*|tác giả|người viết|phóng viên|nhóm phóng viên|nhóm pv|pv|ctv|btv|theo|by|written by|author)\s*[:\-–]?\s+")
         .expect("static regex")
 });
 
@@ -296,6 +296,27 @@ fn is_name_like(s: &str) -> bool {
         w.chars().next().is_some_and(|c| c.is_uppercase())
             && w.chars().all(|c| c.is_alphabetic() || c == '.' || c == '-')
     })
+}
+
+/// Words of job titles that follow a name in a byline.
+fn is_job_title(s: &str) -> bool {
+    let f = fold_search(s);
+    [
+        "correspondent",
+        "editor",
+        "reporter",
+        "writer",
+        "staff",
+        "journalist",
+        "columnist",
+        "contributor",
+        "phong vien",
+        "bien tap",
+        "cong tac vien",
+        "thong tin vien",
+    ]
+    .iter()
+    .any(|w| f.contains(w))
 }
 
 /// How a block was set on the page, which says whether a short line can be a byline.
@@ -324,8 +345,20 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
     if name.is_empty() || word_count(&name) > 8 {
         return None;
     }
-    if labelled && (is_name_like(&name) || name.contains(',') || name.contains('.')) {
-        return Some(name);
+    if labelled {
+        // "Eleanor Hughes, Local Government Correspondent": keep the names, drop the job.
+        let names: Vec<&str> = name
+            .split([',', '|', '–'])
+            .flat_map(|p| p.split(" - "))
+            .map(str::trim)
+            .filter(|p| is_name_like(p) && !is_job_title(p))
+            .collect();
+        if !names.is_empty() {
+            return Some(names.join(", "));
+        }
+        if name.contains('.') && word_count(&name) <= 3 {
+            return Some(name);
+        }
     }
     let set_apart = style.right_aligned || style.emphasised || style.pushed_right;
     (set_apart && is_name_like(&name) && word_count(&name) <= 6).then_some(name)
