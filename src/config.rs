@@ -132,6 +132,7 @@ struct RawSource {
     links: Option<Spanned<String>>,
     link_pattern: Option<Spanned<String>>,
     max_items: Option<Spanned<i64>>,
+    profile: Option<Spanned<String>>,
     article: Option<RawArticle>,
 }
 
@@ -140,6 +141,7 @@ struct RawSource {
 struct RawArticle {
     title: Option<Spanned<String>>,
     body: Option<Spanned<String>>,
+    lead: Option<Spanned<String>>,
     date: Option<Spanned<String>>,
     author: Option<Spanned<String>>,
     #[serde(default)]
@@ -288,6 +290,7 @@ impl Config {
             for (field, slot) in [
                 (&a.title, &mut article.title),
                 (&a.body, &mut article.body),
+                (&a.lead, &mut article.lead),
                 (&a.date, &mut article.date),
                 (&a.author, &mut article.author),
             ] {
@@ -295,6 +298,22 @@ impl Config {
                     v.check(sel, check_selector)?;
                     *slot = Some(sel.get_ref().clone());
                 }
+            }
+            if let Some(p) = &s.profile {
+                article.profile = Some(v.check(p, |p| {
+                    if crate::extract::profile::is_known(p) {
+                        Ok(p.to_string())
+                    } else {
+                        let names: Vec<&str> = crate::extract::profile::all()
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect();
+                        Err(format!(
+                            "unknown profile {p:?}; use one of {}, or \"generic\"",
+                            names.join(", ")
+                        ))
+                    }
+                })?);
             }
             for sel in &a.strip {
                 v.check(sel, check_selector)?;

@@ -48,6 +48,9 @@ enum Command {
         /// The Content-Type header it was served with (its charset is honoured).
         #[arg(long)]
         content_type: Option<String>,
+        /// Force a platform profile (`generic` for none) instead of detecting one.
+        #[arg(long)]
+        profile: Option<String>,
         /// The saved page.
         file: PathBuf,
     },
@@ -154,6 +157,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Extract {
             url,
             content_type,
+            profile,
             file,
         } => {
             let bytes =
@@ -161,7 +165,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let url = url::Url::parse(&url).with_context(|| format!("invalid --url {url:?}"))?;
             let decoded = fetch::decode::decode_html(&bytes, content_type.as_deref())
                 .with_context(|| file.display().to_string())?;
-            let article = extract::extract(&decoded.text, &url, &extract::ArticleRules::default())?;
+            if let Some(p) = &profile {
+                anyhow::ensure!(extract::profile::is_known(p), "unknown profile {p:?}");
+            }
+            let rules = extract::ArticleRules {
+                profile,
+                ..Default::default()
+            };
+            let article = extract::extract(&decoded.text, &url, &rules)?;
             let json = serde_json::json!({
                 "url": article.url,
                 "title": article.title,
@@ -171,6 +182,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "text": article.text(),
                 "content_html": article.content_html,
                 "images": article.images,
+                "profile": article.profile,
             });
             println!("{}", serde_json::to_string_pretty(&json)?);
             Ok(ExitCode::SUCCESS)

@@ -102,32 +102,76 @@ fn extra_cases() -> Vec<Case> {
 }
 
 fn run(case: &Case) -> Article {
+    run_with(case, &ArticleRules::default())
+}
+
+fn run_with(case: &Case, rules: &ArticleRules) -> Article {
     let bytes = std::fs::read(&case.file).unwrap();
     let decoded = decode_html(&bytes, Some(&case.content_type)).unwrap();
     let url = url::Url::parse(case.expected["url"].as_str().unwrap()).unwrap();
-    extract::extract(&decoded.text, &url, &ArticleRules::default())
-        .unwrap_or_else(|e| panic!("{}: {e}", case.name))
+    extract::extract(&decoded.text, &url, rules).unwrap_or_else(|e| panic!("{}: {e}", case.name))
+}
+
+fn generic() -> ArticleRules {
+    ArticleRules {
+        profile: Some("generic".into()),
+        ..Default::default()
+    }
 }
 
 #[test]
 fn every_corpus_page_extracts_exactly() {
     let cases = cases();
     assert_eq!(cases.len(), 21, "the corpus has 21 scored pages");
-    assert_exact(&cases);
+    assert_exact(&cases, &ArticleRules::default());
 }
 
 #[test]
 fn pages_in_other_layouts_extract_exactly() {
     let cases = extra_cases();
     assert!(cases.len() >= 5, "{} extra pages", cases.len());
-    assert_exact(&cases);
+    assert_exact(&cases, &ArticleRules::default());
 }
 
-fn assert_exact(cases: &[Case]) {
+/// The generic path alone, no profile: what a portal nobody wrote rules for gets.
+#[test]
+fn the_generic_path_alone_extracts_every_page_exactly() {
+    let mut all = cases();
+    all.extend(extra_cases());
+    assert_exact(&all, &generic());
+}
+
+#[test]
+fn profiles_are_detected_on_their_platforms() {
+    let mut all = cases();
+    all.extend(extra_cases());
+    let want = [
+        ("s1-longan-portal/article-1.html", Some("sharepoint")),
+        ("s2-provincial-newspaper/article-1.html", None),
+        ("s3-hcmc-portal/article-1.html", Some("sharepoint-blog")),
+        ("s4-dakrong-nukeviet/article-1.html", Some("nukeviet")),
+        ("s5-longan-danvan/article-1.html", Some("liferay")),
+        ("wordpress-commune/article.html", Some("wordpress")),
+        ("joomla-district/article.html", Some("joomla")),
+        ("dotnetnuke-department/article.html", Some("dotnetnuke")),
+        ("table-portal-2008/article.html", None),
+        ("news-en/article.html", None),
+    ];
+    for (name, profile) in want {
+        let case = all
+            .iter()
+            .find(|c| c.name == name)
+            .unwrap_or_else(|| panic!("no case {name}"));
+        assert_eq!(run(case).profile.as_deref(), profile, "{name}");
+        assert_eq!(run_with(case, &generic()).profile, None);
+    }
+}
+
+fn assert_exact(cases: &[Case], rules: &ArticleRules) {
     let mut failures = Vec::new();
     let tags = regex::Regex::new("<[^>]+>").unwrap();
     for case in cases {
-        let a = run(case);
+        let a = run_with(case, rules);
         let exp = &case.expected;
         let mut check = |what: &str, ok: bool, detail: String| {
             if !ok {

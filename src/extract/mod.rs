@@ -12,6 +12,7 @@
 //! the platform, which is why it also works on portals nobody wrote a rule for.
 
 pub mod dates;
+pub mod profile;
 pub mod rules;
 
 use std::collections::{HashMap, HashSet};
@@ -31,8 +32,14 @@ use rules::{BlockStyle, BlockText};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleRules {
+    /// A platform profile to use instead of detection (`"generic"` for none). Set from
+    /// `[source] profile`; profiles themselves leave it empty.
+    #[serde(default)]
+    pub profile: Option<String>,
     pub title: Option<String>,
     pub body: Option<String>,
+    /// A lead (sapo) printed outside the body, prepended to it.
+    pub lead: Option<String>,
     pub date: Option<String>,
     pub author: Option<String>,
     #[serde(default)]
@@ -55,6 +62,8 @@ pub struct Article {
     pub content_html: String,
     /// Absolute URLs of the images in the body, in order.
     pub images: Vec<String>,
+    /// The platform profile that applied, if any.
+    pub profile: Option<String>,
 }
 
 impl Article {
@@ -75,16 +84,42 @@ pub enum ExtractError {
 /// Extracts the article from a decoded HTML page fetched from `page_url`.
 pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Article, ExtractError> {
     let doc = Html::parse_document(html);
-    let page = Page::new(&doc, page_url, rules)?;
+    let chosen = match rules.profile.as_deref() {
+        Some(profile::GENERIC) => None,
+        Some(name) => profile::by_name(name),
+        None => profile::detect(&doc, page_url),
+    };
+    let rules = profile::merge(rules, chosen);
+    let page = Page::new(&doc, page_url, &rules)?;
 
-    let body = match &page.rules.body {
-        Some(sel) => doc.select(sel).next().map(|e| e.id()).ok_or_else(|| {
-            ExtractError::NoArticle("the source's body selector matches nothing".into())
-        })?,
+    // A selector that matches nothing (a theme changed) falls back to the generic scorer.
+    let body = match page
+        .rules
+        .body
+        .as_ref()
+        .and_then(|sel| doc.select(sel).next())
+    {
+        Some(e) => e.id(),
         None => page.choose_body()?,
     };
+    let lead = page
+        .rules
+        .lead
+        .as_ref()
+        .and_then(|sel| {
+            doc.select(sel)
+                .find(|e| !page.is_within(e.id(), body) && !page.is_within(body, e.id()))
+        })
+        .map(|e| e.id());
     let title = page.title(body);
-    let mut blocks = page.body_blocks(body);
+    let mut blocks = match lead {
+        Some(l) => {
+            let mut b = page.body_blocks(l);
+            b.extend(page.body_blocks(body));
+            b
+        }
+        None => page.body_blocks(body),
+    };
     let mut meta = page.trim_blocks(&mut blocks, &title.text);
 
     let scope = page.metadata_scope(title.node, body);
@@ -123,7 +158,10 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
             "neither a headline nor any body text".into(),
         ));
     }
-    let content_html = page.clean_html(body, &dropped);
+    let mut content_html = String::new();
+    for root in lead.into_iter().chain(std::iter::once(body)) {
+        content_html.push_str(&page.clean_html(root, &dropped));
+    }
     Ok(Article {
         url: page.canonical_url().to_string(),
         title: title.text,
@@ -133,6 +171,7 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         paragraphs,
         content_html,
         images,
+        profile: chosen.map(|p| p.name.clone()),
     })
 }
 
@@ -150,6 +189,7 @@ struct Page<'a> {
 struct CompiledRules {
     title: Option<Selector>,
     body: Option<Selector>,
+    lead: Option<Selector>,
     date: Option<Selector>,
     author: Option<Selector>,
     strip: HashSet<NodeId>,
@@ -284,6 +324,7 @@ impl<'a> Page<'a> {
         let compiled = CompiledRules {
             title: compile(&rules.title)?,
             body: compile(&rules.body)?,
+            lead: compile(&rules.lead)?,
             date: compile(&rules.date)?,
             author: compile(&rules.author)?,
             strip,
