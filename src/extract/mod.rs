@@ -182,8 +182,12 @@ struct Page<'a> {
     url: Url,
     base: Url,
     rules: CompiledRules,
-    order: HashMap<NodeId, usize>,
+    /// Document position of each node and of the last node of its subtree.
+    order: HashMap<NodeId, (usize, usize)>,
 }
+
+/// Deeper nesting than this is refused.
+const MAX_DEPTH: usize = 1024;
 
 #[derive(Default)]
 struct CompiledRules {
@@ -329,13 +333,30 @@ impl<'a> Page<'a> {
             author: compile(&rules.author)?,
             strip,
         };
-        let order = doc
-            .tree
-            .root()
-            .descendants()
-            .enumerate()
-            .map(|(i, n)| (n.id(), i))
-            .collect();
+        // Each node's document position and the position of its last descendant, so that
+        // "is inside" is a comparison. Real pages nest a few dozen levels; a page nested
+        // thousands deep is junk (or an attack on the parser) and is refused.
+        let mut order = HashMap::new();
+        let mut open: Vec<(NodeId, usize)> = Vec::new();
+        let mut next = 0usize;
+        for edge in doc.tree.root().traverse() {
+            match edge {
+                ego_tree::iter::Edge::Open(n) => {
+                    open.push((n.id(), next));
+                    next += 1;
+                    if open.len() > MAX_DEPTH {
+                        return Err(ExtractError::NoArticle(format!(
+                            "the page nests elements more than {MAX_DEPTH} levels deep"
+                        )));
+                    }
+                }
+                ego_tree::iter::Edge::Close(_) => {
+                    if let Some((id, start)) = open.pop() {
+                        order.insert(id, (start, next.saturating_sub(1)));
+                    }
+                }
+            }
+        }
         Ok(Page {
             doc,
             url: page_url.clone(),
@@ -350,23 +371,12 @@ impl<'a> Page<'a> {
     }
 
     fn pos(&self, id: NodeId) -> usize {
-        self.order.get(&id).copied().unwrap_or(0)
+        self.order.get(&id).map_or(0, |(p, _)| *p)
     }
 
     /// Document positions of the first and last node of a subtree.
     fn span(&self, id: NodeId) -> (usize, usize) {
-        let Some(n) = self.node(id) else {
-            return (0, 0);
-        };
-        let start = self.pos(id);
-        let end = n.last_child().map(|_| {
-            let mut last = n;
-            while let Some(c) = last.last_child() {
-                last = c;
-            }
-            self.pos(last.id())
-        });
-        (start, end.unwrap_or(start))
+        self.order.get(&id).copied().unwrap_or((0, 0))
     }
 
     fn is_within(&self, id: NodeId, ancestor: NodeId) -> bool {
@@ -591,6 +601,15 @@ impl<'a> Page<'a> {
     /// from the bottom.
     fn trim_blocks(&self, blocks: &mut [Piece], title: &str) -> TrailingMeta {
         let mut meta = TrailingMeta::default();
+        // Icons, spacers and tracking pixels are not article images.
+        for b in blocks.iter_mut() {
+            if let PieceKind::Image {
+                decorative: true, ..
+            } = b.kind
+            {
+                b.dropped = true;
+            }
+        }
         let mut cut_from = None;
         for (i, b) in blocks.iter_mut().enumerate() {
             let Some(t) = b.text() else { continue };
@@ -1255,6 +1274,7 @@ pub fn sanitize(html: &str, base: &Url) -> String {
     s
 }
 
+/// Icons, spacers and tracking pixels: tiny by their attributes, or named so.
 fn is_decorative(el: &Element, url: &str) -> bool {
     let tiny = |a: &str| {
         el.attr(a)
@@ -1272,6 +1292,10 @@ fn is_decorative(el: &Element, url: &str) -> bool {
             "pixel",
             "/images/arrow",
             "button",
+            "beacon",
+            "/tr?",
+            "doubleclick",
+            "analytics",
         ]
         .iter()
         .any(|w| lower.contains(w))
