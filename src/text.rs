@@ -17,9 +17,17 @@ fn is_zero_width(c: char) -> bool {
 /// white space (NBSP included) folded to one ASCII space, zero-width characters removed,
 /// leading and trailing space trimmed. Letters are kept as published (`Ð` stays `Ð`).
 pub fn normalize(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    // Decoded pages are already NFC, so the quick check almost always spares the work.
+    match unicode_normalization::is_nfc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => collapse(s.chars()),
+        _ => collapse(s.nfc()),
+    }
+}
+
+fn collapse(chars: impl Iterator<Item = char>) -> String {
+    let mut out = String::new();
     let mut pending_space = false;
-    for c in s.nfc() {
+    for c in chars {
         if is_zero_width(c) {
             continue;
         }

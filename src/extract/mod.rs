@@ -84,13 +84,14 @@ pub enum ExtractError {
 /// Extracts the article from a decoded HTML page fetched from `page_url`.
 pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Article, ExtractError> {
     let doc = Html::parse_document(html);
+    let head = Head::read(&doc);
     let chosen = match rules.profile.as_deref() {
         Some(profile::GENERIC) => None,
         Some(name) => profile::by_name(name),
-        None => profile::detect(&doc, page_url),
+        None => profile::detect(&doc, page_url, head.meta.get("generator").map_or("", String::as_str)),
     };
     let rules = profile::merge(rules, chosen);
-    let page = Page::new(&doc, page_url, &rules)?;
+    let page = Page::new(&doc, head, page_url, &rules)?;
 
     // A selector that matches nothing (a theme changed) falls back to the generic scorer.
     let body = match page
@@ -179,6 +180,7 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
 /// the document order of its nodes.
 struct Page<'a> {
     doc: &'a Html,
+    head: Head,
     url: Url,
     base: Url,
     rules: CompiledRules,
@@ -186,8 +188,74 @@ struct Page<'a> {
     order: HashMap<NodeId, (usize, usize)>,
 }
 
+fn selector(s: &str) -> Selector {
+    // The selectors below are constants of this module, checked by its tests.
+    Selector::parse(s).unwrap_or_else(|e| panic!("built-in selector {s:?}: {e}"))
+}
+
+static ITEMPROP_DATE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| selector("[itemprop=datePublished]"));
+static TIME_DATETIME: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| selector("time[datetime]"));
+static H1: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| selector("h1"));
+static TITLE_LIKE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| {
+    selector("h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]")
+});
+static BYLINE_LIKE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| {
+    selector("[class*=author], [class*=Author], [class*=byline], [id*=author], [itemprop=author], [rel=author], [class*=tacgia], [class*=tac-gia]")
+});
+
 /// Deeper nesting than this is refused.
 const MAX_DEPTH: usize = 1024;
+
+/// What the page says about itself in `<head>`-like markup, read in one pass: meta tags
+/// by `name`, `property` and `itemprop`, the canonical and base links, the `<title>`,
+/// JSON-LD blocks, and where `<body>` is.
+#[derive(Default)]
+struct Head {
+    meta: HashMap<String, String>,
+    canonical: Option<String>,
+    base: Option<String>,
+    title: Option<NodeId>,
+    json_ld: Vec<String>,
+    body: Option<NodeId>,
+}
+
+impl Head {
+    fn read(doc: &Html) -> Head {
+        let mut head = Head::default();
+        for n in doc.tree.nodes() {
+            let Some(el) = n.value().as_element() else { continue };
+            match el.name() {
+                "meta" => {
+                    let Some(content) = el.attr("content") else { continue };
+                    for key in ["name", "property", "itemprop"] {
+                        if let Some(k) = el.attr(key) {
+                            head.meta.entry(k.trim().to_ascii_lowercase()).or_insert_with(|| content.to_string());
+                        }
+                    }
+                }
+                "link" if head.canonical.is_none() => {
+                    if el.attr("rel").is_some_and(|r| r.split_ascii_whitespace().any(|t| t.eq_ignore_ascii_case("canonical"))) {
+                        head.canonical = el.attr("href").map(str::to_string);
+                    }
+                }
+                "base" if head.base.is_none() => head.base = el.attr("href").map(str::to_string),
+                "title" if head.title.is_none() => head.title = Some(n.id()),
+                "body" if head.body.is_none() => head.body = Some(n.id()),
+                "script" if el.attr("type").is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) => {
+                    let text: String = n.children().filter_map(|c| c.value().as_text().map(|t| t.to_string())).collect();
+                    head.json_ld.push(text);
+                }
+                _ => {}
+            }
+        }
+        head
+    }
+
+    /// The first non-empty meta content under any of `keys` (lower case).
+    fn meta(&self, keys: &[&str]) -> Option<String> {
+        keys.iter().filter_map(|k| self.meta.get(*k)).map(|v| normalize(v)).find(|v| !v.is_empty())
+    }
+}
 
 #[derive(Default)]
 struct CompiledRules {
@@ -312,12 +380,11 @@ fn is_block(el: &Element) -> bool {
 }
 
 impl<'a> Page<'a> {
-    fn new(doc: &'a Html, page_url: &Url, rules: &ArticleRules) -> Result<Page<'a>, ExtractError> {
-        let base = Selector::parse("base[href]")
-            .ok()
-            .and_then(|s| doc.select(&s).next())
-            .and_then(|b| b.value().attr("href"))
-            .and_then(|h| page_url.join(h).ok())
+    fn new(doc: &'a Html, head: Head, page_url: &Url, rules: &ArticleRules) -> Result<Page<'a>, ExtractError> {
+        let base = head
+            .base
+            .as_deref()
+            .and_then(|h| page_url.join(h.trim()).ok())
             .unwrap_or_else(|| page_url.clone());
         let mut strip = HashSet::new();
         for s in &rules.strip {
@@ -359,6 +426,7 @@ impl<'a> Page<'a> {
         }
         Ok(Page {
             doc,
+            head,
             url: page_url.clone(),
             base,
             rules: compiled,
@@ -526,11 +594,7 @@ impl<'a> Page<'a> {
 
     /// The generic main-content scorer (see the module documentation).
     fn choose_body(&self) -> Result<NodeId, ExtractError> {
-        let root = Selector::parse("body")
-            .ok()
-            .and_then(|s| self.doc.select(&s).next())
-            .map(|b| b.id())
-            .unwrap_or_else(|| self.doc.root_element().id());
+        let root = self.head.body.unwrap_or_else(|| self.doc.root_element().id());
         let pieces = self.walk(root, &|n, el| self.never_content(el, n.id()));
         let mut score: HashMap<NodeId, f64> = HashMap::new();
         for p in &pieces {
@@ -773,15 +837,6 @@ impl<'a> Page<'a> {
         normalize(&out)
     }
 
-    fn meta_content(&self, selector: &str) -> Option<String> {
-        let sel = Selector::parse(selector).ok()?;
-        self.doc
-            .select(&sel)
-            .filter_map(|e| e.value().attr("content"))
-            .map(normalize)
-            .find(|s| !s.is_empty())
-    }
-
     /// The headline: source selector, `og:title`, the `h1` nearest the body, a
     /// title-like element just above the body, then `<title>` without the site name.
     fn title(&self, body: NodeId) -> Title {
@@ -793,11 +848,11 @@ impl<'a> Page<'a> {
                 node: Some(e.id()),
             };
         }
-        let site = self.meta_content("meta[property='og:site_name']");
-        let page_title = Selector::parse("title")
-            .ok()
-            .and_then(|s| self.doc.select(&s).next())
-            .map(|t| self.text_of(t.id()))
+        let site = self.head.meta(&["og:site_name"]);
+        let page_title = self
+            .head
+            .title
+            .map(|t| self.text_of(t))
             .unwrap_or_default();
         let (body_start, body_end) = self.span(body);
         let distance = |id: NodeId| {
@@ -818,30 +873,47 @@ impl<'a> Page<'a> {
             }
             true
         };
-        // The element on the page that shows a given headline, nearest the body.
+        // The element on the page that shows a given headline, nearest the body: start
+        // from the text nodes that hold its first words and climb a few levels, rather
+        // than comparing the text of every element on the page.
         let find_node = |text: &str| -> Option<NodeId> {
-            let sel = Selector::parse("h1, h2, h3, h4, [class*=title], [class*=Title], [id*=title], [id*=Title], [itemprop=headline], a, span, strong, td, div, p").ok()?;
-            self.doc
-                .select(&sel)
-                .filter(|e| visible(e))
-                .filter(|e| self.text_of(e.id()) == text)
-                .min_by_key(|e| distance(e.id()))
-                .map(|e| e.id())
+            let probe: String = text.chars().take(16).collect();
+            let mut best: Option<(usize, NodeId)> = None;
+            for n in self.doc.tree.nodes() {
+                let Node::Text(t) = n.value() else { continue };
+                let first_word = probe.split_whitespace().next().unwrap_or("");
+                if !t.contains(first_word) || (!t.contains(probe.trim()) && !normalize(t).contains(probe.trim())) {
+                    continue;
+                }
+                let mut cur = n.parent();
+                for _ in 0..4 {
+                    let Some(x) = cur else { break };
+                    if let Some(e) = ElementRef::wrap(x)
+                        && visible(&e)
+                        && self.text_of(x.id()) == text
+                    {
+                        let d = distance(x.id());
+                        if best.is_none_or(|(bd, _)| d < bd) {
+                            best = Some((d, x.id()));
+                        }
+                        break;
+                    }
+                    cur = x.parent();
+                }
+            }
+            best.map(|(_, id)| id)
         };
 
-        if let Some(og) = self.meta_content(
-            "meta[property='og:title'], meta[name='og:title'], meta[name='twitter:title']",
-        ) {
+        if let Some(og) = self.head.meta(&["og:title", "twitter:title"]) {
             let text = strip_site_name(&og, site.as_deref());
             if !text.is_empty() && Some(text.as_str()) != site.as_deref() {
                 let node = find_node(&text);
                 return Title { text, node };
             }
         }
-        if let Ok(sel) = Selector::parse("h1")
-            && let Some(h1) = self
+        if let Some(h1) = self
                 .doc
-                .select(&sel)
+                .select(&H1)
                 .filter(|e| visible(e))
                 .filter(|e| word_count(&self.text_of(e.id())) >= 2)
                 .min_by_key(|e| distance(e.id()))
@@ -855,11 +927,9 @@ impl<'a> Page<'a> {
                 };
             }
         }
-        if let Ok(sel) = Selector::parse(
-            "h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]",
-        ) && let Some(e) = self
+        if let Some(e) = self
             .doc
-            .select(&sel)
+            .select(&TITLE_LIKE)
             .filter(|e| {
                 visible(e) && self.pos(e.id()) < body_start && body_start - self.pos(e.id()) < 80
             })
@@ -1004,28 +1074,21 @@ impl<'a> Page<'a> {
     /// A well-formed machine-readable publication timestamp: microdata, meta tags,
     /// JSON-LD, `<time datetime>`.
     fn machine_date(&self) -> Option<DateTime<FixedOffset>> {
-        let selectors = [
-            "[itemprop=datePublished]",
-            "meta[property='article:published_time']",
-            "meta[name='pubdate']",
-            "meta[name='publishdate']",
-            "meta[name='date']",
-            "meta[name='dc.date.issued']",
-        ];
-        for s in selectors {
-            let Ok(sel) = Selector::parse(s) else {
-                continue;
-            };
-            for e in self.doc.select(&sel) {
-                let v = e.value();
-                let raw = v
-                    .attr("content")
-                    .or_else(|| v.attr("datetime"))
-                    .map(str::to_string)
-                    .unwrap_or_else(|| self.text_of(e.id()));
-                if let Some(d) = dates::parse_iso(&raw) {
-                    return Some(d);
-                }
+        // Microdata, also on visible or hidden elements, then meta tags.
+        for e in self.doc.select(&ITEMPROP_DATE) {
+            let v = e.value();
+            let raw = v
+                .attr("content")
+                .or_else(|| v.attr("datetime"))
+                .map(str::to_string)
+                .unwrap_or_else(|| self.text_of(e.id()));
+            if let Some(d) = dates::parse_iso(&raw) {
+                return Some(d);
+            }
+        }
+        for key in ["article:published_time", "pubdate", "publishdate", "date", "dc.date.issued"] {
+            if let Some(d) = self.head.meta.get(key).and_then(|v| dates::parse_iso(v)) {
+                return Some(d);
             }
         }
         if let Some(d) = self
@@ -1034,9 +1097,8 @@ impl<'a> Page<'a> {
         {
             return Some(d);
         }
-        let sel = Selector::parse("time[datetime]").ok()?;
         self.doc
-            .select(&sel)
+            .select(&TIME_DATETIME)
             .find_map(|e| e.value().attr("datetime").and_then(dates::parse_iso))
     }
 
@@ -1053,9 +1115,7 @@ impl<'a> Page<'a> {
                 _ => None,
             }
         }
-        let sel = Selector::parse("script[type='application/ld+json']").ok()?;
-        self.doc.select(&sel).find_map(|e| {
-            let text: String = e.text().collect();
+        self.head.json_ld.iter().find_map(|text| {
             serde_json::from_str::<serde_json::Value>(text.trim())
                 .ok()
                 .and_then(|v| find(&v, key))
@@ -1076,20 +1136,20 @@ impl<'a> Page<'a> {
                 .or(Some(t))
                 .filter(|t| !t.is_empty());
         }
-        let sel = Selector::parse("[class*=author], [class*=Author], [class*=byline], [id*=author], [itemprop=author], [rel=author], [class*=tacgia], [class*=tac-gia]").ok()?;
         let set_apart = BlockStyle {
             emphasised: true,
             ..Default::default()
         };
         if let Some(scope_el) = self.node(*scope).and_then(ElementRef::wrap) {
-            for e in scope_el.select(&sel) {
+            for e in scope_el.select(&BYLINE_LIKE) {
                 if let Some(name) = rules::parse_byline(&self.text_of(e.id()), set_apart) {
                     return Some(name);
                 }
             }
         }
         if let Some(name) = self
-            .meta_content("meta[name='author'], meta[property='article:author']")
+            .head
+            .meta(&["author", "article:author"])
             .and_then(|m| rules::parse_byline(&m, set_apart))
         {
             return Some(name);
@@ -1133,14 +1193,11 @@ impl<'a> Page<'a> {
     /// The page's canonical URL: its `<link rel=canonical>` (or `og:url`) when that is on
     /// the same site, else the URL it was fetched from; then the identity rules.
     fn canonical_url(&self) -> Url {
-        let declared = Selector::parse("link[rel=canonical]")
-            .ok()
-            .and_then(|s| self.doc.select(&s).find_map(|e| e.value().attr("href")))
-            .or_else(|| {
-                Selector::parse("meta[property='og:url']")
-                    .ok()
-                    .and_then(|s| self.doc.select(&s).find_map(|e| e.value().attr("content")))
-            })
+        let declared = self
+            .head
+            .canonical
+            .clone()
+            .or_else(|| self.head.meta.get("og:url").cloned())
             .and_then(|h| self.url.join(h.trim()).ok())
             .filter(|u| text::same_site(u, &self.url));
         text::canonical_url(declared.as_ref().unwrap_or(&self.url))

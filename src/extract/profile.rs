@@ -126,15 +126,8 @@ pub fn is_known(name: &str) -> bool {
 
 /// The profile that fits a page best: the generator meta counts 3, matching markup 2, the
 /// URL shape 1; at least 2 is needed, so a URL alone never decides.
-pub fn detect(doc: &Html, url: &Url) -> Option<&'static Profile> {
-    let generator =
-        Selector::parse("meta[name=generator], meta[name=GENERATOR], meta[name=Generator]")
-            .ok()
-            .and_then(|s| {
-                doc.select(&s)
-                    .find_map(|m| m.value().attr("content").map(str::to_string))
-            })
-            .unwrap_or_default();
+/// `generator` is the page's `meta[name=generator]` content ("" when it has none).
+pub fn detect(doc: &Html, url: &Url, generator: &str) -> Option<&'static Profile> {
     PROFILES
         .iter()
         .filter_map(|p| {
@@ -143,7 +136,7 @@ pub fn detect(doc: &Html, url: &Url) -> Option<&'static Profile> {
                 return None;
             }
             let mut score = 0u32;
-            if p.generator.as_ref().is_some_and(|g| g.is_match(&generator)) {
+            if p.generator.as_ref().is_some_and(|g| g.is_match(generator)) {
                 score += 3;
             }
             if markup {

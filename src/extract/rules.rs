@@ -46,32 +46,45 @@ pub fn is_never_content(el: &Element) -> bool {
 
 /// Hidden by markup: the `hidden` attribute, `display:none`, or the hiding classes of the
 /// common CSS frameworks. Portals hide schema.org copies of the date and URL this way.
+/// One pass over the attributes: looking each one up by name costs an interning each.
 fn is_hidden(el: &Element) -> bool {
-    if el.attr("hidden").is_some() || el.attr("aria-hidden") == Some("true") {
-        return true;
-    }
-    if let Some(style) = el.attr("style") {
-        let style: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if style.contains("display:none") || style.contains("visibility:hidden") {
-            return true;
+    for (name, value) in el.attrs() {
+        match name {
+            "hidden" => return true,
+            "aria-hidden" if value == "true" => return true,
+            "style" => {
+                let style: String = value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+                if style.contains("display:none") || style.contains("visibility:hidden") {
+                    return true;
+                }
+            }
+            "class" => {
+                if value.split_ascii_whitespace().any(|c| {
+                    matches!(
+                        c.to_ascii_lowercase().as_str(),
+                        "hidden" | "hide" | "d-none" | "sr-only" | "visually-hidden" | "invisible" | "screen-reader-text"
+                    )
+                }) {
+                    return true;
+                }
+            }
+            _ => {}
         }
     }
-    el.classes().any(|c| {
-        matches!(
-            c.to_ascii_lowercase().as_str(),
-            "hidden"
-                | "hide"
-                | "d-none"
-                | "sr-only"
-                | "visually-hidden"
-                | "invisible"
-                | "screen-reader-text"
-        )
-    })
+    false
+}
+
+/// The element's class and id attributes.
+fn class_and_id<'a>(el: &'a Element) -> (&'a str, &'a str) {
+    let (mut class, mut id) = ("", "");
+    for (name, value) in el.attrs() {
+        match name {
+            "class" => class = value,
+            "id" => id = value,
+            _ => {}
+        }
+    }
+    (class, id)
 }
 
 static CHROME_ATTR: LazyLock<Regex> = LazyLock::new(|| {
@@ -90,24 +103,8 @@ pub fn is_chrome(el: &Element) -> bool {
     ) {
         return true;
     }
-    let class = el.attr("class").unwrap_or("");
-    let id = el.attr("id").unwrap_or("");
-    (!class.is_empty() && CHROME_ATTR.is_match(class))
-        || (!id.is_empty() && CHROME_ATTR.is_match(id))
-}
-
-static POSITIVE_ATTR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(article|body|content|entry|main|post|text|detail|chitiet|noidung|story|journal)",
-    )
-    .expect("static regex")
-});
-
-/// Whether an element's class or id names it as the article.
-pub fn looks_like_content(el: &Element) -> bool {
-    let class = el.attr("class").unwrap_or("");
-    let id = el.attr("id").unwrap_or("");
-    POSITIVE_ATTR.is_match(class) || POSITIVE_ATTR.is_match(id)
+    let (class, id) = class_and_id(el);
+    (!class.is_empty() && CHROME_ATTR.is_match(class)) || (!id.is_empty() && CHROME_ATTR.is_match(id))
 }
 
 /// Phrases of share bars, toolbars, counters and ratings, folded (no diacritics, lower
