@@ -44,6 +44,28 @@ fn collapse(chars: impl Iterator<Item = char>) -> String {
     out
 }
 
+/// The length in characters that [`normalize`] would give, without building the string
+/// (composition aside): white-space runs count one, zero-width characters none.
+pub fn visible_len(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_space = true;
+    for c in s.chars() {
+        if is_zero_width(c) {
+            continue;
+        }
+        if c.is_whitespace() {
+            if !in_space {
+                n += 1;
+                in_space = true;
+            }
+        } else {
+            n += 1;
+            in_space = false;
+        }
+    }
+    if in_space && n > 0 { n - 1 } else { n }
+}
+
 /// Folds the look-alike letters that old Vietnamese input methods produce: Icelandic eth
 /// `Ð`/`ð` (U+00D0/U+00F0) becomes `Đ`/`đ` (U+0110/U+0111). Used only for identity, never
 /// for display.
@@ -259,6 +281,13 @@ mod tests {
         let nfd = "Co\u{0302}\u{0301}ng  thông\u{00A0}\u{00A0}tin\u{200B} ";
         assert_eq!(normalize(nfd), "Cống thông tin");
         assert_eq!(normalize("  \n\t "), "");
+    }
+
+    #[test]
+    fn visible_len_matches_normalize() {
+        for s in ["  a  b ", "", "   ", "Đà\u{a0}\u{a0}Nẵng\u{200b}!", "x"] {
+            assert_eq!(visible_len(s), normalize(s).chars().count(), "{s:?}");
+        }
     }
 
     #[test]

@@ -124,12 +124,13 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
     let mut meta = page.trim_blocks(&mut blocks, &title.text);
 
     let scope = page.metadata_scope(title.node, body);
-    let published = page.published(&scope, title.node, body, &blocks);
+    let around = page.scope_blocks(scope, title.node, body);
+    let published = page.published(&around, &blocks);
     if meta.author.is_none() {
         meta.author = page.author_outside_body(&scope);
     }
     if meta.source.is_none() {
-        meta.source = page.credit_outside_body(&scope, body);
+        meta.source = around.iter().find_map(|(t, _)| rules::parse_credit(t));
     }
 
     let dropped: HashSet<NodeId> = blocks
@@ -386,11 +387,15 @@ impl<'a> Page<'a> {
             .as_deref()
             .and_then(|h| page_url.join(h.trim()).ok())
             .unwrap_or_else(|| page_url.clone());
+        // All strip selectors as one list: one pass over the page.
         let mut strip = HashSet::new();
         for s in &rules.strip {
-            if let Some(sel) = compile(&Some(s.clone()))? {
-                strip.extend(doc.select(&sel).map(|e| e.id()));
-            }
+            compile(&Some(s.clone()))?;
+        }
+        if !rules.strip.is_empty()
+            && let Some(sel) = compile(&Some(rules.strip.join(", ")))?
+        {
+            strip.extend(doc.select(&sel).map(|e| e.id()));
         }
         let compiled = CompiledRules {
             title: compile(&rules.title)?,
@@ -602,7 +607,7 @@ impl<'a> Page<'a> {
                 PieceKind::Text {
                     text, link_chars, ..
                 } => {
-                    let len = normalize(text).chars().count();
+                    let len = text::visible_len(text);
                     let prose = len.saturating_sub(*link_chars);
                     if prose >= 40 && *link_chars * 2 < len {
                         (prose - link_chars) as f64
@@ -1012,13 +1017,7 @@ impl<'a> Page<'a> {
     /// The publication date: the source's selector, the visible date line nearest the
     /// headline, then machine-readable dates, then a date in the URL path. The visible line
     /// wins because NukeViet's hidden `datePublished` carries the last edit time.
-    fn published(
-        &self,
-        scope: &NodeId,
-        title: Option<NodeId>,
-        body: NodeId,
-        blocks: &[Piece],
-    ) -> Option<DateTime<FixedOffset>> {
+    fn published(&self, around: &[(String, NodeId)], blocks: &[Piece]) -> Option<DateTime<FixedOffset>> {
         if let Some(sel) = &self.rules.date
             && let Some(d) = self.doc.select(sel).find_map(|e| {
                 e.value()
@@ -1029,7 +1028,7 @@ impl<'a> Page<'a> {
         {
             return Some(d);
         }
-        let visible = self.visible_date(scope, title, body, blocks);
+        let visible = self.visible_date(around, blocks);
         let machine = self.machine_date();
         match (visible, machine) {
             // The visible line agrees with a timestamp on the day: the timestamp is the more
@@ -1048,16 +1047,10 @@ impl<'a> Page<'a> {
     }
 
     /// The date line shown nearest the headline, and whether it prints a time.
-    fn visible_date(
-        &self,
-        scope: &NodeId,
-        title: Option<NodeId>,
-        body: NodeId,
-        blocks: &[Piece],
-    ) -> Option<(DateTime<FixedOffset>, bool)> {
-        for (text, _) in self.scope_blocks(*scope, title, body) {
+    fn visible_date(&self, around: &[(String, NodeId)], blocks: &[Piece]) -> Option<(DateTime<FixedOffset>, bool)> {
+        for (text, _) in around {
             if text.chars().count() <= 200
-                && let Some(d) = dates::parse_text_detailed(&text)
+                && let Some(d) = dates::parse_text_detailed(text)
             {
                 return Some(d);
             }
@@ -1180,16 +1173,6 @@ impl<'a> Page<'a> {
         (!names.is_empty()).then(|| names.join(", "))
     }
 
-    fn credit_outside_body(&self, scope: &NodeId, body: NodeId) -> Option<String> {
-        let scope_el = self.node(*scope)?;
-        let pieces = self.walk(scope_el.id(), &|n, el| self.never_content(el, n.id()));
-        pieces
-            .iter()
-            .filter(|p| !self.is_within(p.owner, body))
-            .filter_map(|p| p.text())
-            .find_map(rules::parse_credit)
-    }
-
     /// The page's canonical URL: its `<link rel=canonical>` (or `og:url`) when that is on
     /// the same site, else the URL it was fetched from; then the identity rules.
     fn canonical_url(&self) -> Url {
@@ -1309,12 +1292,10 @@ pub fn sanitize(html: &str, base: &Url) -> String {
         .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
         .link_rel(Some("noopener noreferrer nofollow"))
-        .rm_tags(["img"].into_iter().filter(|_| false))
         .clean(html)
         .to_string();
-    let text = normalize(&cleaned);
     // Collapse the blank structure that removed chrome leaves behind.
-    let mut s = text;
+    let mut s = cleaned.trim().to_string();
     for empty in [
         "<p></p>",
         "<p> </p>",

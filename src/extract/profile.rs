@@ -111,6 +111,15 @@ static PROFILES: LazyLock<Vec<Profile>> = LazyLock::new(|| {
         .collect()
 });
 
+/// The union of every profile's markup selectors.
+static ANY_MARKUP: LazyLock<Selector> = LazyLock::new(|| {
+    let all: Vec<String> = SOURCES
+        .iter()
+        .flat_map(|(_, text)| toml::from_str::<ProfileFile>(text).map(|f| f.detect.markup).unwrap_or_default())
+        .collect();
+    Selector::parse(&all.join(", ")).unwrap_or_else(|e| panic!("profile markup selectors: {e}"))
+});
+
 pub fn all() -> &'static [Profile] {
     &PROFILES
 }
@@ -128,10 +137,13 @@ pub fn is_known(name: &str) -> bool {
 /// URL shape 1; at least 2 is needed, so a URL alone never decides.
 /// `generator` is the page's `meta[name=generator]` content ("" when it has none).
 pub fn detect(doc: &Html, url: &Url, generator: &str) -> Option<&'static Profile> {
+    // One pass over the page with every profile's markup selectors at once; then each
+    // profile tests only the few elements that matched.
+    let matched: Vec<scraper::ElementRef<'_>> = doc.select(&ANY_MARKUP).collect();
     PROFILES
         .iter()
         .filter_map(|p| {
-            let markup = p.markup.iter().any(|s| doc.select(s).next().is_some());
+            let markup = p.markup.iter().any(|s| matched.iter().any(|e| s.matches(e)));
             if p.requires_markup && !markup {
                 return None;
             }
