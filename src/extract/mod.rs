@@ -886,6 +886,10 @@ impl<'a> Page<'a> {
             let mut best: Option<(usize, NodeId)> = None;
             for n in self.doc.tree.nodes() {
                 let Node::Text(t) = n.value() else { continue };
+                // A text node much longer than the headline is not the headline.
+                if t.len() > text.len() * 2 + 64 {
+                    continue;
+                }
                 let first_word = probe.split_whitespace().next().unwrap_or("");
                 if !t.contains(first_word) || (!t.contains(probe.trim()) && !normalize(t).contains(probe.trim())) {
                     continue;

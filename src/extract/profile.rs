@@ -137,13 +137,31 @@ pub fn is_known(name: &str) -> bool {
 /// URL shape 1; at least 2 is needed, so a URL alone never decides.
 /// `generator` is the page's `meta[name=generator]` content ("" when it has none).
 pub fn detect(doc: &Html, url: &Url, generator: &str) -> Option<&'static Profile> {
-    // One pass over the page with every profile's markup selectors at once; then each
-    // profile tests only the few elements that matched.
-    let matched: Vec<scraper::ElementRef<'_>> = doc.select(&ANY_MARKUP).collect();
-    PROFILES
+    // When the generator names a platform, only that platform's profiles are weighed;
+    // otherwise one pass over the page with every profile's markup selectors at once, and
+    // each profile then tests only the few elements that matched.
+    let by_generator: Vec<&Profile> = PROFILES
         .iter()
+        .filter(|p| !generator.is_empty() && p.generator.as_ref().is_some_and(|g| g.is_match(generator)))
+        .collect();
+    let candidates: Vec<&Profile> = if by_generator.is_empty() { PROFILES.iter().collect() } else { by_generator };
+    let all = candidates.len() == PROFILES.len();
+    let matched: Vec<scraper::ElementRef<'_>> = if all {
+        doc.select(&ANY_MARKUP).collect()
+    } else {
+        Vec::new()
+    };
+    let has_markup = |p: &Profile| {
+        if all {
+            p.markup.iter().any(|s| matched.iter().any(|e| s.matches(e)))
+        } else {
+            p.markup.iter().any(|s| doc.select(s).next().is_some())
+        }
+    };
+    candidates
+        .into_iter()
         .filter_map(|p| {
-            let markup = p.markup.iter().any(|s| matched.iter().any(|e| s.matches(e)));
+            let markup = has_markup(p);
             if p.requires_markup && !markup {
                 return None;
             }

@@ -218,6 +218,11 @@ pub enum BlockText {
 }
 
 pub fn classify(text: &str) -> BlockText {
+    // Long blocks are prose: counters and share bars are short. Decided before folding,
+    // which is the expensive part.
+    if crate::text::visible_len(text) > 160 {
+        return BlockText::Content;
+    }
     let folded = fold_search(&normalize(text));
     let trimmed = folded.trim_matches(|c: char| !c.is_alphanumeric());
     if trimmed.is_empty() {
