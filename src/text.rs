@@ -24,6 +24,12 @@ pub fn normalize(s: &str) -> String {
     }
 }
 
+/// [`normalize`] for text known to be NFC already (the extractor composes a whole page
+/// once, up front): white space folded and trimmed, zero-width characters removed.
+pub fn collapse_space(s: &str) -> String {
+    collapse(s.chars())
+}
+
 fn collapse(chars: impl Iterator<Item = char>) -> String {
     let mut out = String::new();
     let mut pending_space = false;

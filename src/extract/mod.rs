@@ -24,7 +24,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::text::{self, normalize, word_count};
+use crate::text::{self, collapse_space, word_count};
 use rules::{BlockStyle, BlockText};
 
 /// Selector overrides for one source (or one platform profile). Each one, when given,
@@ -83,7 +83,12 @@ pub enum ExtractError {
 
 /// Extracts the article from a decoded HTML page fetched from `page_url`.
 pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Article, ExtractError> {
-    let doc = Html::parse_document(html);
+    // Compose the page once, so that every later step can treat its text as NFC.
+    let html: std::borrow::Cow<'_, str> = match unicode_normalization::is_nfc_quick(html.chars()) {
+        unicode_normalization::IsNormalized::Yes => std::borrow::Cow::Borrowed(html),
+        _ => std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(html).collect()),
+    };
+    let doc = Html::parse_document(&html);
     let head = Head::read(&doc);
     let chosen = match rules.profile.as_deref() {
         Some(profile::GENERIC) => None,
@@ -142,7 +147,7 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         .iter()
         .filter(|b| !b.dropped)
         .filter_map(|b| match &b.kind {
-            PieceKind::Text { text, .. } => Some(normalize(text)),
+            PieceKind::Text { text, .. } => Some(collapse_space(text)),
             PieceKind::Image { .. } => None,
         })
         .filter(|t| !t.is_empty())
@@ -254,7 +259,7 @@ impl Head {
 
     /// The first non-empty meta content under any of `keys` (lower case).
     fn meta(&self, keys: &[&str]) -> Option<String> {
-        keys.iter().filter_map(|k| self.meta.get(*k)).map(|v| normalize(v)).find(|v| !v.is_empty())
+        keys.iter().filter_map(|k| self.meta.get(*k)).map(|v| collapse_space(v)).find(|v| !v.is_empty())
     }
 }
 
@@ -280,7 +285,10 @@ struct Piece {
 #[derive(Debug)]
 enum PieceKind {
     Text {
+        /// The raw text (empty when the walk kept lengths only).
         text: String,
+        /// Its length once white space is collapsed.
+        len: usize,
         link_chars: usize,
         /// The inline nodes (children of `owner`) that make up this paragraph.
         parts: Vec<NodeId>,
@@ -308,6 +316,15 @@ impl Piece {
             PieceKind::Image { node, .. } => vec![*node],
         }
     }
+}
+
+/// A paragraph being gathered by [`Page::walk`].
+#[derive(Default)]
+struct Pending {
+    text: String,
+    len: usize,
+    link_chars: usize,
+    parts: Vec<NodeId>,
 }
 
 struct Title {
@@ -458,29 +475,29 @@ impl<'a> Page<'a> {
         p >= s && p <= e
     }
 
-    /// Walks a subtree and cuts it into pieces. `skip` removes whole elements.
-    fn walk(&self, root: NodeId, skip: &dyn Fn(NodeRef<'a, Node>, &Element) -> bool) -> Vec<Piece> {
+    /// Walks a subtree and cuts it into pieces. `skip` removes whole elements. Without
+    /// `keep_text` only the lengths are kept, which is all the scorer needs.
+    fn walk(&self, root: NodeId, keep_text: bool, skip: &dyn Fn(NodeRef<'a, Node>, &Element) -> bool) -> Vec<Piece> {
         let Some(root) = self.node(root) else {
             return Vec::new();
         };
         let mut pieces = Vec::new();
         let mut blocks: Vec<NodeId> = vec![root.id()];
-        let mut cur: Option<(String, usize, Vec<NodeId>)> = None;
+        let mut cur: Option<Pending> = None;
         let mut link_depth = 0usize;
         let mut skipping: Option<NodeId> = None;
 
-        let flush = |cur: &mut Option<(String, usize, Vec<NodeId>)>,
-                     owner: NodeId,
-                     pieces: &mut Vec<Piece>| {
-            if let Some((text, link_chars, parts)) = cur.take()
-                && text.chars().any(|c| !c.is_whitespace())
+        let flush = |cur: &mut Option<Pending>, owner: NodeId, pieces: &mut Vec<Piece>| {
+            if let Some(p) = cur.take()
+                && p.len > 0
             {
                 pieces.push(Piece {
                     owner,
                     kind: PieceKind::Text {
-                        text,
-                        link_chars,
-                        parts,
+                        text: p.text,
+                        len: p.len,
+                        link_chars: p.link_chars,
+                        parts: p.parts,
                     },
                     dropped: false,
                 });
@@ -512,7 +529,9 @@ impl<'a> Page<'a> {
                             match el.name() {
                                 "br" => {
                                     let c = cur.get_or_insert_with(Default::default);
-                                    c.0.push(' ');
+                                    if keep_text {
+                                        c.text.push(' ');
+                                    }
                                 }
                                 "a" => link_depth += 1,
                                 "img" => {
@@ -532,18 +551,23 @@ impl<'a> Page<'a> {
                                 }
                                 _ => {}
                             }
-                            if part_of_owner {
-                                cur.get_or_insert_with(Default::default).2.push(node.id());
+                            if part_of_owner && keep_text {
+                                cur.get_or_insert_with(Default::default).parts.push(node.id());
                             }
                         }
                         Node::Text(t) => {
                             let c = cur.get_or_insert_with(Default::default);
-                            c.0.push_str(t);
+                            let visible = text::visible_len(t);
+                            // Segments are joined by at most one space.
+                            c.len += visible + usize::from(c.len > 0 && visible > 0);
                             if link_depth > 0 {
-                                c.1 += t.chars().filter(|c| !c.is_whitespace()).count();
+                                c.link_chars += t.chars().filter(|c| !c.is_whitespace()).count();
                             }
-                            if node.parent().map(|p| p.id()) == Some(owner) {
-                                c.2.push(node.id());
+                            if keep_text {
+                                c.text.push_str(t);
+                                if node.parent().map(|p| p.id()) == Some(owner) {
+                                    c.parts.push(node.id());
+                                }
                             }
                         }
                         _ => {}
@@ -600,14 +624,12 @@ impl<'a> Page<'a> {
     /// The generic main-content scorer (see the module documentation).
     fn choose_body(&self) -> Result<NodeId, ExtractError> {
         let root = self.head.body.unwrap_or_else(|| self.doc.root_element().id());
-        let pieces = self.walk(root, &|n, el| self.never_content(el, n.id()));
+        let pieces = self.walk(root, false, &|n, el| self.never_content(el, n.id()));
         let mut score: HashMap<NodeId, f64> = HashMap::new();
         for p in &pieces {
             let w = match &p.kind {
-                PieceKind::Text {
-                    text, link_chars, ..
-                } => {
-                    let len = text::visible_len(text);
+                PieceKind::Text { len, link_chars, .. } => {
+                    let len = *len;
                     let prose = len.saturating_sub(*link_chars);
                     if prose >= 40 && *link_chars * 2 < len {
                         (prose - link_chars) as f64
@@ -660,7 +682,7 @@ impl<'a> Page<'a> {
 
     /// The body's pieces with chrome removed by markup.
     fn body_blocks(&self, body: NodeId) -> Vec<Piece> {
-        self.walk(body, &|n, el| {
+        self.walk(body, true, &|n, el| {
             self.never_content(el, n.id()) || rules::is_chrome(el)
         })
     }
@@ -698,13 +720,13 @@ impl<'a> Page<'a> {
         }
         // The head of the body: the headline, date lines and credits that some templates
         // print inside the article container, up to the first real paragraph.
-        let title_norm = normalize(title);
+        let title_norm = collapse_space(title);
         for b in blocks.iter_mut() {
             if b.dropped {
                 continue;
             }
             let Some(t) = b.text() else { continue };
-            let t = normalize(t);
+            let t = collapse_space(t);
             if (!title_norm.is_empty() && t == title_norm) || rules::is_date_line(&t) {
                 b.dropped = true;
             } else if word_count(&t) >= 20 {
@@ -748,7 +770,7 @@ impl<'a> Page<'a> {
             if b.dropped {
                 continue;
             }
-            let Some(t) = b.text().map(normalize) else {
+            let Some(t) = b.text().map(collapse_space) else {
                 continue;
             };
             if prev.as_deref() == Some(t.as_str()) {
@@ -839,7 +861,7 @@ impl<'a> Page<'a> {
                 }
             }
         }
-        normalize(&out)
+        collapse_space(&out)
     }
 
     /// The headline: source selector, `og:title`, the `h1` nearest the body, a
@@ -891,7 +913,7 @@ impl<'a> Page<'a> {
                     continue;
                 }
                 let first_word = probe.split_whitespace().next().unwrap_or("");
-                if !t.contains(first_word) || (!t.contains(probe.trim()) && !normalize(t).contains(probe.trim())) {
+                if !t.contains(first_word) || (!t.contains(probe.trim()) && !collapse_space(t).contains(probe.trim())) {
                     continue;
                 }
                 let mut cur = n.parent();
@@ -996,7 +1018,7 @@ impl<'a> Page<'a> {
         title: Option<NodeId>,
         body: NodeId,
     ) -> Vec<(String, NodeId)> {
-        let pieces = self.walk(scope, &|n, el| {
+        let pieces = self.walk(scope, true, &|n, el| {
             self.never_content(el, n.id())
                 || (n.id() != body && rules::is_chrome(el) && !self.is_within(body, n.id()))
         });
@@ -1007,7 +1029,7 @@ impl<'a> Page<'a> {
             .filter_map(|p| match p.kind {
                 PieceKind::Text { text, .. } => Some((
                     self.pos(p.owner).abs_diff(anchor),
-                    normalize(&text),
+                    collapse_space(&text),
                     p.owner,
                 )),
                 PieceKind::Image { .. } => None,
@@ -1065,7 +1087,7 @@ impl<'a> Page<'a> {
             .filter(|b| b.dropped)
             .filter_map(|b| b.text())
             .filter(|t| rules::is_date_line(t))
-            .find_map(|t| dates::parse_text_detailed(&normalize(t)))
+            .find_map(|t| dates::parse_text_detailed(&collapse_space(t)))
     }
 
     /// A well-formed machine-readable publication timestamp: microdata, meta tags,
@@ -1350,8 +1372,8 @@ fn is_site_name(candidate: &str, page_title: &str) -> bool {
 
 /// Removes a site-name prefix or suffix ("Site - Headline", "Headline | Site").
 fn strip_site_name(title: &str, site: Option<&str>) -> String {
-    let title = normalize(title);
-    if let Some(site) = site.map(normalize).filter(|s| !s.is_empty()) {
+    let title = collapse_space(title);
+    if let Some(site) = site.map(collapse_space).filter(|s| !s.is_empty()) {
         for sep in [" - ", " | ", " – ", " — ", " :: ", " » "] {
             if let Some(rest) = title.strip_suffix(&format!("{sep}{site}")) {
                 return rest.trim().to_string();

@@ -10,7 +10,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use scraper::node::Element;
 
-use crate::text::{fold_search, normalize, word_count};
+// Callers pass text from a page the extractor has already composed to NFC.
+use crate::text::{collapse_space, fold_search, word_count};
 
 /// Elements whose content is never article text, anywhere on a page.
 pub fn is_never_content(el: &Element) -> bool {
@@ -223,7 +224,7 @@ pub fn classify(text: &str) -> BlockText {
     if crate::text::visible_len(text) > 160 {
         return BlockText::Content;
     }
-    let folded = fold_search(&normalize(text));
+    let folded = fold_search(&collapse_space(text));
     let trimmed = folded.trim_matches(|c: char| !c.is_alphanumeric());
     if trimmed.is_empty() {
         // Only punctuation: the lone `,` and `.` that share counters leave behind.
@@ -272,7 +273,7 @@ static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The origin named in a "Nguồn: …" line, when the whole block is that line.
 pub fn parse_credit(text: &str) -> Option<String> {
-    let t = normalize(text);
+    let t = collapse_space(text);
     if t.chars().count() > 120 {
         return None;
     }
@@ -333,7 +334,7 @@ pub struct BlockStyle {
 /// Hân"), or a bare short name that the page sets apart (right-aligned, bold, or pushed
 /// right with runs of `&nbsp;`).
 pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
-    let t = normalize(text);
+    let t = collapse_space(text);
     if t.is_empty() || t.chars().count() > 80 {
         return None;
     }
@@ -368,7 +369,7 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
 
 /// Whether a block is a date line: a date with at most a few label words around it.
 pub fn is_date_line(text: &str) -> bool {
-    let t = normalize(text);
+    let t = collapse_space(text);
     t.chars().count() <= 100 && word_count(&t) <= 16 && super::dates::parse_text(&t).is_some()
 }
 
