@@ -24,6 +24,14 @@ pub fn normalize(s: &str) -> String {
     }
 }
 
+/// Unicode NFC, without touching the white space.
+pub fn nfc(s: &str) -> String {
+    match unicode_normalization::is_nfc_quick(s.chars()) {
+        unicode_normalization::IsNormalized::Yes => s.to_string(),
+        _ => s.nfc().collect(),
+    }
+}
+
 /// [`normalize`] for text known to be NFC already (the extractor composes a whole page
 /// once, up front): white space folded and trimmed, zero-width characters removed.
 pub fn collapse_space(s: &str) -> String {

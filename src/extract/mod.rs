@@ -86,14 +86,20 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
     // Compose the page once, so that every later step can treat its text as NFC.
     let html: std::borrow::Cow<'_, str> = match unicode_normalization::is_nfc_quick(html.chars()) {
         unicode_normalization::IsNormalized::Yes => std::borrow::Cow::Borrowed(html),
-        _ => std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(html).collect()),
+        _ => std::borrow::Cow::Owned(
+            unicode_normalization::UnicodeNormalization::nfc(html).collect(),
+        ),
     };
     let doc = Html::parse_document(&html);
     let head = Head::read(&doc);
     let chosen = match rules.profile.as_deref() {
         Some(profile::GENERIC) => None,
         Some(name) => profile::by_name(name),
-        None => profile::detect(&doc, page_url, head.meta.get("generator").map_or("", String::as_str)),
+        None => profile::detect(
+            &doc,
+            page_url,
+            head.meta.get("generator").map_or("", String::as_str),
+        ),
     };
     let rules = profile::merge(rules, chosen);
     let page = Page::new(&doc, head, page_url, &rules)?;
@@ -169,14 +175,21 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
     for root in lead.into_iter().chain(std::iter::once(body)) {
         content_html.push_str(&page.clean_html(root, &dropped));
     }
+    // The page was composed before parsing, but the parser can still put a combining mark
+    // next to a new base letter (an entity, a dropped NUL), so the output is composed again;
+    // the quick check makes that nearly free.
     Ok(Article {
         url: page.canonical_url().to_string(),
-        title: title.text,
+        title: text::normalize(&title.text),
         published,
-        author: meta.author,
-        source: meta.source,
-        paragraphs,
-        content_html,
+        author: meta.author.map(|a| text::normalize(&a)),
+        source: meta.source.map(|s| text::normalize(&s)),
+        paragraphs: paragraphs
+            .iter()
+            .map(|p| text::normalize(p))
+            .filter(|p| !p.is_empty())
+            .collect(),
+        content_html: text::nfc(&content_html),
         images,
         profile: chosen.map(|p| p.name.clone()),
     })
@@ -199,14 +212,20 @@ fn selector(s: &str) -> Selector {
     Selector::parse(s).unwrap_or_else(|e| panic!("built-in selector {s:?}: {e}"))
 }
 
-static ITEMPROP_DATE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| selector("[itemprop=datePublished]"));
-static TIME_DATETIME: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| selector("time[datetime]"));
+static ITEMPROP_DATE: std::sync::LazyLock<Selector> =
+    std::sync::LazyLock::new(|| selector("[itemprop=datePublished]"));
+static TIME_DATETIME: std::sync::LazyLock<Selector> =
+    std::sync::LazyLock::new(|| selector("time[datetime]"));
 static H1: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| selector("h1"));
 static TITLE_LIKE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| {
-    selector("h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]")
+    selector(
+        "h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]",
+    )
 });
 static BYLINE_LIKE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| {
-    selector("[class*=author], [class*=Author], [class*=byline], [id*=author], [itemprop=author], [rel=author], [class*=tacgia], [class*=tac-gia]")
+    selector(
+        "[class*=author], [class*=Author], [class*=byline], [id*=author], [itemprop=author], [rel=author], [class*=tacgia], [class*=tac-gia]",
+    )
 });
 
 /// Deeper nesting than this is refused.
@@ -229,26 +248,43 @@ impl Head {
     fn read(doc: &Html) -> Head {
         let mut head = Head::default();
         for n in doc.tree.nodes() {
-            let Some(el) = n.value().as_element() else { continue };
+            let Some(el) = n.value().as_element() else {
+                continue;
+            };
             match el.name() {
                 "meta" => {
-                    let Some(content) = el.attr("content") else { continue };
+                    let Some(content) = el.attr("content") else {
+                        continue;
+                    };
                     for key in ["name", "property", "itemprop"] {
                         if let Some(k) = el.attr(key) {
-                            head.meta.entry(k.trim().to_ascii_lowercase()).or_insert_with(|| content.to_string());
+                            head.meta
+                                .entry(k.trim().to_ascii_lowercase())
+                                .or_insert_with(|| content.to_string());
                         }
                     }
                 }
-                "link" if head.canonical.is_none() => {
-                    if el.attr("rel").is_some_and(|r| r.split_ascii_whitespace().any(|t| t.eq_ignore_ascii_case("canonical"))) {
-                        head.canonical = el.attr("href").map(str::to_string);
-                    }
+                "link"
+                    if head.canonical.is_none()
+                        && el.attr("rel").is_some_and(|r| {
+                            r.split_ascii_whitespace()
+                                .any(|t| t.eq_ignore_ascii_case("canonical"))
+                        }) =>
+                {
+                    head.canonical = el.attr("href").map(str::to_string);
                 }
                 "base" if head.base.is_none() => head.base = el.attr("href").map(str::to_string),
                 "title" if head.title.is_none() => head.title = Some(n.id()),
                 "body" if head.body.is_none() => head.body = Some(n.id()),
-                "script" if el.attr("type").is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) => {
-                    let text: String = n.children().filter_map(|c| c.value().as_text().map(|t| t.to_string())).collect();
+                "script"
+                    if el
+                        .attr("type")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
+                {
+                    let text: String = n
+                        .children()
+                        .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
+                        .collect();
                     head.json_ld.push(text);
                 }
                 _ => {}
@@ -259,7 +295,10 @@ impl Head {
 
     /// The first non-empty meta content under any of `keys` (lower case).
     fn meta(&self, keys: &[&str]) -> Option<String> {
-        keys.iter().filter_map(|k| self.meta.get(*k)).map(|v| collapse_space(v)).find(|v| !v.is_empty())
+        keys.iter()
+            .filter_map(|k| self.meta.get(*k))
+            .map(|v| collapse_space(v))
+            .find(|v| !v.is_empty())
     }
 }
 
@@ -398,7 +437,12 @@ fn is_block(el: &Element) -> bool {
 }
 
 impl<'a> Page<'a> {
-    fn new(doc: &'a Html, head: Head, page_url: &Url, rules: &ArticleRules) -> Result<Page<'a>, ExtractError> {
+    fn new(
+        doc: &'a Html,
+        head: Head,
+        page_url: &Url,
+        rules: &ArticleRules,
+    ) -> Result<Page<'a>, ExtractError> {
         let base = head
             .base
             .as_deref()
@@ -477,7 +521,12 @@ impl<'a> Page<'a> {
 
     /// Walks a subtree and cuts it into pieces. `skip` removes whole elements. Without
     /// `keep_text` only the lengths are kept, which is all the scorer needs.
-    fn walk(&self, root: NodeId, keep_text: bool, skip: &dyn Fn(NodeRef<'a, Node>, &Element) -> bool) -> Vec<Piece> {
+    fn walk(
+        &self,
+        root: NodeId,
+        keep_text: bool,
+        skip: &dyn Fn(NodeRef<'a, Node>, &Element) -> bool,
+    ) -> Vec<Piece> {
         let Some(root) = self.node(root) else {
             return Vec::new();
         };
@@ -552,7 +601,9 @@ impl<'a> Page<'a> {
                                 _ => {}
                             }
                             if part_of_owner && keep_text {
-                                cur.get_or_insert_with(Default::default).parts.push(node.id());
+                                cur.get_or_insert_with(Default::default)
+                                    .parts
+                                    .push(node.id());
                             }
                         }
                         Node::Text(t) => {
@@ -623,12 +674,17 @@ impl<'a> Page<'a> {
 
     /// The generic main-content scorer (see the module documentation).
     fn choose_body(&self) -> Result<NodeId, ExtractError> {
-        let root = self.head.body.unwrap_or_else(|| self.doc.root_element().id());
+        let root = self
+            .head
+            .body
+            .unwrap_or_else(|| self.doc.root_element().id());
         let pieces = self.walk(root, false, &|n, el| self.never_content(el, n.id()));
         let mut score: HashMap<NodeId, f64> = HashMap::new();
         for p in &pieces {
             let w = match &p.kind {
-                PieceKind::Text { len, link_chars, .. } => {
+                PieceKind::Text {
+                    len, link_chars, ..
+                } => {
                     let len = *len;
                     let prose = len.saturating_sub(*link_chars);
                     if prose >= 40 && *link_chars * 2 < len {
@@ -876,11 +932,7 @@ impl<'a> Page<'a> {
             };
         }
         let site = self.head.meta(&["og:site_name"]);
-        let page_title = self
-            .head
-            .title
-            .map(|t| self.text_of(t))
-            .unwrap_or_default();
+        let page_title = self.head.title.map(|t| self.text_of(t)).unwrap_or_default();
         let (body_start, body_end) = self.span(body);
         let distance = |id: NodeId| {
             let p = self.pos(id);
@@ -913,7 +965,9 @@ impl<'a> Page<'a> {
                     continue;
                 }
                 let first_word = probe.split_whitespace().next().unwrap_or("");
-                if !t.contains(first_word) || (!t.contains(probe.trim()) && !collapse_space(t).contains(probe.trim())) {
+                if !t.contains(first_word)
+                    || (!t.contains(probe.trim()) && !collapse_space(t).contains(probe.trim()))
+                {
                     continue;
                 }
                 let mut cur = n.parent();
@@ -943,11 +997,11 @@ impl<'a> Page<'a> {
             }
         }
         if let Some(h1) = self
-                .doc
-                .select(&H1)
-                .filter(|e| visible(e))
-                .filter(|e| word_count(&self.text_of(e.id())) >= 2)
-                .min_by_key(|e| distance(e.id()))
+            .doc
+            .select(&H1)
+            .filter(|e| visible(e))
+            .filter(|e| word_count(&self.text_of(e.id())) >= 2)
+            .min_by_key(|e| distance(e.id()))
         {
             let text = self.text_of(h1.id());
             if page_title.is_empty() || !is_site_name(&text, &page_title) || distance(h1.id()) < 40
@@ -1043,7 +1097,11 @@ impl<'a> Page<'a> {
     /// The publication date: the source's selector, the visible date line nearest the
     /// headline, then machine-readable dates, then a date in the URL path. The visible line
     /// wins because NukeViet's hidden `datePublished` carries the last edit time.
-    fn published(&self, around: &[(String, NodeId)], blocks: &[Piece]) -> Option<DateTime<FixedOffset>> {
+    fn published(
+        &self,
+        around: &[(String, NodeId)],
+        blocks: &[Piece],
+    ) -> Option<DateTime<FixedOffset>> {
         if let Some(sel) = &self.rules.date
             && let Some(d) = self.doc.select(sel).find_map(|e| {
                 e.value()
@@ -1073,7 +1131,11 @@ impl<'a> Page<'a> {
     }
 
     /// The date line shown nearest the headline, and whether it prints a time.
-    fn visible_date(&self, around: &[(String, NodeId)], blocks: &[Piece]) -> Option<(DateTime<FixedOffset>, bool)> {
+    fn visible_date(
+        &self,
+        around: &[(String, NodeId)],
+        blocks: &[Piece],
+    ) -> Option<(DateTime<FixedOffset>, bool)> {
         for (text, _) in around {
             if text.chars().count() <= 200
                 && let Some(d) = dates::parse_text_detailed(text)
@@ -1105,7 +1167,13 @@ impl<'a> Page<'a> {
                 return Some(d);
             }
         }
-        for key in ["article:published_time", "pubdate", "publishdate", "date", "dc.date.issued"] {
+        for key in [
+            "article:published_time",
+            "pubdate",
+            "publishdate",
+            "date",
+            "dc.date.issued",
+        ] {
             if let Some(d) = self.head.meta.get(key).and_then(|v| dates::parse_iso(v)) {
                 return Some(d);
             }
@@ -1248,7 +1316,14 @@ impl<'a> Page<'a> {
                                     push_attr(&mut out, "alt", alt);
                                 }
                             } else {
-                                for attr in ["href", "title", "colspan", "rowspan"] {
+                                // Links are made absolute here; the sanitiser then refuses
+                                // anything relative that is left.
+                                if let Some(href) =
+                                    el.attr("href").and_then(|h| self.base.join(h.trim()).ok())
+                                {
+                                    push_attr(&mut out, "href", href.as_str());
+                                }
+                                for attr in ["title", "colspan", "rowspan"] {
                                     if let Some(v) = el.attr(attr) {
                                         push_attr(&mut out, attr, v);
                                     }
@@ -1280,7 +1355,7 @@ impl<'a> Page<'a> {
                 }
             }
         }
-        sanitize(&out, &self.base)
+        sanitize(&out)
     }
 }
 
@@ -1311,15 +1386,19 @@ fn escape_into(out: &mut String, s: &str) {
     }
 }
 
-/// The allow-list sanitiser: no scripts, styles, event handlers, frames or foreign
-/// schemes; relative links resolved against the page; empty paragraphs removed.
-pub fn sanitize(html: &str, base: &Url) -> String {
-    let cleaned = ammonia::Builder::default()
-        .url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()))
-        .url_schemes(["http", "https", "mailto"].into_iter().collect())
-        .link_rel(Some("noopener noreferrer nofollow"))
-        .clean(html)
-        .to_string();
+/// The allow-list sanitiser: no scripts, styles, event handlers, frames, foreign schemes
+/// or relative URLs (the serialiser has made every link absolute); empty paragraphs
+/// removed.
+pub fn sanitize(html: &str) -> String {
+    static POLICY: std::sync::LazyLock<ammonia::Builder<'static>> =
+        std::sync::LazyLock::new(|| {
+            let mut b = ammonia::Builder::default();
+            b.url_relative(ammonia::UrlRelative::Deny)
+                .url_schemes(["http", "https", "mailto"].into_iter().collect())
+                .link_rel(Some("noopener noreferrer nofollow"));
+            b
+        });
+    let cleaned = POLICY.clean(html).to_string();
     // Collapse the blank structure that removed chrome leaves behind.
     let mut s = cleaned.trim().to_string();
     for empty in [

@@ -115,7 +115,11 @@ static PROFILES: LazyLock<Vec<Profile>> = LazyLock::new(|| {
 static ANY_MARKUP: LazyLock<Selector> = LazyLock::new(|| {
     let all: Vec<String> = SOURCES
         .iter()
-        .flat_map(|(_, text)| toml::from_str::<ProfileFile>(text).map(|f| f.detect.markup).unwrap_or_default())
+        .flat_map(|(_, text)| {
+            toml::from_str::<ProfileFile>(text)
+                .map(|f| f.detect.markup)
+                .unwrap_or_default()
+        })
         .collect();
     Selector::parse(&all.join(", ")).unwrap_or_else(|e| panic!("profile markup selectors: {e}"))
 });
@@ -142,9 +146,15 @@ pub fn detect(doc: &Html, url: &Url, generator: &str) -> Option<&'static Profile
     // each profile then tests only the few elements that matched.
     let by_generator: Vec<&Profile> = PROFILES
         .iter()
-        .filter(|p| !generator.is_empty() && p.generator.as_ref().is_some_and(|g| g.is_match(generator)))
+        .filter(|p| {
+            !generator.is_empty() && p.generator.as_ref().is_some_and(|g| g.is_match(generator))
+        })
         .collect();
-    let candidates: Vec<&Profile> = if by_generator.is_empty() { PROFILES.iter().collect() } else { by_generator };
+    let candidates: Vec<&Profile> = if by_generator.is_empty() {
+        PROFILES.iter().collect()
+    } else {
+        by_generator
+    };
     let all = candidates.len() == PROFILES.len();
     let matched: Vec<scraper::ElementRef<'_>> = if all {
         doc.select(&ANY_MARKUP).collect()
@@ -153,7 +163,9 @@ pub fn detect(doc: &Html, url: &Url, generator: &str) -> Option<&'static Profile
     };
     let has_markup = |p: &Profile| {
         if all {
-            p.markup.iter().any(|s| matched.iter().any(|e| s.matches(e)))
+            p.markup
+                .iter()
+                .any(|s| matched.iter().any(|e| s.matches(e)))
         } else {
             p.markup.iter().any(|s| doc.select(s).next().is_some())
         }
@@ -240,17 +252,43 @@ mod tests {
     #[test]
     fn detection_needs_more_than_a_url() {
         let url = Url::parse("http://x.test/tin-tuc/bai-viet-1234.html").unwrap();
-        assert!(detect(&Html::parse_document("<p>x</p>"), &url).is_none());
-        let nv = Html::parse_document(
-            r#"<meta name="generator" content="NukeViet v4.5"><div id="news-bodyhtml"></div>"#,
-        );
-        assert_eq!(detect(&nv, &url).map(|p| p.name.as_str()), Some("nukeviet"));
-        let wp = Html::parse_document(
-            r#"<meta name="generator" content="WordPress 6.4"><div class="entry-content"></div>"#,
+        let name = |html: &str, generator: &str| {
+            detect(&Html::parse_document(html), &url, generator).map(|p| p.name.as_str())
+        };
+        assert_eq!(
+            name("<p>x</p>", ""),
+            None,
+            "a URL shape alone decides nothing"
         );
         assert_eq!(
-            detect(&wp, &url).map(|p| p.name.as_str()),
+            name(r#"<div id="news-bodyhtml"></div>"#, "NukeViet v4.5"),
+            Some("nukeviet")
+        );
+        assert_eq!(
+            name(r#"<div id="news-bodyhtml"></div>"#, ""),
+            Some("nukeviet"),
+            "markup alone"
+        );
+        assert_eq!(
+            name("<p>x</p>", "NukeViet v4.5"),
+            Some("nukeviet"),
+            "generator alone"
+        );
+        assert_eq!(
+            name(r#"<div class="entry-content"></div>"#, "WordPress 6.4"),
             Some("wordpress")
+        );
+        // Both SharePoint profiles match the generator; the blog's markup decides.
+        assert_eq!(
+            name(r#"<div class="ms-PostBody"></div>"#, "Microsoft SharePoint"),
+            Some("sharepoint-blog")
+        );
+        assert_eq!(
+            name(
+                r#"<div class="ms-rtestate-field"></div>"#,
+                "Microsoft SharePoint"
+            ),
+            Some("sharepoint")
         );
     }
 

@@ -54,20 +54,30 @@ fn is_hidden(el: &Element) -> bool {
             "hidden" => return true,
             "aria-hidden" if value == "true" => return true,
             "style" => {
-                let style: String = value.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
+                let style: String = value
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
                 if style.contains("display:none") || style.contains("visibility:hidden") {
                     return true;
                 }
             }
-            "class" => {
+            "class"
                 if value.split_ascii_whitespace().any(|c| {
                     matches!(
                         c.to_ascii_lowercase().as_str(),
-                        "hidden" | "hide" | "d-none" | "sr-only" | "visually-hidden" | "invisible" | "screen-reader-text"
+                        "hidden"
+                            | "hide"
+                            | "d-none"
+                            | "sr-only"
+                            | "visually-hidden"
+                            | "invisible"
+                            | "screen-reader-text"
                     )
-                }) {
-                    return true;
-                }
+                }) =>
+            {
+                return true;
             }
             _ => {}
         }
@@ -76,7 +86,7 @@ fn is_hidden(el: &Element) -> bool {
 }
 
 /// The element's class and id attributes.
-fn class_and_id<'a>(el: &'a Element) -> (&'a str, &'a str) {
+fn class_and_id(el: &Element) -> (&str, &str) {
     let (mut class, mut id) = ("", "");
     for (name, value) in el.attrs() {
         match name {
@@ -105,7 +115,8 @@ pub fn is_chrome(el: &Element) -> bool {
         return true;
     }
     let (class, id) = class_and_id(el);
-    (!class.is_empty() && CHROME_ATTR.is_match(class)) || (!id.is_empty() && CHROME_ATTR.is_match(id))
+    (!class.is_empty() && CHROME_ATTR.is_match(class))
+        || (!id.is_empty() && CHROME_ATTR.is_match(id))
 }
 
 /// Phrases of share bars, toolbars, counters and ratings, folded (no diacritics, lower
