@@ -16,7 +16,12 @@ use std::time::Instant;
 use serde::Deserialize;
 use unicode_normalization::UnicodeNormalization;
 
-const ENGINES: &[&str] = &["portalfeed", "portalfeed-generic", "dom_smoothie", "trafilatura"];
+const ENGINES: &[&str] = &[
+    "portalfeed",
+    "portalfeed-generic",
+    "dom_smoothie",
+    "trafilatura",
+];
 
 struct Page {
     name: String,
@@ -65,20 +70,33 @@ fn load(roots: &[PathBuf]) -> Vec<Page> {
         }
         dirs.sort();
         for dir in dirs {
-            let site: SiteToml = toml::from_str(&std::fs::read_to_string(dir.join("site.toml")).unwrap()).unwrap();
-            let ct: HashMap<String, String> = site.page.into_iter().map(|p| (p.file, p.content_type)).collect();
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
+            let site: SiteToml =
+                toml::from_str(&std::fs::read_to_string(dir.join("site.toml")).unwrap()).unwrap();
+            let ct: HashMap<String, String> = site
+                .page
+                .into_iter()
+                .map(|p| (p.file, p.content_type))
+                .collect();
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .unwrap()
+                .flatten()
+                .map(|e| e.path())
+                .collect();
             files.sort();
             for f in files {
                 let fname = f.file_name().unwrap().to_string_lossy().to_string();
                 if !fname.ends_with("expected.json") {
                     continue;
                 }
-                let exp: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+                let exp: serde_json::Value =
+                    serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
                 let mut variants: Vec<(String, Vec<String>)> = Vec::new();
                 if let Some(vs) = exp["versions"].as_array() {
                     for v in vs {
-                        variants.push((v["file"].as_str().unwrap().to_string(), strings(&v["paragraphs"])));
+                        variants.push((
+                            v["file"].as_str().unwrap().to_string(),
+                            strings(&v["paragraphs"]),
+                        ));
                     }
                 } else {
                     let stem = fname.strip_suffix(".expected.json").unwrap_or("article");
@@ -86,9 +104,17 @@ fn load(roots: &[PathBuf]) -> Vec<Page> {
                 }
                 for (file, paragraphs) in variants {
                     let bytes = std::fs::read(dir.join(&file)).unwrap();
-                    let decoded = portalfeed::fetch::decode::decode_html(&bytes, ct.get(&file).map(String::as_str)).unwrap();
+                    let decoded = portalfeed::fetch::decode::decode_html(
+                        &bytes,
+                        ct.get(&file).map(String::as_str),
+                    )
+                    .unwrap();
                     pages.push(Page {
-                        name: format!("{}/{}", dir.strip_prefix(root).unwrap_or(&dir).display(), file),
+                        name: format!(
+                            "{}/{}",
+                            dir.strip_prefix(root).unwrap_or(&dir).display(),
+                            file
+                        ),
                         html: decoded.text,
                         url: exp["url"].as_str().unwrap().to_string(),
                         expected: exp.clone(),
@@ -102,7 +128,13 @@ fn load(roots: &[PathBuf]) -> Vec<Page> {
 }
 
 fn strings(v: &serde_json::Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn run(engine: &str, page: &Page) -> Output {
@@ -124,7 +156,9 @@ fn run(engine: &str, page: &Page) -> Output {
             }
         }
         "dom_smoothie" => {
-            let Ok(mut r) = dom_smoothie::Readability::new(page.html.as_str(), Some(&page.url), None) else {
+            let Ok(mut r) =
+                dom_smoothie::Readability::new(page.html.as_str(), Some(&page.url), None)
+            else {
                 return Output::default();
             };
             match r.parse() {
@@ -160,7 +194,9 @@ fn norm(s: &str) -> String {
 
 fn words(s: &str) -> Vec<String> {
     let re = regex::Regex::new(r"\w+").unwrap();
-    re.find_iter(&norm(s).to_lowercase()).map(|m| m.as_str().to_string()).collect()
+    re.find_iter(&norm(s).to_lowercase())
+        .map(|m| m.as_str().to_string())
+        .collect()
 }
 
 fn f1(pred: &str, gold: &str) -> f64 {
@@ -172,7 +208,10 @@ fn f1(pred: &str, gold: &str) -> f64 {
         m
     };
     let (p, g) = (count(words(pred)), count(words(gold)));
-    let common: usize = p.iter().map(|(w, n)| (*n).min(*g.get(w).unwrap_or(&0))).sum();
+    let common: usize = p
+        .iter()
+        .map(|(w, n)| (*n).min(*g.get(w).unwrap_or(&0)))
+        .sum();
     let (np, ng): (usize, usize) = (p.values().sum(), g.values().sum());
     if np == 0 && ng == 0 {
         return 1.0;
@@ -201,7 +240,11 @@ fn chrono_like(s: &str) -> Option<i64> {
 fn peak_rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(str::to_string))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
         .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
         .unwrap_or(0)
 }
@@ -222,8 +265,12 @@ fn measure(engine: &str, pages: &[Page], seconds: f64) -> serde_json::Value {
             })
             .count();
         titles += usize::from(norm(&out.title) == norm(p.expected["title"].as_str().unwrap_or("")));
-        dates += usize::from(same_date(out.date.as_deref(), p.expected["published"].as_str().unwrap_or("")));
-        authors += usize::from(out.author.as_deref().map(norm) == p.expected["author"].as_str().map(norm));
+        dates += usize::from(same_date(
+            out.date.as_deref(),
+            p.expected["published"].as_str().unwrap_or(""),
+        ));
+        authors +=
+            usize::from(out.author.as_deref().map(norm) == p.expected["author"].as_str().map(norm));
     }
     // Speed: whole passes over the pages until `seconds` have gone by.
     let start = Instant::now();
@@ -250,9 +297,17 @@ fn measure(engine: &str, pages: &[Page], seconds: f64) -> serde_json::Value {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let arg = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let roots = vec![here.join("../../tests/fixtures/corpus"), here.join("../../tests/fixtures/extra")];
+    let roots = vec![
+        here.join("../../tests/fixtures/corpus"),
+        here.join("../../tests/fixtures/extra"),
+    ];
     let seconds: f64 = arg("--seconds").and_then(|s| s.parse().ok()).unwrap_or(5.0);
 
     if let Some(engine) = arg("--engine") {
@@ -265,17 +320,27 @@ fn main() {
         for e in ENGINES {
             for p in &pages {
                 let out = run(e, p);
-                println!("{e}\t{}\tF1 {:.3}", p.name, f1(&out.text, &p.paragraphs.join("\n\n")));
+                println!(
+                    "{e}\t{}\tF1 {:.3}",
+                    p.name,
+                    f1(&out.text, &p.paragraphs.join("\n\n"))
+                );
             }
         }
         return;
     }
     let exe = std::env::current_exe().unwrap();
-    println!("| engine | pages | body F1 | leaks | titles | dates | authors | pages/s (1 thread) | peak RSS |");
+    println!(
+        "| engine | pages | body F1 | leaks | titles | dates | authors | pages/s (1 thread) | peak RSS |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     for e in ENGINES {
-        let out = Command::new(&exe).args(["--engine", e, "--seconds", &seconds.to_string()]).output().unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        let out = Command::new(&exe)
+            .args(["--engine", e, "--seconds", &seconds.to_string()])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
         println!(
             "| {} | {} | {:.3} | {} | {} | {} | {} | {:.0} | {:.1} MiB |",
             v["engine"].as_str().unwrap(),
