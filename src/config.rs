@@ -72,6 +72,14 @@ pub struct DaemonConfig {
     pub jitter: Duration,
     /// Items per feed.
     pub feed_items: usize,
+    /// Attempts after the first for timeouts, resets, 5xx and 429.
+    pub retries: usize,
+    /// The first retry waits this long, doubling each time (with jitter).
+    pub retry_delay: Duration,
+    /// After a failed run the next one is pushed back this long, doubling per failure.
+    pub backoff_base: Duration,
+    /// The longest push-back.
+    pub backoff_max: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -87,6 +95,47 @@ pub struct SourceConfig {
     pub link_pattern: Option<Regex>,
     pub max_items: usize,
     pub article: ArticleRules,
+    /// What the index is: an HTML list page, a feed, or a sitemap.
+    pub kind: IndexKind,
+    /// Pages of the index to read: the first, then next-page links or `page_url`.
+    pub max_pages: usize,
+    /// A template for further index pages, `{n}` standing for 2, 3, …
+    pub page_url: Option<String>,
+    /// Whether robots.txt is honoured (on by default; off is logged as a warning).
+    pub robots: bool,
+    /// Hosts besides the source's own whose articles may be followed.
+    pub allow_hosts: Vec<String>,
+    /// Whether links and redirects may lead to private and loopback addresses.
+    pub allow_private: bool,
+    pub http: HttpPolicy,
+}
+
+/// The kinds of index a source can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum IndexKind {
+    #[default]
+    Html,
+    Feed,
+    Sitemap,
+}
+
+impl IndexKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndexKind::Html => "html",
+            IndexKind::Feed => "feed",
+            IndexKind::Sitemap => "sitemap",
+        }
+    }
+}
+
+/// TLS policy for one source.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct HttpPolicy {
+    /// Extra CA certificates (PEM) for portals that serve an incomplete chain.
+    pub ca_file: Option<PathBuf>,
+    /// Accept any certificate. Logged loudly and shown in source health.
+    pub insecure_tls: bool,
 }
 
 const DEFAULT_SCHEDULE: &str = "*/30 * * * *";
@@ -118,6 +167,10 @@ struct RawDaemon {
     recheck_for: Option<Spanned<String>>,
     jitter: Option<Spanned<String>>,
     feed_items: Option<Spanned<i64>>,
+    retries: Option<Spanned<i64>>,
+    retry_delay: Option<Spanned<String>>,
+    backoff_base: Option<Spanned<String>>,
+    backoff_max: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -133,7 +186,22 @@ struct RawSource {
     link_pattern: Option<Spanned<String>>,
     max_items: Option<Spanned<i64>>,
     profile: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    max_pages: Option<Spanned<i64>>,
+    page_url: Option<Spanned<String>>,
+    robots: Option<bool>,
+    #[serde(default)]
+    allow_hosts: Vec<Spanned<String>>,
+    allow_private: Option<bool>,
+    http: Option<RawHttp>,
     article: Option<RawArticle>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    ca_file: Option<Spanned<String>>,
+    insecure_tls: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -233,6 +301,18 @@ impl Config {
             recheck_for: v.duration(&d.recheck_for, Duration::from_secs(3 * 24 * 3600))?,
             jitter: v.duration(&d.jitter, Duration::ZERO)?,
             feed_items: v.count(&d.feed_items, 50)?,
+            retries: match &d.retries {
+                Some(n) if (0..=10).contains(n.get_ref()) => *n.get_ref() as usize,
+                Some(n) => {
+                    return Err(
+                        v.error_at(n.span().start, "retries must be between 0 and 10".into())
+                    );
+                }
+                None => 3,
+            },
+            retry_delay: v.duration(&d.retry_delay, Duration::from_secs(2))?,
+            backoff_base: v.duration(&d.backoff_base, Duration::from_secs(5 * 60))?,
+            backoff_max: v.duration(&d.backoff_max, Duration::from_secs(6 * 3600))?,
         };
 
         let id_re = Regex::new("^[a-z0-9][a-z0-9-]*$").expect("static regex");
@@ -319,6 +399,58 @@ impl Config {
                 v.check(sel, check_selector)?;
                 article.strip.push(sel.get_ref().clone());
             }
+            let kind = match &s.kind {
+                Some(k) => v.check(k, |k| match k {
+                    "html" => Ok(IndexKind::Html),
+                    "feed" => Ok(IndexKind::Feed),
+                    "sitemap" => Ok(IndexKind::Sitemap),
+                    other => Err(format!(
+                        "unknown kind {other:?}; use \"html\", \"feed\" or \"sitemap\""
+                    )),
+                })?,
+                None => IndexKind::Html,
+            };
+            let page_url = match &s.page_url {
+                Some(p) => Some(v.check(p, |p| {
+                    if !p.contains("{n}") {
+                        return Err("page_url must contain {n}, the page number".to_string());
+                    }
+                    parse_http_url(&p.replace("{n}", "2")).map(|_| p.to_string())
+                })?),
+                None => None,
+            };
+            let mut allow_hosts = Vec::new();
+            for h in &s.allow_hosts {
+                allow_hosts.push(v.check(h, |h| {
+                    let h = h.trim().to_ascii_lowercase();
+                    if h.is_empty() || h.contains('/') || h.contains(':') {
+                        Err(format!(
+                            "allow_hosts takes host names such as \"baolongan.vn\", not {h:?}"
+                        ))
+                    } else {
+                        Ok(h)
+                    }
+                })?);
+            }
+            let raw_http = s.http.unwrap_or_default();
+            let http = HttpPolicy {
+                ca_file: match &raw_http.ca_file {
+                    Some(f) => Some(v.check(f, |f| {
+                        let p = if Path::new(f).is_absolute() {
+                            PathBuf::from(f)
+                        } else {
+                            base_dir.join(f)
+                        };
+                        if p.is_file() {
+                            Ok(p)
+                        } else {
+                            Err(format!("ca_file {} does not exist", p.display()))
+                        }
+                    })?),
+                    None => None,
+                },
+                insecure_tls: raw_http.insecure_tls.unwrap_or(false),
+            };
             sources.push(SourceConfig {
                 name: s.name.unwrap_or_else(|| id.clone()),
                 id,
@@ -329,6 +461,13 @@ impl Config {
                 link_pattern,
                 max_items: v.count(&s.max_items, daemon.max_items)?,
                 article,
+                kind,
+                max_pages: v.count(&s.max_pages, 1)?,
+                page_url,
+                robots: s.robots.unwrap_or(true),
+                allow_hosts,
+                allow_private: s.allow_private.unwrap_or(false),
+                http,
             });
         }
         Ok(Config {

@@ -1,10 +1,13 @@
 //! One source run: index → links → articles → identity → store.
 //!
-//! A failure of the index fails the run; a failure of one article is counted and the
-//! others go on. Known articles are skipped, except while they are young enough to be
-//! corrected: those are re-checked at intervals that grow with their age (a quarter of
-//! it), so a fresh article is re-read on every run and a three-day-old one about daily.
+//! A failure of the index fails the run; a failure of one article is counted, noted and
+//! the others go on. Known articles are skipped, except while they are young enough to be
+//! corrected: those are re-checked (with a conditional GET) at intervals that grow with
+//! their age, a quarter of it, so a fresh article is re-read on every run and a
+//! three-day-old one about daily. When the index answers 304, the young articles are
+//! re-checked from the database instead.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -13,11 +16,16 @@ use chrono::Utc;
 use tracing::{debug, info, warn};
 use url::Url;
 
-use crate::config::SourceConfig;
-use crate::discover;
+use crate::config::{IndexKind, SourceConfig};
+use crate::discover::{self, Link, Sitemap};
 use crate::extract;
-use crate::fetch::Fetcher;
+use crate::fetch::{FetchError, Fetcher, SourcePolicy};
 use crate::store::{LinkState, RunRecord, SaveOutcome, Store};
+
+/// At most this many notes are kept per run.
+const MAX_NOTES: usize = 5;
+/// Child sitemaps read from a sitemap index, newest first.
+const MAX_CHILD_SITEMAPS: usize = 3;
 
 /// What a run needs besides the source itself.
 #[derive(Clone)]
@@ -29,11 +37,18 @@ pub struct Crawler {
     pub stop: Arc<AtomicBool>,
 }
 
-/// The summary of one run, as printed by `portalfeed crawl` and stored as health.
-pub type RunSummary = RunRecord;
+/// Why the index could not be read: the HTTP status when there was one, and the reason.
+type IndexFailure = (Option<u16>, String);
+
+fn note(run: &mut RunRecord, line: String) {
+    if run.notes.len() < MAX_NOTES && !run.notes.contains(&line) {
+        run.notes.push(line);
+    }
+}
 
 impl Crawler {
-    pub async fn run(&self, source: &SourceConfig) -> RunSummary {
+    /// Runs a source once. The caller records the result (it knows the next run time).
+    pub async fn run(&self, source: &SourceConfig) -> RunRecord {
         let started = Utc::now();
         let mut run = RunRecord {
             source_id: source.id.clone(),
@@ -46,18 +61,18 @@ impl Crawler {
             Err((status, message)) => {
                 warn!(source = %source.id, url = %source.url, error = %message, "source run failed");
                 run.ok = false;
-                run.status = status;
+                run.status = status.or(run.status);
                 run.error = Some(message);
             }
         }
-        run.finished = Utc::now();
-        if let Err(e) = self.store.record_run(&run) {
-            warn!(source = %source.id, error = %e, "cannot record the run");
+        if run.ok && run.error.is_none() {
+            run.error = run.notes.first().cloned();
         }
+        run.finished = Utc::now();
         info!(
             source = %source.id,
             found = run.found, new = run.new, updated = run.updated, unchanged = run.unchanged,
-            merged = run.merged, failed = run.failed, ok = run.ok,
+            merged = run.merged, failed = run.failed, skipped = run.skipped, ok = run.ok,
             "source run finished"
         );
         run
@@ -67,21 +82,36 @@ impl Crawler {
         &self,
         source: &SourceConfig,
         run: &mut RunRecord,
-    ) -> Result<(), (Option<u16>, String)> {
-        let index = self
-            .fetcher
-            .get_html(&source.url)
-            .await
-            .map_err(|e| (e.status(), e.to_string()))?;
-        run.status = Some(index.status);
-        let links = discover::find_links(&index.html, &index.url, source)
-            .map_err(|e| (None, e.to_string()))?;
+    ) -> Result<(), IndexFailure> {
+        let policy = SourcePolicy::from(source);
+        let links = match self.index_links(source, &policy, run).await? {
+            Some(links) => links,
+            None => {
+                debug!(source = %source.id, "index not modified; re-checking young articles");
+                let since =
+                    Utc::now() - chrono::Duration::from_std(self.recheck_for).unwrap_or_default();
+                self.store
+                    .recent_links(&source.id, since)
+                    .map_err(|e| (None, e.to_string()))?
+                    .into_iter()
+                    .filter_map(|u| Url::parse(&u).ok())
+                    .map(|url| Link {
+                        url,
+                        title: String::new(),
+                    })
+                    .collect()
+            }
+        };
         run.found = links.len();
-        debug!(source = %source.id, links = links.len(), "index read");
         let mut fetched = 0usize;
         for link in links {
             if self.stop.load(Ordering::Relaxed) {
                 break;
+            }
+            if let Err(reason) = policy.check(&link.url) {
+                run.skipped += 1;
+                note(run, format!("link not followed: {reason}"));
+                continue;
             }
             let state = self
                 .store
@@ -97,23 +127,121 @@ impl Crawler {
                 continue;
             }
             fetched += 1;
-            match self.article(source, &link.url).await {
-                Ok(outcome) => match outcome {
-                    SaveOutcome::New => run.new += 1,
-                    SaveOutcome::Updated => run.updated += 1,
-                    SaveOutcome::Unchanged => run.unchanged += 1,
-                    SaveOutcome::Merged => run.merged += 1,
-                },
-                Err(message) => {
-                    warn!(source = %source.id, url = %link.url, error = %message, "article skipped");
+            match self
+                .article(source, &policy, &link.url, state.is_some())
+                .await
+            {
+                Ok(SaveOutcome::New) => run.new += 1,
+                Ok(SaveOutcome::Updated) => run.updated += 1,
+                Ok(SaveOutcome::Unchanged) => run.unchanged += 1,
+                Ok(SaveOutcome::Merged) => run.merged += 1,
+                Err(ArticleError::Skipped(reason)) => {
+                    run.skipped += 1;
+                    note(run, reason);
+                }
+                Err(ArticleError::Failed(reason)) => {
+                    warn!(source = %source.id, url = %link.url, error = %reason, "article failed");
                     run.failed += 1;
+                    note(run, reason);
                 }
             }
         }
         if run.failed > 0 && run.new + run.updated + run.unchanged + run.merged == 0 {
-            return Err((run.status, format!("all {} articles failed", run.failed)));
+            let first = run.notes.first().cloned().unwrap_or_default();
+            return Err((
+                run.status,
+                format!("all {} articles failed; first: {first}", run.failed),
+            ));
         }
         Ok(())
+    }
+
+    /// The article links of the source's index, or `None` when the index has not changed
+    /// since the last run (a 304).
+    async fn index_links(
+        &self,
+        source: &SourceConfig,
+        policy: &SourcePolicy,
+        run: &mut RunRecord,
+    ) -> Result<Option<Vec<Link>>, IndexFailure> {
+        let fail = |e: FetchError| (e.status(), e.to_string());
+        let store_err = |e: crate::store::StoreError| (None, e.to_string());
+        let validators = self
+            .store
+            .validators(source.url.as_str())
+            .map_err(store_err)?;
+        let resp = self
+            .fetcher
+            .get(&source.url, policy, validators.as_ref())
+            .await
+            .map_err(fail)?;
+        run.status = Some(resp.status);
+        if resp.not_modified {
+            return Ok(None);
+        }
+        self.store
+            .set_validators(source.url.as_str(), &resp.validators, Utc::now())
+            .map_err(store_err)?;
+        let mut links = match source.kind {
+            IndexKind::Html => {
+                let html = decode(&resp).map_err(fail)?;
+                let mut links = discover::find_links(&html, &resp.url, source)
+                    .map_err(|e| (None, e.to_string()))?;
+                let mut page_url = resp.url.clone();
+                let mut html = html;
+                for n in 2..=source.max_pages {
+                    let next = match &source.page_url {
+                        Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
+                        None => discover::next_page(&html, &page_url),
+                    };
+                    let Some(next) = next else { break };
+                    let page = match self.fetcher.get_html(&next, policy, None).await {
+                        Ok(Some(p)) => p,
+                        Ok(None) => break,
+                        Err(e) => {
+                            note(run, format!("index page {n}: {e}"));
+                            break;
+                        }
+                    };
+                    let more = discover::find_links(&page.html, &page.url, source)
+                        .map_err(|e| (None, e.to_string()))?;
+                    let known: HashSet<Url> = links.iter().map(|l| l.url.clone()).collect();
+                    links.extend(more.into_iter().filter(|l| !known.contains(&l.url)));
+                    page_url = page.url;
+                    html = page.html;
+                }
+                links
+            }
+            IndexKind::Feed => discover::feed_links(&resp.body, &resp.url)
+                .map_err(|e| (None, format!("{}: {e}", resp.url)))?,
+            IndexKind::Sitemap => match discover::parse_sitemap(&resp.body, &resp.url)
+                .map_err(|e| (None, format!("{}: {e}", resp.url)))?
+            {
+                Sitemap::Urls(links) => links,
+                Sitemap::Index(children) => {
+                    let mut links = Vec::new();
+                    for child in children.into_iter().take(MAX_CHILD_SITEMAPS) {
+                        match self.fetcher.get(&child, policy, None).await {
+                            Ok(r) => match discover::parse_sitemap(&r.body, &r.url) {
+                                Ok(Sitemap::Urls(more)) => links.extend(more),
+                                Ok(Sitemap::Index(_)) => {
+                                    note(run, format!("{child}: nested sitemap index ignored"))
+                                }
+                                Err(e) => note(run, format!("{child}: {e}")),
+                            },
+                            Err(e) => note(run, format!("{child}: {e}")),
+                        }
+                    }
+                    links
+                }
+            },
+        };
+        if let Some(re) = &source.link_pattern
+            && source.kind != IndexKind::Html
+        {
+            links.retain(|l| re.is_match(l.url.as_str()));
+        }
+        Ok(Some(links))
     }
 
     fn due_for_recheck(&self, state: &LinkState) -> bool {
@@ -123,19 +251,66 @@ impl Crawler {
         age < self.recheck_for && since >= age / 4
     }
 
-    async fn article(&self, source: &SourceConfig, url: &Url) -> Result<SaveOutcome, String> {
-        let page = self
+    async fn article(
+        &self,
+        source: &SourceConfig,
+        policy: &SourcePolicy,
+        url: &Url,
+        known: bool,
+    ) -> Result<SaveOutcome, ArticleError> {
+        let store_err = |e: crate::store::StoreError| ArticleError::Failed(e.to_string());
+        // Re-checks are conditional: an unchanged page costs the portal a 304.
+        let validators = if known {
+            self.store.validators(url.as_str()).map_err(store_err)?
+        } else {
+            None
+        };
+        let page = match self
             .fetcher
-            .get_html(url)
+            .get_html(url, policy, validators.as_ref())
             .await
-            .map_err(|e| e.to_string())?;
+        {
+            Ok(Some(p)) => p,
+            Ok(None) => {
+                self.store
+                    .touch_link(&source.id, url.as_str(), Utc::now())
+                    .map_err(store_err)?;
+                return Ok(SaveOutcome::Unchanged);
+            }
+            Err(e @ (FetchError::Robots { .. } | FetchError::Refused(_))) => {
+                return Err(ArticleError::Skipped(e.to_string()));
+            }
+            Err(e) => return Err(ArticleError::Failed(e.to_string())),
+        };
         let article = extract::extract(&page.html, &page.url, &source.article)
-            .map_err(|e| format!("{url}: {e}"))?;
+            .map_err(|e| ArticleError::Failed(format!("{url}: {e}")))?;
         if article.paragraphs.is_empty() {
-            return Err(format!("{url}: no article text found"));
+            return Err(ArticleError::Failed(format!(
+                "{url}: no article text found"
+            )));
         }
-        self.store
+        let outcome = self
+            .store
             .save(&source.id, url.as_str(), &article, Utc::now())
-            .map_err(|e| e.to_string())
+            .map_err(store_err)?;
+        self.store
+            .set_validators(url.as_str(), &page.validators, Utc::now())
+            .map_err(store_err)?;
+        Ok(outcome)
     }
+}
+
+enum ArticleError {
+    /// Not fetched on purpose: robots.txt, the address policy.
+    Skipped(String),
+    Failed(String),
+}
+
+fn decode(resp: &crate::fetch::Response) -> Result<String, FetchError> {
+    crate::fetch::decode::decode_html(&resp.body, resp.content_type.as_deref())
+        .map(|d| d.text)
+        .map_err(|source| FetchError::Decode {
+            url: resp.url.to_string(),
+            source,
+        })
 }

@@ -12,13 +12,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use tokio::sync::watch;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 
 use crate::config::{Config, SourceConfig};
-use crate::crawl::{Crawler, RunSummary};
+use crate::crawl::Crawler;
 use crate::fetch::{FetchConfig, Fetcher};
 use crate::schedule;
 use crate::serve::{self, AppState};
+use crate::store::RunRecord as RunSummary;
 use crate::store::Store;
 
 #[derive(Debug, thiserror::Error)]
@@ -69,11 +70,23 @@ pub async fn crawl_once(config: &Config, ids: &[String]) -> Result<Vec<RunSummar
     };
     let store = Arc::new(Store::open(&config.daemon.database)?);
     store.sync_sources(&config.sources)?;
-    let crawler = crawler(config, store, Arc::new(AtomicBool::new(false)))?;
+    let crawler = crawler(config, store.clone(), Arc::new(AtomicBool::new(false)))?;
     let mut tasks = tokio::task::JoinSet::new();
     for (i, source) in sources.into_iter().enumerate() {
         let crawler = crawler.clone();
-        tasks.spawn(async move { (i, crawler.run(&source).await) });
+        let store = store.clone();
+        let config = config.clone();
+        tasks.spawn(async move {
+            let failures = store
+                .health(&source.id)
+                .map(|h| h.consecutive_failures)
+                .unwrap_or(0);
+            let mut run = crawler.run(&source).await;
+            let failures = if run.ok { 0 } else { failures + 1 };
+            run.next_run = Some(next_run(&source, &config, failures));
+            record(&store, &run);
+            (i, run)
+        });
     }
     let mut results = Vec::new();
     while let Some(joined) = tasks.join_next().await {
@@ -125,11 +138,11 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                     _ = tokio::time::sleep(wait) => {}
                     _ = rx.wait_for(|s| *s) => break,
                 }
-                let run = crawler.run(&source).await;
+                let mut run = crawler.run(&source).await;
                 failures = if run.ok { 0 } else { failures + 1 };
-                let base = source.schedule.next_after(Utc::now(), config.daemon.timezone).unwrap_or_else(|| Utc::now() + chrono::Duration::hours(1));
-                let delay = schedule::failure_backoff(failures) + schedule::jitter(config.daemon.jitter);
-                next = base + chrono::Duration::from_std(delay).unwrap_or_default();
+                next = next_run(&source, &config, failures);
+                run.next_run = Some(next);
+                record(&store, &run);
                 info!(source = %source.id, next = %next.with_timezone(&config.daemon.timezone).to_rfc3339(), "next run scheduled");
                 if *rx.borrow() {
                     break;
@@ -159,6 +172,27 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     Ok(())
 }
 
+/// The next run: the next cron time, pushed back after failures, plus jitter.
+fn next_run(source: &SourceConfig, config: &Config, failures: u32) -> chrono::DateTime<Utc> {
+    let now = Utc::now();
+    let base = source
+        .schedule
+        .next_after(now, config.daemon.timezone)
+        .unwrap_or_else(|| now + chrono::Duration::hours(1));
+    let delay = schedule::failure_backoff(
+        failures,
+        config.daemon.backoff_base,
+        config.daemon.backoff_max,
+    ) + schedule::jitter(config.daemon.jitter);
+    base + chrono::Duration::from_std(delay).unwrap_or_default()
+}
+
+fn record(store: &Store, run: &RunSummary) {
+    if let Err(e) = store.record_run(run) {
+        warn!(source = %run.source_id, error = %e, "cannot record the run");
+    }
+}
+
 /// A source runs at start when it never ran or its last scheduled time passed while the
 /// daemon was down; otherwise at its next cron time, pushed back after failures.
 fn first_run(store: &Store, source: &SourceConfig, config: &Config) -> chrono::DateTime<Utc> {
@@ -172,8 +206,12 @@ fn first_run(store: &Store, source: &SourceConfig, config: &Config) -> chrono::D
         .next_after(last.started, config.daemon.timezone)
         .unwrap_or(now);
     let due = due
-        + chrono::Duration::from_std(schedule::failure_backoff(health.consecutive_failures))
-            .unwrap_or_default();
+        + chrono::Duration::from_std(schedule::failure_backoff(
+            health.consecutive_failures,
+            config.daemon.backoff_base,
+            config.daemon.backoff_max,
+        ))
+        .unwrap_or_default();
     due.max(now)
 }
 

@@ -77,13 +77,13 @@ impl fmt::Debug for Schedule {
 }
 
 /// How long to wait after `failures` consecutive failed runs before trying again, on top
-/// of the regular schedule: 5 minutes doubling per failure, capped at 6 hours.
-pub fn failure_backoff(failures: u32) -> Duration {
+/// of the regular schedule: `base` doubling per failure, capped at `max` (by default 5
+/// minutes and 6 hours).
+pub fn failure_backoff(failures: u32, base: Duration, max: Duration) -> Duration {
     if failures == 0 {
         return Duration::ZERO;
     }
-    let minutes = 5u64.saturating_mul(1u64 << (failures - 1).min(16));
-    Duration::from_secs((minutes * 60).min(6 * 3600))
+    base.saturating_mul(1u32 << (failures - 1).min(16)).min(max)
 }
 
 /// A random delay of up to `max`, so that sources on the same schedule spread out.
@@ -146,9 +146,13 @@ mod tests {
 
     #[test]
     fn backoff_doubles_and_caps() {
-        assert_eq!(failure_backoff(0), Duration::ZERO);
-        assert_eq!(failure_backoff(1), Duration::from_secs(300));
-        assert_eq!(failure_backoff(2), Duration::from_secs(600));
-        assert_eq!(failure_backoff(30), Duration::from_secs(6 * 3600));
+        let (base, max) = (Duration::from_secs(300), Duration::from_secs(6 * 3600));
+        assert_eq!(failure_backoff(0, base, max), Duration::ZERO);
+        assert_eq!(failure_backoff(1, base, max), Duration::from_secs(300));
+        assert_eq!(failure_backoff(2, base, max), Duration::from_secs(600));
+        assert_eq!(
+            failure_backoff(30, base, max),
+            Duration::from_secs(6 * 3600)
+        );
     }
 }

@@ -344,3 +344,243 @@ mod tests {
         assert!(!yes("http://p.test/tin-tuc/"));
     }
 }
+
+/// The next page of an HTML index: `<link rel=next>` or `<a rel=next>`, else a pager link
+/// reading "Trang sau", "Tiếp", "›", "»", "Next" or the number after the current page.
+pub fn next_page(html: &str, page_url: &Url) -> Option<Url> {
+    let doc = Html::parse_document(html);
+    let rel = Selector::parse("link[rel~=next][href], a[rel~=next][href]").ok()?;
+    if let Some(u) = doc.select(&rel).find_map(|e| resolve(e, page_url)) {
+        return Some(u);
+    }
+    let anchors = Selector::parse("a[href]").ok()?;
+    const NEXT: &[&str] = &[
+        "trang sau",
+        "trang tiep",
+        "tiep",
+        "tiep theo",
+        "sau",
+        "next",
+        "›",
+        "»",
+        ">",
+        ">>",
+        "next »",
+        "trang sau ›",
+    ];
+    doc.select(&anchors)
+        .filter(|a| {
+            let t = crate::text::fold_search(&normalize(&a.text().collect::<String>()));
+            NEXT.contains(&t.trim())
+        })
+        .find_map(|a| resolve(a, page_url))
+        .filter(|u| u != &text::canonical_url(page_url) && text::same_site(u, page_url))
+}
+
+/// The article links of an RSS or Atom feed, in feed order. Feeds give only the URLs:
+/// their summaries are partial and some platforms (NukeViet 4.5) write wrong times, so
+/// the article and its date come from the article page.
+pub fn feed_links(body: &[u8], feed_url: &Url) -> Result<Vec<Link>, String> {
+    let feed =
+        feed_rs::parser::parse(body).map_err(|e| format!("not a readable RSS/Atom feed: {e}"))?;
+    let mut seen = HashSet::new();
+    Ok(feed
+        .entries
+        .iter()
+        .filter_map(|e| {
+            let href = e
+                .links
+                .iter()
+                .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+                .map(|l| l.href.clone())
+                .or_else(|| url::Url::parse(&e.id).ok().map(|u| u.to_string()))?;
+            let url = text::canonical_url(&feed_url.join(href.trim()).ok()?);
+            seen.insert(url.clone()).then(|| Link {
+                url,
+                title: e
+                    .title
+                    .as_ref()
+                    .map(|t| normalize(&t.content))
+                    .unwrap_or_default(),
+            })
+        })
+        .collect())
+}
+
+/// What a sitemap lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sitemap {
+    /// A sitemap index: more sitemaps, newest first.
+    Index(Vec<Url>),
+    /// Page URLs, newest first.
+    Urls(Vec<Link>),
+}
+
+/// Parses a sitemap or sitemap index (including Google News sitemaps), newest first by
+/// `news:publication_date` or `lastmod`; entries without a date keep their order after
+/// the dated ones.
+pub fn parse_sitemap(body: &[u8], sitemap_url: &Url) -> Result<Sitemap, String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(body);
+    reader.config_mut().trim_text(true);
+    let mut is_index = None;
+    let mut entries: Vec<(Option<String>, String, String)> = Vec::new(); // (date, loc, title)
+    let mut cur: Option<(Option<String>, String, String)> = None;
+    let mut field = String::new();
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => {
+                let name = String::from_utf8_lossy(e.local_name().as_ref()).to_string();
+                match name.as_str() {
+                    "sitemapindex" => is_index = Some(true),
+                    "urlset" => is_index = Some(false),
+                    "url" | "sitemap" => cur = Some((None, String::new(), String::new())),
+                    _ => {}
+                }
+                field = name;
+            }
+            Ok(Event::Text(t)) => {
+                let text = t.decode().map(|c| c.into_owned()).unwrap_or_default();
+                let text = quick_xml::escape::unescape(&text)
+                    .map(|c| c.into_owned())
+                    .unwrap_or(text);
+                if let Some(c) = cur.as_mut() {
+                    match field.as_str() {
+                        "loc" => c.1.push_str(text.trim()),
+                        "publication_date" => c.0 = Some(text.trim().to_string()),
+                        "lastmod" if c.0.is_none() => c.0 = Some(text.trim().to_string()),
+                        "title" => c.2.push_str(text.trim()),
+                        _ => {}
+                    }
+                }
+            }
+            Ok(Event::CData(t)) => {
+                if let (Some(c), "loc") = (cur.as_mut(), field.as_str()) {
+                    c.1.push_str(String::from_utf8_lossy(&t).trim());
+                }
+            }
+            Ok(Event::End(e)) => {
+                let name = e.local_name();
+                if matches!(name.as_ref(), b"url" | b"sitemap") {
+                    if let Some(c) = cur.take()
+                        && !c.1.is_empty()
+                    {
+                        entries.push(c);
+                    }
+                }
+                field.clear();
+            }
+            Ok(Event::Eof) => break,
+            Err(e) => return Err(format!("not a readable sitemap: {e}")),
+            _ => {}
+        }
+        buf.clear();
+    }
+    let Some(is_index) = is_index else {
+        return Err("not a sitemap: no <urlset> or <sitemapindex>".into());
+    };
+    // Newest first; undated entries after dated ones, in their order.
+    let mut indexed: Vec<(usize, Option<i64>, String, String)> = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, (date, loc, title))| (i, date.as_deref().and_then(sitemap_date), loc, title))
+        .collect();
+    indexed.sort_by(|a, b| match (a.1, b.1) {
+        (Some(x), Some(y)) => y.cmp(&x).then(a.0.cmp(&b.0)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.0.cmp(&b.0),
+    });
+    let urls = indexed.into_iter().filter_map(|(_, _, loc, title)| {
+        let u = sitemap_url.join(&loc).ok()?;
+        matches!(u.scheme(), "http" | "https").then(|| (text::canonical_url(&u), normalize(&title)))
+    });
+    Ok(if is_index {
+        Sitemap::Index(urls.map(|(u, _)| u).collect())
+    } else {
+        Sitemap::Urls(urls.map(|(url, title)| Link { url, title }).collect())
+    })
+}
+
+/// A sitemap date (`2024-03-12`, or W3C date-time) as a timestamp for ordering.
+fn sitemap_date(s: &str) -> Option<i64> {
+    crate::extract::dates::parse_iso(s)
+        .or_else(|| crate::extract::dates::parse_text(s))
+        .map(|d| d.timestamp())
+}
+
+#[cfg(test)]
+mod index_tests {
+    use super::*;
+
+    #[test]
+    fn next_page_links() {
+        let u = Url::parse("http://p.test/tin-tuc/").unwrap();
+        let rel = r#"<link rel="next" href="/tin-tuc/page-2/">"#;
+        assert_eq!(
+            next_page(rel, &u).unwrap().as_str(),
+            "http://p.test/tin-tuc/page-2/"
+        );
+        let pager = r#"<div class="pager"><a href="/tin-tuc/">1</a> <a href="/tin-tuc/?Page=2">Trang sau ›</a></div>"#;
+        assert_eq!(
+            next_page(pager, &u).unwrap().as_str(),
+            "http://p.test/tin-tuc/?Page=2"
+        );
+        assert_eq!(next_page("<p>no pager</p>", &u), None);
+    }
+
+    #[test]
+    fn feed_entries_give_article_urls() {
+        let rss = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+            <item><title>Bài một</title><link>/tin-tuc/bai-mot-1.html?utm_source=rss</link></item>
+            <item><title>Bài hai</title><link>http://p.test/tin-tuc/bai-hai-2.html</link></item>
+            </channel></rss>"#;
+        let links = feed_links(rss.as_bytes(), &Url::parse("http://p.test/rss/").unwrap()).unwrap();
+        let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec![
+                "http://p.test/tin-tuc/bai-mot-1.html",
+                "http://p.test/tin-tuc/bai-hai-2.html"
+            ]
+        );
+        assert!(feed_links(b"<html></html>", &Url::parse("http://p.test/").unwrap()).is_err());
+    }
+
+    #[test]
+    fn sitemaps_newest_first() {
+        let xml = r#"<?xml version="1.0"?>
+            <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
+            <url><loc>http://p.test/a-1.html</loc><lastmod>2024-01-02</lastmod></url>
+            <url><loc>http://p.test/c-3.html</loc></url>
+            <url><loc>http://p.test/b-2.html</loc><news:news><news:publication_date>2024-03-01T08:00:00+07:00</news:publication_date><news:title>Bài B</news:title></news:news></url>
+            </urlset>"#;
+        let Sitemap::Urls(links) = parse_sitemap(
+            xml.as_bytes(),
+            &Url::parse("http://p.test/sitemap.xml").unwrap(),
+        )
+        .unwrap() else {
+            panic!("expected a urlset")
+        };
+        let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec![
+                "http://p.test/b-2.html",
+                "http://p.test/a-1.html",
+                "http://p.test/c-3.html"
+            ]
+        );
+        assert_eq!(links[0].title, "Bài B");
+        let index = br#"<sitemapindex><sitemap><loc>http://p.test/s1.xml</loc><lastmod>2023-01-01</lastmod></sitemap><sitemap><loc>http://p.test/s2.xml</loc><lastmod>2024-01-01</lastmod></sitemap></sitemapindex>"#;
+        assert_eq!(
+            parse_sitemap(index, &Url::parse("http://p.test/sitemap.xml").unwrap()).unwrap(),
+            Sitemap::Index(vec![
+                Url::parse("http://p.test/s2.xml").unwrap(),
+                Url::parse("http://p.test/s1.xml").unwrap()
+            ])
+        );
+        assert!(parse_sitemap(b"<html/>", &Url::parse("http://p.test/").unwrap()).is_err());
+    }
+}

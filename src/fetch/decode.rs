@@ -5,7 +5,7 @@
 use encoding_rs::Encoding;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
     #[error("not an HTML page: the body is {0}")]
     NotHtml(&'static str),

@@ -1,22 +1,28 @@
-//! The HTTP client: per-host politeness, a global concurrency limit, size and time limits,
-//! and charset decoding.
+//! The HTTP client: politeness, robots.txt, conditional GET, retries, redirects checked
+//! hop by hop, size and time limits, TLS policy per source, charset decoding.
 //!
-//! Government portals are slow and easy to anger, so every request to a host waits for the
-//! previous one to finish and then for `per_host_delay`. Bodies are read as a stream and
-//! cut off at the size limit, after decompression, so a decompression bomb cannot fill
-//! memory.
+//! Government portals are slow and easy to anger. So every request to a host waits for
+//! the previous one to finish and then for the larger of `per_host_delay` and the host's
+//! robots.txt `Crawl-delay`; a global semaphore caps the requests in flight. Bodies are
+//! read as a stream and cut off at the size limit after decompression, so a
+//! decompression bomb cannot fill memory. Redirects are followed here, not by the HTTP
+//! library, so that every hop passes the source's address policy ([`guard`]).
 
 pub mod decode;
+pub mod guard;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use backon::{ExponentialBuilder, Retryable};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
+use tracing::{debug, warn};
 use url::Url;
 
-use crate::config::DaemonConfig;
+use crate::config::{DaemonConfig, HttpPolicy};
+pub use guard::SourcePolicy;
 
 /// Limits and identity of the client.
 #[derive(Debug, Clone)]
@@ -27,6 +33,8 @@ pub struct FetchConfig {
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub max_body_bytes: usize,
+    pub retries: usize,
+    pub retry_delay: Duration,
 }
 
 impl From<&DaemonConfig> for FetchConfig {
@@ -38,23 +46,41 @@ impl From<&DaemonConfig> for FetchConfig {
             connect_timeout: d.connect_timeout,
             timeout: d.timeout,
             max_body_bytes: d.max_body_bytes,
+            retries: d.retries,
+            retry_delay: d.retry_delay,
         }
     }
 }
 
+/// A server's `Retry-After` longer than this is not waited for within a run; the run
+/// fails and the source's back-off takes over.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// How long a robots.txt is trusted.
+const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
+/// At most this many redirects.
+const MAX_REDIRECTS: usize = 10;
+
 /// Why a fetch failed, in words a user can act on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum FetchError {
     #[error("HTTP {status} from {url}")]
-    Status { url: String, status: u16 },
+    Status {
+        url: String,
+        status: u16,
+        retry_after: Option<Duration>,
+    },
     #[error("timed out fetching {url}")]
     Timeout { url: String },
     #[error("cannot connect to {url}: {message}")]
     Connect { url: String, message: String },
     #[error("response from {url} is larger than the {limit}-byte limit")]
     TooLarge { url: String, limit: usize },
-    #[error("too many redirects from {url}")]
+    #[error("too many redirects from {url} (more than {MAX_REDIRECTS}, or a loop)")]
     Redirects { url: String },
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("{url} is disallowed by robots.txt")]
+    Robots { url: String },
     #[error("request to {url} failed: {message}")]
     Other { url: String, message: String },
     #[error("{url}: {source}")]
@@ -76,6 +102,8 @@ impl FetchError {
             FetchError::Connect { .. } => "connect",
             FetchError::TooLarge { .. } => "too_large",
             FetchError::Redirects { .. } => "redirects",
+            FetchError::Refused(_) => "refused",
+            FetchError::Robots { .. } => "robots",
             FetchError::Other { .. } => "other",
             FetchError::Decode { .. } => "not_html",
             FetchError::Client(_) => "client",
@@ -89,9 +117,34 @@ impl FetchError {
             _ => None,
         }
     }
+
+    /// Timeouts, connection failures, cut-off bodies, 5xx and 429 may succeed if tried
+    /// again; everything else will fail the same way.
+    fn is_retryable(&self) -> bool {
+        match self {
+            FetchError::Status { status, .. } => *status == 429 || *status >= 500,
+            FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Other { .. } => {
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
-/// A successful response, read in full.
+/// Validators from an earlier response, for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// A response read in full, or "not modified".
 #[derive(Debug, Clone)]
 pub struct Response {
     /// The URL after redirects.
@@ -99,6 +152,9 @@ pub struct Response {
     pub status: u16,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+    pub validators: Validators,
+    /// 304: the server says the earlier copy is current. `body` is empty.
+    pub not_modified: bool,
 }
 
 /// A decoded HTML page.
@@ -107,94 +163,298 @@ pub struct Page {
     pub url: Url,
     pub status: u16,
     pub html: String,
+    pub validators: Validators,
 }
 
-/// When each host was last done with: one lock per host, held for a whole exchange.
-type HostGates = Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Instant>>>>>;
+/// Per host: when the last request ended and how long to wait after it.
+#[derive(Default)]
+struct HostGate {
+    last: Option<Instant>,
+    crawl_delay: Option<Duration>,
+}
 
-/// The shared HTTP client. Cheap to clone; clones share the politeness state.
+type Gates = Mutex<HashMap<String, Arc<tokio::sync::Mutex<HostGate>>>>;
+type RobotsCache = Mutex<HashMap<String, (Arc<robotxt::Robots>, Instant)>>;
+type Clients = Mutex<HashMap<(HttpPolicy, bool), reqwest::Client>>;
+
+/// The shared HTTP client. Cheap to clone; clones share politeness state, robots.txt
+/// files and connection pools.
 #[derive(Clone)]
 pub struct Fetcher {
-    client: reqwest::Client,
     config: Arc<FetchConfig>,
     global: Arc<Semaphore>,
-    hosts: Arc<HostGates>,
+    gates: Arc<Gates>,
+    robots: Arc<RobotsCache>,
+    clients: Arc<Clients>,
+}
+
+/// What one exchange produced.
+enum Exchange {
+    Done(Response),
+    Redirect(Url),
 }
 
 impl Fetcher {
     pub fn new(config: FetchConfig) -> Result<Fetcher, FetchError> {
         // rustls with ring, installed once for the process; a second call is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .user_agent(config.user_agent.clone())
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .redirect(reqwest::redirect::Policy::limited(10))
-            .build()
-            .map_err(|e| FetchError::Client(e.to_string()))?;
-        Ok(Fetcher {
-            client,
+        let fetcher = Fetcher {
             global: Arc::new(Semaphore::new(config.max_concurrency.max(1))),
             config: Arc::new(config),
-            hosts: Arc::new(Mutex::new(HashMap::new())),
+            gates: Arc::default(),
+            robots: Arc::default(),
+            clients: Arc::default(),
+        };
+        // Fail early on a broken TLS setup rather than at the first fetch.
+        fetcher.client(&HttpPolicy::default(), false)?;
+        Ok(fetcher)
+    }
+
+    /// The client for a TLS policy and address policy, built once.
+    fn client(&self, tls: &HttpPolicy, allow_private: bool) -> Result<reqwest::Client, FetchError> {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = clients.get(&(tls.clone(), allow_private)) {
+            return Ok(c.clone());
+        }
+        let mut b = reqwest::Client::builder()
+            .user_agent(self.config.user_agent.clone())
+            .connect_timeout(self.config.connect_timeout)
+            .timeout(self.config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(guard::GuardedResolver { allow_private }));
+        if let Some(path) = &tls.ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                FetchError::Client(format!("cannot read ca_file {}: {e}", path.display()))
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                FetchError::Client(format!(
+                    "ca_file {} holds no usable PEM certificate: {e}",
+                    path.display()
+                ))
+            })?;
+            if certs.is_empty() {
+                return Err(FetchError::Client(format!(
+                    "ca_file {} holds no certificate",
+                    path.display()
+                )));
+            }
+            for c in certs {
+                b = b.add_root_certificate(c);
+            }
+        }
+        if tls.insecure_tls {
+            b = b.danger_accept_invalid_certs(true);
+        }
+        let client = b.build().map_err(|e| FetchError::Client(error_chain(&e)))?;
+        clients.insert((tls.clone(), allow_private), client.clone());
+        Ok(client)
+    }
+
+    fn gate(&self, url: &Url) -> Arc<tokio::sync::Mutex<HostGate>> {
+        let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+        gates.entry(host_key(url)).or_default().clone()
+    }
+
+    /// GETs a URL for a source: its address policy, robots.txt, politeness, retries and
+    /// redirects, with an optional conditional GET.
+    pub async fn get(
+        &self,
+        url: &Url,
+        policy: &SourcePolicy,
+        validators: Option<&Validators>,
+    ) -> Result<Response, FetchError> {
+        let client = self.client(&policy.http, policy.resolves_private())?;
+        let mut current = url.clone();
+        let mut seen = vec![current.clone()];
+        for hop in 0..=MAX_REDIRECTS {
+            policy.check(&current).map_err(FetchError::Refused)?;
+            if policy.robots {
+                self.check_robots(&client, &current).await?;
+            }
+            let conditional = if hop == 0 { validators } else { None };
+            match self
+                .exchange_with_retries(&client, &current, conditional)
+                .await?
+            {
+                Exchange::Done(r) => return Ok(r),
+                Exchange::Redirect(next) => {
+                    if seen.contains(&next) {
+                        return Err(FetchError::Redirects {
+                            url: url.to_string(),
+                        });
+                    }
+                    debug!(from = %current, to = %next, "redirect");
+                    seen.push(next.clone());
+                    current = next;
+                }
+            }
+        }
+        Err(FetchError::Redirects {
+            url: url.to_string(),
         })
     }
 
-    fn host_gate(&self, url: &Url) -> Arc<tokio::sync::Mutex<Option<Instant>>> {
-        let key = format!(
-            "{}:{}",
-            url.host_str().unwrap_or(""),
-            url.port_or_known_default().unwrap_or(0)
-        );
-        let mut hosts = self.hosts.lock().unwrap_or_else(|e| e.into_inner());
-        hosts.entry(key).or_default().clone()
+    /// GETs an HTML page and decodes it. A 304 comes back as `Ok(None)`.
+    pub async fn get_html(
+        &self,
+        url: &Url,
+        policy: &SourcePolicy,
+        validators: Option<&Validators>,
+    ) -> Result<Option<Page>, FetchError> {
+        let resp = self.get(url, policy, validators).await?;
+        if resp.not_modified {
+            return Ok(None);
+        }
+        let decoded =
+            decode::decode_html(&resp.body, resp.content_type.as_deref()).map_err(|source| {
+                FetchError::Decode {
+                    url: resp.url.to_string(),
+                    source,
+                }
+            })?;
+        if decoded.had_errors {
+            warn!(url = %resp.url, encoding = decoded.encoding.name(), "invalid bytes for the page's charset were replaced");
+        }
+        Ok(Some(Page {
+            url: resp.url,
+            status: resp.status,
+            html: decoded.text,
+            validators: resp.validators,
+        }))
     }
 
-    /// GETs a URL politely and reads the whole body within the size limit.
-    pub async fn get(&self, url: &Url) -> Result<Response, FetchError> {
-        let gate = self.host_gate(url);
-        // One request in flight per host: the lock is held for the whole exchange.
-        let mut last = gate.lock().await;
-        if let Some(prev) = *last {
-            tokio::time::sleep_until(prev + self.config.per_host_delay).await;
-        }
-        let _permit = self
-            .global
-            .acquire()
+    async fn exchange_with_retries(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<Exchange, FetchError> {
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.config.retry_delay)
+            .with_max_delay(self.config.retry_delay.saturating_mul(16))
+            .with_max_times(self.config.retries)
+            .with_jitter();
+        (|| self.polite_exchange(client, url, validators))
+            .retry(backoff)
+            .sleep(tokio::time::sleep)
+            .when(FetchError::is_retryable)
+            .adjust(|e, planned| match e {
+                // The server said when to come back: wait that long, or give up for
+                // this run when it is longer than we wait within a run.
+                FetchError::Status {
+                    retry_after: Some(after),
+                    ..
+                } => {
+                    if *after > MAX_RETRY_AFTER {
+                        None
+                    } else {
+                        planned.map(|p| p.max(*after))
+                    }
+                }
+                _ => planned,
+            })
+            .notify(|e, after| debug!(url = %url, error = %e, retry_in = ?after, "retrying"))
             .await
-            .map_err(|e| FetchError::Client(e.to_string()))?;
-        let result = self.exchange(url).await;
-        *last = Some(Instant::now());
+    }
+
+    /// One request, politely: one in flight per host, the host's delay after the last
+    /// one, and a global cap on requests in flight.
+    async fn polite_exchange(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<Exchange, FetchError> {
+        let gate = self.gate(url);
+        let mut g = gate.lock().await;
+        if let Some(prev) = g.last {
+            let delay = g
+                .crawl_delay
+                .unwrap_or_default()
+                .max(self.config.per_host_delay);
+            tokio::time::sleep_until(prev + delay).await;
+        }
+        let result = {
+            let _permit = self
+                .global
+                .acquire()
+                .await
+                .map_err(|e| FetchError::Client(e.to_string()))?;
+            self.exchange(client, url, validators).await
+        };
+        g.last = Some(Instant::now());
         result
     }
 
-    async fn exchange(&self, url: &Url) -> Result<Response, FetchError> {
+    async fn exchange(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<Exchange, FetchError> {
         let u = url.to_string();
-        let mut resp = self
-            .client
+        let mut req = client
             .get(url.clone())
             .header(
                 reqwest::header::ACCEPT,
                 "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
             )
-            .header(reqwest::header::ACCEPT_LANGUAGE, "vi,en;q=0.5")
-            .send()
-            .await
-            .map_err(|e| classify(&u, e))?;
-        let status = resp.status().as_u16();
-        let final_url = resp.url().clone();
-        if !resp.status().is_success() {
-            return Err(FetchError::Status { url: u, status });
+            .header(reqwest::header::ACCEPT_LANGUAGE, "vi,en;q=0.5");
+        if let Some(v) = validators {
+            if let Some(etag) = &v.etag {
+                req = req.header(reqwest::header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &v.last_modified {
+                req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+            }
+        }
+        let mut resp = req.send().await.map_err(|e| classify(&u, e))?;
+        let status = resp.status();
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let validators_out = Validators {
+            etag: header(reqwest::header::ETAG),
+            last_modified: header(reqwest::header::LAST_MODIFIED),
+        };
+        if status.is_redirection() && status != reqwest::StatusCode::NOT_MODIFIED {
+            let location = header(reqwest::header::LOCATION).ok_or_else(|| FetchError::Other {
+                url: u.clone(),
+                message: format!("HTTP {} without a Location", status.as_u16()),
+            })?;
+            let next = url.join(location.trim()).map_err(|e| FetchError::Other {
+                url: u.clone(),
+                message: format!("redirect to an invalid URL {location:?}: {e}"),
+            })?;
+            return Ok(Exchange::Redirect(next));
+        }
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Exchange::Done(Response {
+                url: url.clone(),
+                status: 304,
+                content_type: None,
+                body: Vec::new(),
+                validators: validators.cloned().unwrap_or_default(),
+                not_modified: true,
+            }));
+        }
+        if !status.is_success() {
+            let retry_after =
+                header(reqwest::header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+            return Err(FetchError::Status {
+                url: u,
+                status: status.as_u16(),
+                retry_after,
+            });
         }
         let limit = self.config.max_body_bytes;
         if resp.content_length().is_some_and(|n| n as usize > limit) {
             return Err(FetchError::TooLarge { url: u, limit });
         }
-        let content_type = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+        let content_type = header(reqwest::header::CONTENT_TYPE);
         let mut body = Vec::new();
         loop {
             match resp.chunk().await {
@@ -208,30 +468,138 @@ impl Fetcher {
                 Err(e) => return Err(classify(&u, e)),
             }
         }
-        Ok(Response {
-            url: final_url,
-            status,
+        Ok(Exchange::Done(Response {
+            url: url.clone(),
+            status: status.as_u16(),
             content_type,
             body,
-        })
+            validators: validators_out,
+            not_modified: false,
+        }))
     }
 
-    /// GETs an HTML page and decodes it.
-    pub async fn get_html(&self, url: &Url) -> Result<Page, FetchError> {
-        let resp = self.get(url).await?;
-        let decoded =
-            decode::decode_html(&resp.body, resp.content_type.as_deref()).map_err(|source| {
-                FetchError::Decode {
-                    url: url.to_string(),
-                    source,
+    /// Fetches (or takes from the cache) the host's robots.txt and checks `url` against
+    /// it. Per RFC 9309: a missing file (4xx) allows everything; an unreachable one (5xx,
+    /// network) disallows everything for now and is not cached, so it is tried again.
+    async fn check_robots(&self, client: &reqwest::Client, url: &Url) -> Result<(), FetchError> {
+        let key = host_key(url);
+        let cached = {
+            let cache = self.robots.lock().unwrap_or_else(|e| e.into_inner());
+            cache
+                .get(&key)
+                .filter(|(_, at)| at.elapsed() < ROBOTS_TTL)
+                .map(|(r, _)| r.clone())
+        };
+        let robots = match cached {
+            Some(r) => r,
+            None => {
+                let mut robots_url = url.clone();
+                robots_url.set_path("/robots.txt");
+                robots_url.set_query(None);
+                robots_url.set_fragment(None);
+                let agent = product_token(&self.config.user_agent);
+                let (robots, cache) = match self.fetch_robots(client, &robots_url).await {
+                    Ok(Some(body)) => (
+                        robotxt::Robots::from_access(
+                            robotxt::AccessResult::Successful(&body),
+                            agent.as_str(),
+                        ),
+                        true,
+                    ),
+                    Ok(None) => (
+                        robotxt::Robots::from_access(
+                            robotxt::AccessResult::Unavailable,
+                            agent.as_str(),
+                        ),
+                        true,
+                    ),
+                    Err(e) => {
+                        warn!(url = %robots_url, error = %e, "robots.txt unreachable; not crawling this host for now");
+                        (
+                            robotxt::Robots::from_access(
+                                robotxt::AccessResult::Unreachable,
+                                agent.as_str(),
+                            ),
+                            false,
+                        )
+                    }
+                };
+                let robots = Arc::new(robots);
+                if let Some(delay) = robots.crawl_delay() {
+                    let gate = self.gate(url);
+                    gate.lock().await.crawl_delay = Some(delay.min(Duration::from_secs(60)));
                 }
-            })?;
-        Ok(Page {
-            url: resp.url,
-            status: resp.status,
-            html: decoded.text,
-        })
+                if cache {
+                    self.robots
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(key, (robots.clone(), Instant::now()));
+                }
+                robots
+            }
+        };
+        if robots.is_url_allowed(url) {
+            Ok(())
+        } else {
+            Err(FetchError::Robots {
+                url: url.to_string(),
+            })
+        }
     }
+
+    /// The robots.txt body, `None` when the server says there is none (4xx).
+    async fn fetch_robots(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+    ) -> Result<Option<Vec<u8>>, FetchError> {
+        let mut current = url.clone();
+        for _ in 0..5 {
+            match self.exchange_with_retries(client, &current, None).await {
+                Ok(Exchange::Done(r)) => return Ok(Some(r.body)),
+                Ok(Exchange::Redirect(next)) => current = next,
+                Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
+                    return Ok(None);
+                }
+                Err(FetchError::TooLarge { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            }
+        }
+        // Too many redirects: treated as unavailable (RFC 9309 2.3.1.2).
+        Ok(None)
+    }
+}
+
+/// Host and port: the unit of politeness.
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or(""),
+        url.port_or_known_default().unwrap_or(0)
+    )
+}
+
+/// The product token of a User-Agent ("portalfeed/0.1 (+https://…)" → "portalfeed"),
+/// which robots.txt groups name.
+fn product_token(user_agent: &str) -> String {
+    user_agent
+        .split(['/', ' '])
+        .next()
+        .unwrap_or("portalfeed")
+        .to_ascii_lowercase()
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    let v = v.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(v).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
 }
 
 fn classify(url: &str, e: reqwest::Error) -> FetchError {
@@ -266,4 +634,50 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cur = c.source();
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("3"), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn product_tokens() {
+        assert_eq!(
+            product_token("portalfeed/0.1 (+https://example.org)"),
+            "portalfeed"
+        );
+        assert_eq!(product_token("MyBot"), "mybot");
+    }
+
+    #[test]
+    fn retryable_errors() {
+        let status = |s| FetchError::Status {
+            url: String::new(),
+            status: s,
+            retry_after: None,
+        };
+        assert!(status(500).is_retryable());
+        assert!(status(503).is_retryable());
+        assert!(status(429).is_retryable());
+        assert!(!status(404).is_retryable());
+        assert!(!status(403).is_retryable());
+        assert!(
+            !FetchError::TooLarge {
+                url: String::new(),
+                limit: 1
+            }
+            .is_retryable()
+        );
+        assert!(!FetchError::Refused(String::new()).is_retryable());
+    }
 }

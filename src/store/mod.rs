@@ -105,6 +105,12 @@ pub struct RunRecord {
     pub unchanged: usize,
     pub merged: usize,
     pub failed: usize,
+    /// Links not followed: off-site, internal addresses, robots.txt.
+    pub skipped: usize,
+    /// Why articles failed or links were skipped, one line each (a few at most).
+    pub notes: Vec<String>,
+    /// When the daemon plans the next run.
+    pub next_run: Option<DateTime<Utc>>,
 }
 
 /// A source's health: its last run and how many runs in a row failed.
@@ -315,8 +321,9 @@ impl Store {
     pub fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         let conn = self.writer();
         conn.execute(
-            "INSERT INTO runs (source_id, started, finished, ok, status, error, found, new, updated, unchanged, merged, failed)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            "INSERT INTO runs (source_id, started, finished, ok, status, error, found, new, updated, unchanged, merged, failed,
+                               skipped, notes, next_run)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
             params![
                 run.source_id,
                 run.started.timestamp(),
@@ -329,7 +336,10 @@ impl Store {
                 run.updated as i64,
                 run.unchanged as i64,
                 run.merged as i64,
-                run.failed as i64
+                run.failed as i64,
+                run.skipped as i64,
+                (!run.notes.is_empty()).then(|| run.notes.join("\n")),
+                run.next_run.map(|t| t.timestamp())
             ],
         )?;
         // Health history is for people; a month of it is plenty.
@@ -344,7 +354,8 @@ impl Store {
     pub fn health(&self, source_id: &str) -> Result<SourceHealth, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare(
-            "SELECT started, finished, ok, status, error, found, new, updated, unchanged, merged, failed
+            "SELECT started, finished, ok, status, error, found, new, updated, unchanged, merged, failed,
+                    skipped, notes, next_run
              FROM runs WHERE source_id = ?1 ORDER BY id DESC LIMIT 50",
         )?;
         let runs: Vec<RunRecord> = stmt
@@ -362,6 +373,12 @@ impl Store {
                     unchanged: r.get::<_, i64>(8)? as usize,
                     merged: r.get::<_, i64>(9)? as usize,
                     failed: r.get::<_, i64>(10)? as usize,
+                    skipped: r.get::<_, i64>(11)? as usize,
+                    notes: r
+                        .get::<_, Option<String>>(12)?
+                        .map(|n| n.lines().map(str::to_string).collect())
+                        .unwrap_or_default(),
+                    next_run: r.get::<_, Option<i64>>(13)?.map(from_ts),
                 })
             })?
             .collect::<Result<_, _>>()?;
@@ -461,6 +478,71 @@ impl Store {
             out.push(item);
         }
         Ok(out)
+    }
+
+    /// The validators of the last response for a URL, for a conditional GET.
+    pub fn validators(&self, url: &str) -> Result<Option<crate::fetch::Validators>, StoreError> {
+        let conn = self.writer();
+        Ok(conn
+            .query_row(
+                "SELECT etag, last_modified FROM http_cache WHERE url = ?1",
+                params![url],
+                |r| {
+                    Ok(crate::fetch::Validators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn set_validators(
+        &self,
+        url: &str,
+        v: &crate::fetch::Validators,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let conn = self.writer();
+        if v.is_empty() {
+            conn.execute("DELETE FROM http_cache WHERE url = ?1", params![url])?;
+        } else {
+            conn.execute(
+                "INSERT INTO http_cache (url, etag, last_modified, stored) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, stored = excluded.stored",
+                params![url, v.etag, v.last_modified, now.timestamp()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Links of a source stored since `since`, newest first: the articles young enough
+    /// to be re-checked when the index itself has not changed (a 304).
+    pub fn recent_links(
+        &self,
+        source_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        let conn = self.writer();
+        let mut stmt = conn.prepare_cached(
+            "SELECT url FROM links WHERE source_id = ?1 AND first_seen >= ?2 AND url = canonical_url ORDER BY first_seen DESC",
+        )?;
+        let rows = stmt.query_map(params![source_id, since.timestamp()], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Marks a link checked without a change (a 304 on the article).
+    pub fn touch_link(
+        &self,
+        source_id: &str,
+        url: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.writer().execute(
+            "UPDATE links SET last_checked = ?3 WHERE source_id = ?1 AND url = ?2",
+            params![source_id, url, now.timestamp()],
+        )?;
+        Ok(())
     }
 
     /// Counts items (all, or one source's).

@@ -91,6 +91,17 @@ const MIGRATIONS: &[&str] = &[
         failed    INTEGER NOT NULL DEFAULT 0
      );
      CREATE INDEX runs_source ON runs(source_id, id DESC);",
+    // 2: validators for conditional GET; run notes (links refused, disallowed) and the
+    // next planned run, for source health.
+    "CREATE TABLE http_cache (
+        url           TEXT PRIMARY KEY,
+        etag          TEXT,
+        last_modified TEXT,
+        stored        INTEGER NOT NULL
+     );
+     ALTER TABLE runs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE runs ADD COLUMN notes TEXT;
+     ALTER TABLE runs ADD COLUMN next_run INTEGER;",
 ];
 
 /// Connection settings: WAL (readers never block the writer), a busy timeout instead of

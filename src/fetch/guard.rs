@@ -1,0 +1,260 @@
+//! Where a source may send portalfeed: no server-side request forgery.
+//!
+//! A hacked portal must not make portalfeed fetch and publish internal pages. So article
+//! links and redirects are followed only on the source's own site and on its
+//! `allow_hosts`; loopback, private, link-local and metadata addresses are refused, both
+//! when written in the URL and when a host name resolves to them (the resolver below);
+//! the exceptions are a source whose own URL is on such an address (for that address
+//! only) and a source with `allow_private = true`.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use url::{Host, Url};
+
+use crate::config::SourceConfig;
+use crate::text;
+
+/// What one source may fetch.
+#[derive(Debug, Clone)]
+pub struct SourcePolicy {
+    /// The source's own URL: its site is always allowed.
+    pub home: Url,
+    pub allow_hosts: Vec<String>,
+    pub allow_private: bool,
+    pub robots: bool,
+    pub http: crate::config::HttpPolicy,
+}
+
+impl From<&SourceConfig> for SourcePolicy {
+    fn from(s: &SourceConfig) -> Self {
+        SourcePolicy {
+            home: s.url.clone(),
+            allow_hosts: s.allow_hosts.clone(),
+            allow_private: s.allow_private,
+            robots: s.robots,
+            http: s.http.clone(),
+        }
+    }
+}
+
+impl SourcePolicy {
+    /// A policy for one-off fetches of a URL given by a person (`preview`, `discover`).
+    pub fn for_url(url: &Url) -> SourcePolicy {
+        SourcePolicy {
+            home: url.clone(),
+            allow_hosts: Vec::new(),
+            allow_private: false,
+            robots: true,
+            http: Default::default(),
+        }
+    }
+
+    /// Whether `url` may be fetched for this source; the reason when not.
+    pub fn check(&self, url: &Url) -> Result<(), String> {
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(format!("{url}: only http and https are fetched"));
+        }
+        let Some(host) = url.host() else {
+            return Err(format!("{url}: no host"));
+        };
+        let host_name = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let on_site = text::same_site(url, &self.home)
+            || self
+                .allow_hosts
+                .iter()
+                .any(|h| host_name == *h || host_name.ends_with(&format!(".{h}")));
+        if !on_site {
+            return Err(format!(
+                "{url}: {host_name} is not this source's site; list it in allow_hosts to follow it"
+            ));
+        }
+        let ip = match host {
+            Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
+            Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
+            Host::Domain(_) => None,
+        };
+        if let Some(ip) = ip
+            && is_internal(ip)
+            && !self.allow_private
+            && !self.is_home_address(url)
+        {
+            return Err(format!(
+                "{url}: {ip} is a private or loopback address; refused"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The same host and port as the source's own URL.
+    fn is_home_address(&self, url: &Url) -> bool {
+        url.host() == self.home.host()
+            && url.port_or_known_default() == self.home.port_or_known_default()
+    }
+
+    /// Whether name resolution may return internal addresses for this source: only when
+    /// allowed, or when the source itself lives on one.
+    pub fn resolves_private(&self) -> bool {
+        self.allow_private
+            || match self.home.host() {
+                Some(Host::Ipv4(v4)) => is_internal(IpAddr::V4(v4)),
+                Some(Host::Ipv6(v6)) => is_internal(IpAddr::V6(v6)),
+                _ => false,
+            }
+    }
+}
+
+/// Loopback, private, link-local (metadata), CGNAT, unspecified, multicast and broadcast
+/// addresses, and their IPv4-mapped IPv6 forms.
+pub fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_internal_v4(v4),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_internal_v4(v4);
+            }
+            let seg = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg[0] & 0xfe00) == 0xfc00 // fc00::/7 unique local
+                || (seg[0] & 0xffc0) == 0xfe80 // fe80::/10 link-local
+        }
+    }
+}
+
+fn is_internal_v4(v4: Ipv4Addr) -> bool {
+    let o = v4.octets();
+    v4.is_loopback()
+        || v4.is_private()
+        || v4.is_link_local()
+        || v4.is_unspecified()
+        || v4.is_broadcast()
+        || v4.is_multicast()
+        || o[0] == 0
+        || (o[0] == 100 && (64..128).contains(&o[1])) // 100.64/10 shared address space
+}
+
+/// A resolver that drops internal addresses, so that a public-looking host name cannot
+/// lead to an internal service.
+#[derive(Debug, Clone, Copy)]
+pub struct GuardedResolver {
+    pub allow_private: bool,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let allow_private = self.allow_private;
+        Box::pin(async move {
+            let host = name.as_str().to_string();
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let kept: Vec<SocketAddr> = addrs
+                .iter()
+                .copied()
+                .filter(|a| allow_private || !is_internal(a.ip()))
+                .collect();
+            if kept.is_empty() {
+                let msg = if addrs.is_empty() {
+                    format!("{host} does not resolve")
+                } else {
+                    format!(
+                        "{host} resolves only to private or loopback addresses; refused (set allow_private to permit)"
+                    )
+                };
+                return Err(msg.into());
+            }
+            let iter: reqwest::dns::Addrs = Box::new(kept.into_iter());
+            Ok(iter)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(home: &str) -> SourcePolicy {
+        SourcePolicy::for_url(&Url::parse(home).unwrap())
+    }
+
+    #[test]
+    fn internal_addresses() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "100.64.0.1",
+            "::1",
+            "fc00::1",
+            "fd12::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(is_internal(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["8.8.8.8", "14.225.0.1", "172.32.0.1", "2001:4860::8888"] {
+            assert!(!is_internal(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn links_stay_on_the_site() {
+        let p = policy("https://dakrong.quangtri.gov.vn/tin-tuc/");
+        assert!(
+            p.check(&Url::parse("https://dakrong.quangtri.gov.vn/tin-tuc/a-1.html").unwrap())
+                .is_ok()
+        );
+        assert!(
+            p.check(&Url::parse("http://www.dakrong.quangtri.gov.vn/a").unwrap())
+                .is_ok()
+        );
+        assert!(
+            p.check(&Url::parse("https://evil.test/a").unwrap())
+                .is_err()
+        );
+        assert!(p.check(&Url::parse("file:///etc/passwd").unwrap()).is_err());
+        let mut allowed = p.clone();
+        allowed.allow_hosts = vec!["baoquangtri.vn".into()];
+        assert!(
+            allowed
+                .check(&Url::parse("https://img.baoquangtri.vn/x.jpg").unwrap())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn internal_literals_are_refused_except_the_sources_own() {
+        let p = policy("http://127.0.0.1:8080/tin-tuc/");
+        assert!(
+            p.check(&Url::parse("http://127.0.0.1:8080/a.html").unwrap())
+                .is_ok()
+        );
+        assert!(
+            p.check(&Url::parse("http://127.0.0.1:9090/admin").unwrap())
+                .is_err(),
+            "another loopback port"
+        );
+        let public = policy("http://169.254.169.254/");
+        assert!(
+            public
+                .check(&Url::parse("http://169.254.169.254/latest/meta-data/").unwrap())
+                .is_ok()
+        );
+        let mut site = policy("http://portal.test/");
+        site.allow_hosts = vec!["169.254.169.254".into()];
+        assert!(
+            site.check(&Url::parse("http://169.254.169.254/latest/meta-data/").unwrap())
+                .is_err()
+        );
+        site.allow_private = true;
+        assert!(
+            site.check(&Url::parse("http://169.254.169.254/latest/meta-data/").unwrap())
+                .is_ok()
+        );
+    }
+}
