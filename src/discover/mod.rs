@@ -462,12 +462,11 @@ pub fn parse_sitemap(body: &[u8], sitemap_url: &Url) -> Result<Sitemap, String> 
             }
             Ok(Event::End(e)) => {
                 let name = e.local_name();
-                if matches!(name.as_ref(), b"url" | b"sitemap") {
-                    if let Some(c) = cur.take()
-                        && !c.1.is_empty()
-                    {
-                        entries.push(c);
-                    }
+                if matches!(name.as_ref(), b"url" | b"sitemap")
+                    && let Some(c) = cur.take()
+                    && !c.1.is_empty()
+                {
+                    entries.push(c);
                 }
                 field.clear();
             }
