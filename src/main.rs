@@ -35,6 +35,11 @@ enum Command {
         /// Only these sources (default: all).
         sources: Vec<String>,
     },
+    /// Show each source's health: last run, outcome, counts, failures, next run, last error.
+    Sources {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
     /// Run the daemon: crawl on schedule and serve feeds until SIGTERM or Ctrl-C.
     Run {
         #[arg(long, short)]
@@ -132,7 +137,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for r in &results {
                 all_ok &= r.ok;
                 println!(
-                    "{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7}  {}",
+                    "{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7} {:>8}  {}",
                     r.source_id,
                     r.found,
                     r.new,
@@ -140,6 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     r.unchanged,
                     r.merged,
                     r.failed,
+                    r.skipped,
                     r.error.as_deref().unwrap_or("")
                 );
             }
@@ -148,6 +154,75 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Sources { config } => {
+            let config = Config::load(&config)?;
+            let store = portalfeed::store::Store::open(&config.daemon.database)?;
+            let tz = config.daemon.timezone;
+            let when = |t: chrono::DateTime<chrono::Utc>| {
+                t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
+            };
+            println!(
+                "{:<24} {:<8} {:<16} {:<8} {:>6} {:>5} {:>5} {:>4} {:>5} {:<16}  last error",
+                "source",
+                "kind",
+                "last run",
+                "outcome",
+                "status",
+                "found",
+                "new",
+                "upd",
+                "fails",
+                "next run"
+            );
+            for s in &config.sources {
+                let h = store.health(&s.id)?;
+                let (last, outcome, status, found, new, upd, next, error) = match &h.last {
+                    Some(r) => (
+                        when(r.started),
+                        if r.ok { "ok" } else { "FAILED" },
+                        r.status
+                            .map(|s| s.to_string())
+                            .unwrap_or_else(|| "-".into()),
+                        r.found,
+                        r.new,
+                        r.updated,
+                        r.next_run.map(when).unwrap_or_else(|| "-".into()),
+                        r.error.clone().unwrap_or_default(),
+                    ),
+                    None => (
+                        "never".into(),
+                        "-",
+                        "-".into(),
+                        0,
+                        0,
+                        0,
+                        "at start".into(),
+                        String::new(),
+                    ),
+                };
+                let tls = if s.http.insecure_tls {
+                    " [insecure TLS]"
+                } else {
+                    ""
+                };
+                println!(
+                    "{:<24} {:<8} {:<16} {:<8} {:>6} {:>5} {:>5} {:>4} {:>5} {:<16}  {}{}",
+                    s.id,
+                    s.kind.as_str(),
+                    last,
+                    outcome,
+                    status,
+                    found,
+                    new,
+                    upd,
+                    h.consecutive_failures,
+                    next,
+                    error,
+                    tls
+                );
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Run { config } => {
             let config = Config::load(&config)?;

@@ -170,6 +170,35 @@ pub fn simhash(text: &str) -> u64 {
         .fold(0u64, |acc, (bit, _)| acc | 1 << bit)
 }
 
+/// Whether two texts state the same figures: every number of the shorter one appears in
+/// the longer one, as often. Numbers are runs of digits with their `.`/`,` separators
+/// ("42,3", "1.240").
+pub fn same_figures(a: &str, b: &str) -> bool {
+    fn figures(s: &str) -> std::collections::HashMap<String, usize> {
+        let mut m = std::collections::HashMap::new();
+        let mut cur = String::new();
+        let mut flush = |cur: &mut String| {
+            let n = cur.trim_end_matches(['.', ',']).to_string();
+            if !n.is_empty() {
+                *m.entry(n).or_insert(0) += 1;
+            }
+            cur.clear();
+        };
+        for c in s.chars() {
+            if c.is_ascii_digit() || (!cur.is_empty() && (c == '.' || c == ',')) {
+                cur.push(c);
+            } else {
+                flush(&mut cur);
+            }
+        }
+        flush(&mut cur);
+        m
+    }
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let (fs, fl) = (figures(short), figures(long));
+    fs.iter().all(|(n, c)| fl.get(n).is_some_and(|l| l >= c))
+}
+
 /// Number of differing bits between two SimHashes.
 pub fn hamming(a: u64, b: u64) -> u32 {
     (a ^ b).count_ones()
@@ -295,6 +324,24 @@ mod tests {
         let nfd = "Co\u{0302}\u{0301}ng  thông\u{00A0}\u{00A0}tin\u{200B} ";
         assert_eq!(normalize(nfd), "Cống thông tin");
         assert_eq!(normalize("  \n\t "), "");
+    }
+
+    #[test]
+    fn figures_must_agree() {
+        let a = "Năm 2023, huyện hỗ trợ 120 hộ với 1.240 triệu đồng, tỷ lệ 42,3%.";
+        assert!(same_figures(a, a));
+        assert!(
+            same_figures("Năm 2023, huyện hỗ trợ 120 hộ.", a),
+            "a trimmed sentence drops figures"
+        );
+        assert!(!same_figures(
+            a,
+            "Năm 2023, huyện hỗ trợ 98 hộ với 1.240 triệu đồng, tỷ lệ 42,3%."
+        ));
+        assert!(!same_figures(
+            a,
+            "Năm 2023, huyện hỗ trợ 120 hộ với 1.240 triệu đồng, tỷ lệ 49,7%."
+        ));
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub fn find_links(
                 })
                 .collect()
         }
-        None => auto_anchors(&doc, page_url),
+        None => auto_anchors(&doc, page_url, &source.allow_hosts),
     };
     let mut seen = HashSet::new();
     let mut links = Vec::new();
@@ -76,7 +76,7 @@ pub fn find_links(
         let Some(url) = resolve(a, page_url) else {
             continue;
         };
-        if !text::same_site(&url, page_url) || url == text::canonical_url(page_url) {
+        if !on_site(&url, page_url, &source.allow_hosts) || url == text::canonical_url(page_url) {
             continue;
         }
         if let Some(re) = &source.link_pattern
@@ -92,6 +92,15 @@ pub fn find_links(
         }
     }
     Ok(links)
+}
+
+/// The index's own site, or a host the source allows.
+fn on_site(url: &Url, index: &Url, allow_hosts: &[String]) -> bool {
+    let host = url.host_str().unwrap_or("").to_ascii_lowercase();
+    text::same_site(url, index)
+        || allow_hosts
+            .iter()
+            .any(|h| host == *h || host.ends_with(&format!(".{h}")))
 }
 
 fn resolve(a: ElementRef<'_>, base: &Url) -> Option<Url> {
@@ -162,15 +171,16 @@ fn signature(node: NodeRef<'_, Node>) -> String {
     parts.join("<")
 }
 
-fn auto_anchors<'a>(doc: &'a Html, page_url: &Url) -> Vec<ElementRef<'a>> {
+fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Vec<ElementRef<'a>> {
     let Ok(sel) = Selector::parse("a[href]") else {
         return Vec::new();
     };
     let candidates: Vec<ElementRef<'a>> = doc
         .select(&sel)
         .filter(|a| {
-            resolve(*a, page_url)
-                .is_some_and(|u| text::same_site(&u, page_url) && looks_like_article(&u, page_url))
+            resolve(*a, page_url).is_some_and(|u| {
+                on_site(&u, page_url, allow_hosts) && looks_like_article(&u, page_url)
+            })
         })
         .filter(|a| !in_chrome(**a))
         .collect();

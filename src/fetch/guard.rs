@@ -57,17 +57,6 @@ impl SourcePolicy {
         let Some(host) = url.host() else {
             return Err(format!("{url}: no host"));
         };
-        let host_name = url.host_str().unwrap_or("").to_ascii_lowercase();
-        let on_site = text::same_site(url, &self.home)
-            || self
-                .allow_hosts
-                .iter()
-                .any(|h| host_name == *h || host_name.ends_with(&format!(".{h}")));
-        if !on_site {
-            return Err(format!(
-                "{url}: {host_name} is not this source's site; list it in allow_hosts to follow it"
-            ));
-        }
         let ip = match host {
             Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
             Host::Ipv6(v6) => Some(IpAddr::V6(v6)),
@@ -80,6 +69,17 @@ impl SourcePolicy {
         {
             return Err(format!(
                 "{url}: {ip} is a private or loopback address; refused"
+            ));
+        }
+        let host_name = url.host_str().unwrap_or("").to_ascii_lowercase();
+        let on_site = text::same_site(url, &self.home)
+            || self
+                .allow_hosts
+                .iter()
+                .any(|h| host_name == *h || host_name.ends_with(&format!(".{h}")));
+        if !on_site {
+            return Err(format!(
+                "{url}: {host_name} is not this source's site; list it in allow_hosts to follow it"
             ));
         }
         Ok(())

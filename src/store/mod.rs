@@ -257,7 +257,9 @@ impl Store {
                     .optional()?;
                 let near = match same {
                     Some(id) => Some(id),
-                    None => find_near_duplicate(&tx, hash, self.near_duplicate_bits)?,
+                    None => {
+                        find_near_duplicate(&tx, hash, &article.text(), self.near_duplicate_bits)?
+                    }
                 };
                 match near {
                     Some(item_id) => {
@@ -616,27 +618,42 @@ fn band(hash: u64, i: u32) -> i64 {
     ((hash >> (i * 16)) & 0xFFFF) as i64
 }
 
+/// A stored item whose text is a near-duplicate of `body`: SimHash within `max_bits`,
+/// and the same facts. SimHash alone would merge two reports from one template that
+/// differ only in their figures ("120 hộ" against "98 hộ"); so every number of the
+/// shorter text must also be in the longer one (a trimmed sentence may drop numbers, a
+/// changed figure may not).
 fn find_near_duplicate(
     tx: &rusqlite::Transaction<'_>,
     hash: u64,
+    body: &str,
     max_bits: u32,
 ) -> Result<Option<i64>, StoreError> {
     if hash == 0 || max_bits == 0 {
         return Ok(None);
     }
     let mut stmt = tx.prepare_cached(
-        "SELECT id, simhash FROM items WHERE b0 = ?1 UNION SELECT id, simhash FROM items WHERE b1 = ?2
-         UNION SELECT id, simhash FROM items WHERE b2 = ?3 UNION SELECT id, simhash FROM items WHERE b3 = ?4",
+        "SELECT id, simhash, text FROM items WHERE b0 = ?1 UNION SELECT id, simhash, text FROM items WHERE b1 = ?2
+         UNION SELECT id, simhash, text FROM items WHERE b2 = ?3 UNION SELECT id, simhash, text FROM items WHERE b3 = ?4",
     )?;
     let rows = stmt.query_map(
         params![band(hash, 0), band(hash, 1), band(hash, 2), band(hash, 3)],
-        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64)),
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)? as u64,
+                r.get::<_, String>(2)?,
+            ))
+        },
     )?;
     let mut best: Option<(u32, i64)> = None;
     for row in rows {
-        let (id, other) = row?;
+        let (id, other, other_text) = row?;
         let d = text::hamming(hash, other);
-        if d <= max_bits && best.is_none_or(|(bd, _)| d < bd) {
+        if d <= max_bits
+            && best.is_none_or(|(bd, _)| d < bd)
+            && text::same_figures(body, &other_text)
+        {
             best = Some((d, id));
         }
     }
