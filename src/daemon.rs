@@ -45,6 +45,14 @@ fn crawler(
     store: Arc<Store>,
     stop: Arc<AtomicBool>,
 ) -> Result<Crawler, DaemonError> {
+    for s in &config.sources {
+        if s.http.insecure_tls {
+            warn!(source = %s.id, url = %s.url, "insecure_tls: accepting ANY certificate for this source; its pages can be forged in transit");
+        }
+        if !s.robots {
+            warn!(source = %s.id, url = %s.url, "robots = false: this source's robots.txt is ignored");
+        }
+    }
     Ok(Crawler {
         fetcher: Fetcher::new(FetchConfig::from(&config.daemon))?,
         store,

@@ -172,9 +172,29 @@ impl reqwest::dns::Resolve for GuardedResolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     fn policy(home: &str) -> SourcePolicy {
         SourcePolicy::for_url(&Url::parse(home).unwrap())
+    }
+
+    #[tokio::test]
+    async fn names_resolving_to_internal_addresses_are_refused() {
+        use reqwest::dns::Resolve;
+        let name = |n: &str| reqwest::dns::Name::from_str(n).unwrap();
+        let refused = GuardedResolver {
+            allow_private: false,
+        }
+        .resolve(name("localhost"))
+        .await;
+        let err = refused.err().expect("localhost is loopback").to_string();
+        assert!(err.contains("private or loopback"), "{err}");
+        let allowed = GuardedResolver {
+            allow_private: true,
+        }
+        .resolve(name("localhost"))
+        .await;
+        assert!(allowed.is_ok_and(|mut a| a.next().is_some()));
     }
 
     #[test]

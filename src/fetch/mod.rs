@@ -81,6 +81,10 @@ pub enum FetchError {
     Refused(String),
     #[error("{url} is disallowed by robots.txt")]
     Robots { url: String },
+    #[error(
+        "robots.txt at {url} is unreachable, so the site is not crawled until it answers (RFC 9309): {reason}"
+    )]
+    RobotsUnreachable { url: String, reason: String },
     #[error("request to {url} failed: {message}")]
     Other { url: String, message: String },
     #[error("{url}: {source}")]
@@ -104,6 +108,7 @@ impl FetchError {
             FetchError::Redirects { .. } => "redirects",
             FetchError::Refused(_) => "refused",
             FetchError::Robots { .. } => "robots",
+            FetchError::RobotsUnreachable { .. } => "robots_unreachable",
             FetchError::Other { .. } => "other",
             FetchError::Decode { .. } => "not_html",
             FetchError::Client(_) => "client",
@@ -498,30 +503,23 @@ impl Fetcher {
                 robots_url.set_query(None);
                 robots_url.set_fragment(None);
                 let agent = product_token(&self.config.user_agent);
-                let (robots, cache) = match self.fetch_robots(client, &robots_url).await {
-                    Ok(Some(body)) => (
-                        robotxt::Robots::from_access(
-                            robotxt::AccessResult::Successful(&body),
-                            agent.as_str(),
-                        ),
-                        true,
+                let robots = match self.fetch_robots(client, &robots_url).await {
+                    Ok(Some(body)) => robotxt::Robots::from_access(
+                        robotxt::AccessResult::Successful(&body),
+                        agent.as_str(),
                     ),
-                    Ok(None) => (
-                        robotxt::Robots::from_access(
-                            robotxt::AccessResult::Unavailable,
-                            agent.as_str(),
-                        ),
-                        true,
+                    Ok(None) => robotxt::Robots::from_access(
+                        robotxt::AccessResult::Unavailable,
+                        agent.as_str(),
                     ),
                     Err(e) => {
+                        // Complete disallow, not cached: asked again next time. The
+                        // reason is the fetch error, which says what to fix.
                         warn!(url = %robots_url, error = %e, "robots.txt unreachable; not crawling this host for now");
-                        (
-                            robotxt::Robots::from_access(
-                                robotxt::AccessResult::Unreachable,
-                                agent.as_str(),
-                            ),
-                            false,
-                        )
+                        return Err(FetchError::RobotsUnreachable {
+                            url: robots_url.to_string(),
+                            reason: e.to_string(),
+                        });
                     }
                 };
                 let robots = Arc::new(robots);
@@ -529,12 +527,10 @@ impl Fetcher {
                     let gate = self.gate(url);
                     gate.lock().await.crawl_delay = Some(delay.min(Duration::from_secs(60)));
                 }
-                if cache {
-                    self.robots
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert(key, (robots.clone(), Instant::now()));
-                }
+                self.robots
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key, (robots.clone(), Instant::now()));
                 robots
             }
         };
