@@ -80,6 +80,13 @@ pub struct DaemonConfig {
     pub backoff_base: Duration,
     /// The longest push-back.
     pub backoff_max: Duration,
+    /// Items first seen longer ago than this many days are deleted (none: kept forever).
+    pub keep_days: Option<u32>,
+    /// At most this many items per source are kept, newest first (none: no limit).
+    pub max_items_per_source: Option<usize>,
+    /// The resemblance (0–1) from which a new URL's text is a re-post of a stored item;
+    /// 0 turns near-duplicate merging off.
+    pub near_duplicate: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -171,6 +178,9 @@ struct RawDaemon {
     retry_delay: Option<Spanned<String>>,
     backoff_base: Option<Spanned<String>>,
     backoff_max: Option<Spanned<String>>,
+    keep_days: Option<Spanned<i64>>,
+    max_items_per_source: Option<Spanned<i64>>,
+    near_duplicate: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -313,6 +323,24 @@ impl Config {
             retry_delay: v.duration(&d.retry_delay, Duration::from_secs(2))?,
             backoff_base: v.duration(&d.backoff_base, Duration::from_secs(5 * 60))?,
             backoff_max: v.duration(&d.backoff_max, Duration::from_secs(6 * 3600))?,
+            keep_days: match &d.keep_days {
+                Some(n) => Some(v.count(&Some(n.clone()), 1)? as u32),
+                None => None,
+            },
+            max_items_per_source: match &d.max_items_per_source {
+                Some(n) => Some(v.count(&Some(n.clone()), 1)?),
+                None => None,
+            },
+            near_duplicate: match &d.near_duplicate {
+                Some(n) if *n.get_ref() == 0.0 || (0.5..=1.0).contains(n.get_ref()) => *n.get_ref(),
+                Some(n) => {
+                    return Err(v.error_at(
+                        n.span().start,
+                        "near_duplicate must be 0 (off) or between 0.5 and 1.0".into(),
+                    ));
+                }
+                None => crate::store::DEFAULT_NEAR_DUPLICATE,
+            },
         };
 
         let id_re = Regex::new("^[a-z0-9][a-z0-9-]*$").expect("static regex");

@@ -76,7 +76,7 @@ pub async fn crawl_once(config: &Config, ids: &[String]) -> Result<Vec<RunSummar
             })
             .collect::<Result<_, _>>()?
     };
-    let store = Arc::new(Store::open(&config.daemon.database)?);
+    let store = open_store(config)?;
     store.sync_sources(&config.sources)?;
     let crawler = crawler(config, store.clone(), Arc::new(AtomicBool::new(false)))?;
     let mut tasks = tokio::task::JoinSet::new();
@@ -103,6 +103,7 @@ pub async fn crawl_once(config: &Config, ids: &[String]) -> Result<Vec<RunSummar
             Err(e) => error!(error = %e, "a source task panicked"),
         }
     }
+    retention(&store, config);
     results.sort_by_key(|(i, _)| *i);
     Ok(results.into_iter().map(|(_, r)| r).collect())
 }
@@ -110,7 +111,7 @@ pub async fn crawl_once(config: &Config, ids: &[String]) -> Result<Vec<RunSummar
 /// Runs the daemon until SIGTERM or Ctrl-C.
 pub async fn run(config: Config) -> Result<(), DaemonError> {
     let config = Arc::new(config);
-    let store = Arc::new(Store::open(&config.daemon.database)?);
+    let store = open_store(&config)?;
     store.sync_sources(&config.sources)?;
     let stop = Arc::new(AtomicBool::new(false));
     let crawler = crawler(&config, store.clone(), stop.clone())?;
@@ -159,6 +160,22 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         });
     }
 
+    // Retention once an hour.
+    {
+        let store = store.clone();
+        let config = config.clone();
+        let mut rx = shutdown_rx.clone();
+        tasks.spawn(async move {
+            loop {
+                retention(&store, &config);
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                    _ = rx.wait_for(|s| *s) => break,
+                }
+            }
+        });
+    }
+
     wait_for_signal().await;
     info!("stopping: finishing the pages in hand");
     stop.store(true, Ordering::Relaxed);
@@ -178,6 +195,26 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     info!("stopped");
     Ok(())
+}
+
+/// Opens the database with the configuration's identity settings.
+pub fn open_store(config: &Config) -> Result<Arc<Store>, DaemonError> {
+    let mut store = Store::open(&config.daemon.database)?;
+    store.set_near_duplicate(config.daemon.near_duplicate);
+    Ok(Arc::new(store))
+}
+
+/// Applies `keep_days` and `max_items_per_source`, logging what was removed.
+fn retention(store: &Store, config: &Config) {
+    let d = &config.daemon;
+    if d.keep_days.is_none() && d.max_items_per_source.is_none() {
+        return;
+    }
+    match store.apply_retention(d.keep_days, d.max_items_per_source, Utc::now()) {
+        Ok(0) => {}
+        Ok(n) => info!(deleted = n, "retention: old items removed"),
+        Err(e) => warn!(error = %e, "retention failed"),
+    }
 }
 
 /// The next run: the next cron time, pushed back after failures, plus jitter.

@@ -40,6 +40,17 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// Search the stored articles: diacritic- and case-insensitive ("dan van kheo" finds
+    /// "Dân vận khéo"), every word must occur; newest first.
+    Search {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The words to find.
+        query: String,
+        /// At most this many results.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Run the daemon: crawl on schedule and serve feeds until SIGTERM or Ctrl-C.
     Run {
         #[arg(long, short)]
@@ -222,6 +233,33 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     tls
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search {
+            config,
+            query,
+            limit,
+        } => {
+            let config = Config::load(&config)?;
+            anyhow::ensure!(
+                portalfeed::store::fts_query(&query).is_some(),
+                "the query {query:?} has no word to search for"
+            );
+            let store = daemon::open_store(&config)?;
+            let hits =
+                store.feed_items(&portalfeed::store::FeedScope::Search(query.clone()), limit)?;
+            let tz = config.daemon.timezone;
+            for h in &hits {
+                let when = h
+                    .published
+                    .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "—".into());
+                println!(
+                    "{when}  {:<20} {}\n                  {}",
+                    h.source_id, h.title, h.link
+                );
+            }
+            eprintln!("{} result(s) for {query:?}", hits.len());
             Ok(ExitCode::SUCCESS)
         }
         Command::Run { config } => {

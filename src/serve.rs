@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -68,15 +68,43 @@ fn split_file(file: &str) -> Option<(&str, Format)> {
     Some((name, Format::from_extension(ext)?))
 }
 
+#[derive(serde::Deserialize)]
+struct SearchParams {
+    q: Option<String>,
+}
+
 async fn feed_file(
     State(state): State<Arc<AppState>>,
     Path(file): Path<String>,
+    Query(params): Query<SearchParams>,
     headers: HeaderMap,
 ) -> Response {
     let Some((name, format)) = split_file(&file) else {
         return not_found();
     };
     let config = state.config();
+    if name == "search" {
+        let q = params.q.unwrap_or_default();
+        if crate::store::fts_query(&q).is_none() {
+            return (StatusCode::BAD_REQUEST, "search feeds need ?q=words\n").into_response();
+        }
+        let path = format!(
+            "feeds/{file}?q={}",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        );
+        let title = format!("portalfeed — tìm: {q}");
+        let site = config.daemon.public_url.to_string();
+        return render_feed(
+            &state,
+            &config,
+            FeedScope::Search(q),
+            title,
+            site,
+            &path,
+            format,
+            &headers,
+        );
+    }
     let (scope, title, site) = if name == "all" {
         (
             FeedScope::All,

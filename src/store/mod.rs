@@ -6,8 +6,9 @@
 //! - same canonical URL, new key → corrected: updated in place, same id and GUID, new
 //!   `updated`, the old text kept in `revisions`;
 //! - new URL, known key → a re-post: the URL is attached to the existing item as a copy;
-//! - new URL, SimHash within `near_duplicate_bits` of a recent item → a re-post with small
-//!   edits: merged the same way;
+//! - new URL, text near-identical to a stored item (MinHash LSH over word shingles finds
+//!   candidates; at least `near_duplicate` of the shorter text's shingles in the longer,
+//!   and the same figures) → a re-post with small edits: merged the same way;
 //! - otherwise a new item, whose GUID is derived once from its canonical URL and never
 //!   changes.
 //!
@@ -88,6 +89,22 @@ pub enum FeedScope {
     Source(String),
     /// Items with a copy on a source carrying this tag, linked to the first copy.
     Tag(String),
+    /// Items matching a full-text query (diacritic- and case-insensitive, `đ` as `d`),
+    /// linked to the first copy.
+    Search(String),
+}
+
+/// A user's query as an FTS5 expression: folded like the index, every word a quoted
+/// term that must occur (implicit AND). Quoting keeps FTS5 syntax out of user input;
+/// `None` when the query has no word.
+pub fn fts_query(query: &str) -> Option<String> {
+    let folded = text::fold_search(query);
+    let terms: Vec<String> = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\""))
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
 }
 
 /// The outcome of one source run, for health records.
@@ -127,13 +144,15 @@ pub struct SourceHealth {
 pub struct Store {
     write: Mutex<Connection>,
     read: Mutex<Connection>,
-    near_duplicate_bits: u32,
+    near_duplicate: f64,
 }
 
-/// SimHash bits that may differ for two texts to count as one article. Measured on the
-/// corpus: a trimmed sentence or an added credit moves 1–5 bits; different reports from
-/// one template are 20+ bits apart.
-pub const DEFAULT_NEAR_DUPLICATE_BITS: u32 = 3;
+/// How much of the shorter text the longer must contain, by word 3-shingles, for a new
+/// URL to be a re-post of a stored item ([`text::resemblance`]). Measured: a trimmed
+/// sentence, an added "Theo …" credit or a changed caption keep 0.95–1.0; another report
+/// from the same template with its own date and figures falls near 0.87; unrelated
+/// articles near 0.
+pub const DEFAULT_NEAR_DUPLICATE: f64 = 0.9;
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -151,8 +170,46 @@ impl Store {
         Ok(Store {
             write: Mutex::new(write),
             read: Mutex::new(read),
-            near_duplicate_bits: DEFAULT_NEAR_DUPLICATE_BITS,
+            near_duplicate: DEFAULT_NEAR_DUPLICATE,
         })
+    }
+
+    /// The resemblance from which a new URL's text is a re-post of a stored item (0 turns
+    /// near-duplicate merging off; exact re-posts still merge by content key).
+    pub fn set_near_duplicate(&mut self, threshold: f64) {
+        self.near_duplicate = threshold.clamp(0.0, 1.0);
+    }
+
+    /// Retention: deletes items first seen more than `keep_days` ago and, per source,
+    /// items beyond the newest `max_per_source`, then returns their pages to the file
+    /// system. Links are kept, so a deleted article is not fetched again. Returns the
+    /// number of items deleted.
+    pub fn apply_retention(
+        &self,
+        keep_days: Option<u32>,
+        max_per_source: Option<usize>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let mut conn = self.writer();
+        let tx = conn.transaction()?;
+        let mut deleted = 0;
+        if let Some(days) = keep_days {
+            let cutoff = now.timestamp() - i64::from(days) * 24 * 3600;
+            deleted += tx.execute("DELETE FROM items WHERE first_seen < ?1", params![cutoff])?;
+        }
+        if let Some(max) = max_per_source {
+            deleted += tx.execute(
+                "DELETE FROM items WHERE id IN (
+                    SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY source_id ORDER BY sort_ts DESC, id DESC) AS n FROM items)
+                    WHERE n > ?1)",
+                params![max as i64],
+            )?;
+        }
+        tx.commit()?;
+        if deleted > 0 {
+            conn.execute_batch("PRAGMA incremental_vacuum")?;
+        }
+        Ok(deleted)
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -212,7 +269,9 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome, StoreError> {
         let key = text::content_key(&article.paragraphs);
-        let hash = text::simhash(&article.text());
+        let body = article.text();
+        let shingles = text::shingles(&body);
+        let bands = text::minhash_bands(&shingles);
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let ts = now.timestamp();
@@ -240,7 +299,7 @@ impl Store {
                      SELECT id, ?2, title, content_key, content_html, text FROM items WHERE id = ?1",
                     params![item_id, ts],
                 )?;
-                update_item(&tx, item_id, article, &key, hash, ts)?;
+                update_item(&tx, item_id, article, &key, &bands, ts)?;
                 tx.execute(
                     "UPDATE copies SET content_key = ?2 WHERE url = ?1",
                     params![article.url, key],
@@ -258,7 +317,7 @@ impl Store {
                 let near = match same {
                     Some(id) => Some(id),
                     None => {
-                        find_near_duplicate(&tx, hash, &article.text(), self.near_duplicate_bits)?
+                        find_near_duplicate(&tx, &shingles, &bands, &body, self.near_duplicate)?
                     }
                 };
                 match near {
@@ -274,8 +333,8 @@ impl Store {
                             serde_json::to_string(&article.images).unwrap_or_else(|_| "[]".into());
                         tx.execute(
                             "INSERT INTO items (guid, url, source_id, title, author, credit, published, sort_ts,
-                                content_html, text, images, content_key, simhash, b0, b1, b2, b3, first_seen, updated)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+                                content_html, text, images, content_key, first_seen, updated)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
                             params![
                                 guid,
                                 article.url,
@@ -289,15 +348,11 @@ impl Store {
                                 article.text(),
                                 images,
                                 key,
-                                hash as i64,
-                                band(hash, 0),
-                                band(hash, 1),
-                                band(hash, 2),
-                                band(hash, 3),
                                 ts
                             ],
                         )?;
                         let item_id = tx.last_insert_rowid();
+                        set_bands(&tx, item_id, &bands)?;
                         insert_copy(&tx, &article.url, item_id, source_id, &key, ts)?;
                         SaveOutcome::New
                     }
@@ -400,6 +455,7 @@ impl Store {
     /// The newest items of a feed, by publication date.
     pub fn feed_items(&self, scope: &FeedScope, limit: usize) -> Result<Vec<FeedItem>, StoreError> {
         let conn = self.reader();
+        let search;
         let (sql, arg): (&str, Option<&str>) = match scope {
             FeedScope::All => (
                 "SELECT i.id, i.guid, i.title, i.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
@@ -432,6 +488,18 @@ impl Store {
                     _ => None,
                 },
             ),
+            FeedScope::Search(q) => {
+                let Some(expr) = fts_query(q) else { return Ok(Vec::new()) };
+                search = expr;
+                (
+                    "SELECT i.id, i.guid, i.title, i.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
+                            i.source_id, s.name, i.images, s.url
+                     FROM items i JOIN sources s ON s.id = i.source_id
+                     WHERE i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?2)
+                     ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?1",
+                    Some(search.as_str()),
+                )
+            }
         };
         let mut stmt = conn.prepare_cached(sql)?;
         let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, FeedItem)> {
@@ -567,14 +635,13 @@ fn update_item(
     item_id: i64,
     a: &Article,
     key: &str,
-    hash: u64,
+    bands: &[i64],
     ts: i64,
 ) -> Result<(), StoreError> {
     let images = serde_json::to_string(&a.images).unwrap_or_else(|_| "[]".into());
     tx.execute(
         "UPDATE items SET title = ?2, author = ?3, credit = ?4, published = coalesce(?5, published),
-            content_html = ?6, text = ?7, images = ?8, content_key = ?9, simhash = ?10,
-            b0 = ?11, b1 = ?12, b2 = ?13, b3 = ?14, updated = ?15
+            content_html = ?6, text = ?7, images = ?8, content_key = ?9, updated = ?10
          WHERE id = ?1",
         params![
             item_id,
@@ -586,14 +653,27 @@ fn update_item(
             a.text(),
             images,
             key,
-            hash as i64,
-            band(hash, 0),
-            band(hash, 1),
-            band(hash, 2),
-            band(hash, 3),
             ts
         ],
     )?;
+    set_bands(tx, item_id, bands)
+}
+
+/// Replaces an item's LSH band keys.
+fn set_bands(
+    tx: &rusqlite::Transaction<'_>,
+    item_id: i64,
+    bands: &[i64],
+) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM item_bands WHERE item_id = ?1",
+        params![item_id],
+    )?;
+    let mut insert =
+        tx.prepare_cached("INSERT OR IGNORE INTO item_bands (band_key, item_id) VALUES (?1, ?2)")?;
+    for key in bands {
+        insert.execute(params![key, item_id])?;
+    }
     Ok(())
 }
 
@@ -612,49 +692,41 @@ fn insert_copy(
     Ok(())
 }
 
-/// A 16-bit band of a SimHash. Two hashes within 3 bits share at least one of the four
-/// bands (pigeonhole), so an index on the bands finds near-duplicates without a scan.
-fn band(hash: u64, i: u32) -> i64 {
-    ((hash >> (i * 16)) & 0xFFFF) as i64
-}
-
-/// A stored item whose text is a near-duplicate of `body`: SimHash within `max_bits`,
-/// and the same facts. SimHash alone would merge two reports from one template that
-/// differ only in their figures ("120 hộ" against "98 hộ"); so every number of the
-/// shorter text must also be in the longer one (a trimmed sentence may drop numbers, a
-/// changed figure may not).
+/// A stored item whose text is a near-duplicate of `body`: a candidate sharing an LSH
+/// band, whose shingles contain (or are contained in) `body`'s to at least `threshold`,
+/// and which states the same figures. Resemblance alone would merge two reports from one
+/// template that differ only in their figures ("120 hộ" against "98 hộ"); so every
+/// number of the shorter text must also be in the longer one (a trimmed sentence may drop
+/// numbers, a changed figure may not).
 fn find_near_duplicate(
     tx: &rusqlite::Transaction<'_>,
-    hash: u64,
+    shingles: &std::collections::HashSet<u64>,
+    bands: &[i64],
     body: &str,
-    max_bits: u32,
+    threshold: f64,
 ) -> Result<Option<i64>, StoreError> {
-    if hash == 0 || max_bits == 0 {
+    if threshold <= 0.0 || bands.is_empty() {
         return Ok(None);
     }
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, simhash, text FROM items WHERE b0 = ?1 UNION SELECT id, simhash, text FROM items WHERE b1 = ?2
-         UNION SELECT id, simhash, text FROM items WHERE b2 = ?3 UNION SELECT id, simhash, text FROM items WHERE b3 = ?4",
-    )?;
-    let rows = stmt.query_map(
-        params![band(hash, 0), band(hash, 1), band(hash, 2), band(hash, 3)],
-        |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)? as u64,
-                r.get::<_, String>(2)?,
-            ))
-        },
-    )?;
-    let mut best: Option<(u32, i64)> = None;
-    for row in rows {
-        let (id, other, other_text) = row?;
-        let d = text::hamming(hash, other);
-        if d <= max_bits
-            && best.is_none_or(|(bd, _)| d < bd)
-            && text::same_figures(body, &other_text)
-        {
-            best = Some((d, id));
+    let mut candidates: Vec<i64> = Vec::new();
+    {
+        let mut stmt = tx.prepare_cached("SELECT item_id FROM item_bands WHERE band_key = ?1")?;
+        for key in bands {
+            for id in stmt.query_map(params![key], |r| r.get::<_, i64>(0))? {
+                let id = id?;
+                if !candidates.contains(&id) {
+                    candidates.push(id);
+                }
+            }
+        }
+    }
+    let mut text_of = tx.prepare_cached("SELECT text FROM items WHERE id = ?1")?;
+    let mut best: Option<(f64, i64)> = None;
+    for id in candidates {
+        let other: String = text_of.query_row(params![id], |r| r.get(0))?;
+        let r = text::resemblance(shingles, &text::shingles(&other));
+        if r >= threshold && best.is_none_or(|(b, _)| r > b) && text::same_figures(body, &other) {
+            best = Some((r, id));
         }
     }
     Ok(best.map(|(_, id)| id))

@@ -102,12 +102,76 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE runs ADD COLUMN skipped INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE runs ADD COLUMN notes TEXT;
      ALTER TABLE runs ADD COLUMN next_run INTEGER;",
+    // 3: full-text search over folded title and text (see `text::fold_search`), kept in
+    // step with `items` by triggers. Contentless: the index holds no second copy of the
+    // text. `pf_fold` is registered on every connection by `configure`.
+    "CREATE VIRTUAL TABLE items_fts USING fts5(title, body, content = '', contentless_delete = 1, tokenize = 'unicode61');
+     INSERT INTO items_fts (rowid, title, body) SELECT id, pf_fold(title), pf_fold(text) FROM items;
+     CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+        INSERT INTO items_fts (rowid, title, body) VALUES (new.id, pf_fold(new.title), pf_fold(new.text));
+     END;
+     CREATE TRIGGER items_fts_update AFTER UPDATE OF title, text ON items BEGIN
+        DELETE FROM items_fts WHERE rowid = old.id;
+        INSERT INTO items_fts (rowid, title, body) VALUES (new.id, pf_fold(new.title), pf_fold(new.text));
+     END;
+     CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+        DELETE FROM items_fts WHERE rowid = old.id;
+     END;",
+    // 4: near-duplicates by MinHash LSH over word shingles instead of SimHash, which
+    // cannot tell a trimmed sentence from a different report of the same template. The
+    // band keys are filled in by `backfill_bands`.
+    "DROP INDEX items_b0; DROP INDEX items_b1; DROP INDEX items_b2; DROP INDEX items_b3;
+     ALTER TABLE items DROP COLUMN b0; ALTER TABLE items DROP COLUMN b1;
+     ALTER TABLE items DROP COLUMN b2; ALTER TABLE items DROP COLUMN b3;
+     ALTER TABLE items DROP COLUMN simhash;
+     CREATE TABLE item_bands (
+        band_key INTEGER NOT NULL,
+        item_id  INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        PRIMARY KEY (band_key, item_id)
+     ) WITHOUT ROWID;
+     CREATE INDEX item_bands_item ON item_bands(item_id);",
 ];
+
+/// Rust steps that follow a migration's SQL, by the version the migration reaches.
+fn after(version: usize, conn: &Connection) -> rusqlite::Result<()> {
+    if version == 4 {
+        backfill_bands(conn)?;
+    }
+    Ok(())
+}
+
+/// Computes the LSH band keys of every stored item.
+fn backfill_bands(conn: &Connection) -> rusqlite::Result<()> {
+    let mut select = conn.prepare("SELECT id, text FROM items")?;
+    let rows: Vec<(i64, String)> = select
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut insert =
+        conn.prepare("INSERT OR IGNORE INTO item_bands (band_key, item_id) VALUES (?1, ?2)")?;
+    for (id, text) in rows {
+        for key in crate::text::minhash_bands(&crate::text::shingles(&text)) {
+            insert.execute(rusqlite::params![key, id])?;
+        }
+    }
+    Ok(())
+}
 
 /// Connection settings: WAL (readers never block the writer), a busy timeout instead of
 /// immediate `SQLITE_BUSY`, enforced foreign keys.
 pub fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // Search folding in SQL, for the full-text index and its triggers.
+    conn.create_scalar_function(
+        "pf_fold",
+        1,
+        rusqlite::functions::FunctionFlags::SQLITE_UTF8
+            | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(crate::text::fold_search(
+                &ctx.get::<Option<String>>(0)?.unwrap_or_default(),
+            ))
+        },
+    )?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -124,11 +188,29 @@ pub fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             supported,
         });
     }
+    // Deleted items give their pages back little by little (`incremental_vacuum`). The
+    // mode must be set before the first table exists; an older database is converted
+    // once, with a full VACUUM, when it first meets this version.
+    let auto_vacuum: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+    if auto_vacuum != 2 {
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        if version > 0 {
+            conn.execute_batch("VACUUM")?;
+        }
+    }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-        conn.execute_batch(&format!(
-            "BEGIN IMMEDIATE; {sql}; PRAGMA user_version = {}; COMMIT;",
-            i + 1
-        ))?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let step = conn
+            .execute_batch(sql)
+            .and_then(|()| after(i + 1, conn))
+            .and_then(|()| conn.execute_batch(&format!("PRAGMA user_version = {}", i + 1)));
+        match step {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e.into());
+            }
+        }
     }
     Ok(())
 }

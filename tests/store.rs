@@ -1,0 +1,385 @@
+//! Identity and storage rules, each on its own: new, unchanged, corrected in place with a
+//! revision, re-posts merged by content key and by near-identical text, reports from one
+//! template kept apart, GUIDs that never change, search, retention, and an old database
+//! upgraded in place.
+
+use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use portalfeed::extract::Article;
+use portalfeed::store::{FeedScope, SaveOutcome, Store};
+
+fn article(url: &str, title: &str, paragraphs: &[&str]) -> Article {
+    Article {
+        url: url.to_string(),
+        title: title.to_string(),
+        published: Some(
+            FixedOffset::east_opt(7 * 3600)
+                .unwrap()
+                .with_ymd_and_hms(2023, 10, 2, 9, 5, 0)
+                .unwrap(),
+        ),
+        author: Some("Trần Quang Hải".into()),
+        source: None,
+        paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
+        content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
+        images: vec![],
+        profile: None,
+    }
+}
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let cfg = portalfeed::config::Config::from_str(
+        "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\ntags = [\"x\"]\n[[source]]\nid = \"b\"\nurl = \"http://b.test/\"\n",
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap();
+    store.sync_sources(&cfg.sources).unwrap();
+    (dir, store)
+}
+
+const REPORT: &[&str] = &[
+    "Sáng ngày 02/10/2023, UBND huyện Đakrông tổ chức Hội nghị đối thoại giữa Chủ tịch UBND huyện với Nhân dân năm 2023, với sự tham dự của hơn 120 đại biểu là người có uy tín, cán bộ thôn, bản và đại diện các hộ gia đình trên địa bàn.",
+    "Tại hội nghị, các đại biểu đã nêu 24 ý kiến, kiến nghị liên quan đến đất đai, giao thông nông thôn, nước sinh hoạt, chính sách hỗ trợ hộ nghèo và việc làm cho thanh niên sau khi hoàn thành nghĩa vụ quân sự.",
+    "Các ý kiến, kiến nghị đã được lãnh đạo UBND huyện và thủ trưởng các phòng, ban chuyên môn trả lời thẳng thắn, cụ thể; những nội dung vượt thẩm quyền được tổng hợp báo cáo cấp trên xem xét, giải quyết.",
+    "Phát biểu kết luận hội nghị, Chủ tịch UBND huyện ghi nhận những ý kiến tâm huyết của Nhân dân và yêu cầu các cơ quan liên quan khẩn trương giải quyết dứt điểm các kiến nghị trong quý IV năm 2023.",
+];
+
+fn item_of(store: &Store, scope: FeedScope, link: &str) -> portalfeed::store::FeedItem {
+    store
+        .feed_items(&scope, 100)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.link == link)
+        .unwrap_or_else(|| panic!("no item links to {link}"))
+}
+
+#[test]
+fn unchanged_updated_and_revisions() {
+    let (_d, s) = store();
+    let url = "http://a.test/tin-tuc/doi-thoai-1921.html";
+    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    assert_eq!(
+        s.save("a", url, &article(url, "Hội nghị đối thoại", REPORT), t0)
+            .unwrap(),
+        SaveOutcome::New
+    );
+    let first = item_of(&s, FeedScope::All, url);
+    // Same URL, same key: nothing changes, not even a timestamp.
+    assert_eq!(
+        s.save(
+            "a",
+            url,
+            &article(url, "Hội nghị đối thoại", REPORT),
+            t0 + Duration::hours(1)
+        )
+        .unwrap(),
+        SaveOutcome::Unchanged
+    );
+    assert_eq!(item_of(&s, FeedScope::All, url).updated, first.updated);
+    // Same URL, corrected text: same id, new `updated`, the old version kept.
+    let mut fixed = REPORT.to_vec();
+    fixed[1] = "Tại hội nghị, các đại biểu đã nêu 26 ý kiến, kiến nghị liên quan đến đất đai, giao thông nông thôn, nước sinh hoạt, chính sách hỗ trợ hộ nghèo và việc làm cho thanh niên sau khi hoàn thành nghĩa vụ quân sự.";
+    assert_eq!(
+        s.save(
+            "a",
+            url,
+            &article(url, "Hội nghị đối thoại", &fixed),
+            t0 + Duration::hours(2)
+        )
+        .unwrap(),
+        SaveOutcome::Updated
+    );
+    let after = item_of(&s, FeedScope::All, url);
+    assert_eq!(after.guid, first.guid);
+    assert_eq!(after.updated, t0 + Duration::hours(2));
+    assert!(after.text.contains("26 ý kiến"));
+    let conn = rusqlite::Connection::open(_d.path().join("t.db")).unwrap();
+    let old: String = conn
+        .query_row("SELECT text FROM revisions", [], |r| r.get(0))
+        .unwrap();
+    assert!(old.contains("24 ý kiến"), "the revision keeps the old text");
+}
+
+#[test]
+fn reposts_merge_and_template_reports_stay_apart() {
+    let (_d, s) = store();
+    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let original = "http://a.test/tin-tuc/doi-thoai-1921.html";
+    assert_eq!(
+        s.save("a", original, &article(original, "Đối thoại", REPORT), t0)
+            .unwrap(),
+        SaveOutcome::New
+    );
+    let guid = item_of(&s, FeedScope::All, original).guid;
+
+    // The same text with an eth for Đ and an NBSP: the same content key.
+    let eth: Vec<String> = REPORT
+        .iter()
+        .map(|p| p.replace('Đ', "Ð").replacen(' ', "\u{a0}", 1))
+        .collect();
+    let eth_refs: Vec<&str> = eth.iter().map(String::as_str).collect();
+    let copy = "http://b.test/-/doi-thoai";
+    assert_eq!(
+        s.save("b", copy, &article(copy, "Đối thoại", &eth_refs), t0)
+            .unwrap(),
+        SaveOutcome::Merged
+    );
+
+    // Typical small edits: a trimmed last sentence, a credit added, a caption changed.
+    let mut trimmed = REPORT.to_vec();
+    trimmed[3] = "Phát biểu kết luận hội nghị, Chủ tịch UBND huyện ghi nhận những ý kiến tâm huyết của Nhân dân.";
+    let mut credited = REPORT.to_vec();
+    credited.push("Theo Báo Quảng Trị");
+    let mut captioned = REPORT.to_vec();
+    captioned.insert(1, "Quang cảnh hội nghị đối thoại");
+    for (i, edited) in [trimmed, credited, captioned].iter().enumerate() {
+        let url = format!("http://b.test/-/doi-thoai-ban-{i}");
+        assert_eq!(
+            s.save("b", &url, &article(&url, "Đối thoại", edited), t0)
+                .unwrap(),
+            SaveOutcome::Merged,
+            "edit {i}"
+        );
+    }
+    assert_eq!(s.item_count().unwrap(), 1);
+    // In the re-posting source's feed the item links to that source's copy, same id.
+    let in_b = item_of(&s, FeedScope::Source("b".into()), copy);
+    assert_eq!(
+        in_b.guid, guid,
+        "the GUID never changes, whatever is merged"
+    );
+    assert_eq!(item_of(&s, FeedScope::All, original).other_copies.len(), 4);
+
+    // Another report from the same district and template, with different facts.
+    let other: Vec<String> = REPORT
+        .iter()
+        .map(|p| {
+            p.replace("02/10/2023", "15/11/2023")
+                .replace("120", "95")
+                .replace("24 ý kiến", "17 ý kiến")
+                .replace("quý IV", "quý I năm 2024 và")
+                .replace("năm 2023", "năm 2023 đợt hai")
+        })
+        .collect();
+    let other_refs: Vec<&str> = other.iter().map(String::as_str).collect();
+    let next = "http://a.test/tin-tuc/doi-thoai-dot-hai-1950.html";
+    assert_eq!(
+        s.save(
+            "a",
+            next,
+            &article(next, "Đối thoại đợt hai", &other_refs),
+            t0
+        )
+        .unwrap(),
+        SaveOutcome::New
+    );
+    // Even a figure alone keeps two reports apart.
+    let mut one_figure = REPORT.to_vec();
+    one_figure[1] = "Tại hội nghị, các đại biểu đã nêu 31 ý kiến, kiến nghị liên quan đến đất đai, giao thông nông thôn, nước sinh hoạt, chính sách hỗ trợ hộ nghèo và việc làm cho thanh niên sau khi hoàn thành nghĩa vụ quân sự.";
+    let third = "http://a.test/tin-tuc/doi-thoai-xa-1951.html";
+    assert_eq!(
+        s.save(
+            "a",
+            third,
+            &article(third, "Đối thoại ở xã", &one_figure),
+            t0
+        )
+        .unwrap(),
+        SaveOutcome::New
+    );
+    assert_eq!(s.item_count().unwrap(), 3);
+}
+
+#[test]
+fn near_duplicate_threshold_is_configurable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("t.db")).unwrap();
+    s.set_near_duplicate(0.0);
+    let cfg = portalfeed::config::Config::from_str(
+        "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n",
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap();
+    s.sync_sources(&cfg.sources).unwrap();
+    let t0 = Utc::now();
+    s.save(
+        "a",
+        "http://a.test/1",
+        &article("http://a.test/1", "A", REPORT),
+        t0,
+    )
+    .unwrap();
+    let mut credited = REPORT.to_vec();
+    credited.push("Theo Báo Quảng Trị");
+    assert_eq!(
+        s.save(
+            "a",
+            "http://a.test/2",
+            &article("http://a.test/2", "A", &credited),
+            t0
+        )
+        .unwrap(),
+        SaveOutcome::New
+    );
+}
+
+#[test]
+fn search_is_diacritic_and_case_insensitive() {
+    let (_d, s) = store();
+    let t0 = Utc::now();
+    let url = "http://a.test/tin-tuc/dvk-1.html";
+    s.save("a", url, &article(url, "Xã Tà Long ra mắt mô hình “Dân vận khéo”", &["Đảng ủy xã chỉ đạo các chi bộ nhân rộng mô hình giúp hộ nghèo phát triển sinh kế bền vững."]), t0)
+        .unwrap();
+    let other = "http://a.test/tin-tuc/khac-2.html";
+    s.save(
+        "a",
+        other,
+        &article(
+            other,
+            "Hội nghị tổng kết",
+            &["Một bài khác không liên quan đến chủ đề tìm kiếm ở trên, về giao thông nông thôn."],
+        ),
+        t0,
+    )
+    .unwrap();
+    let find = |q: &str| {
+        s.feed_items(&FeedScope::Search(q.into()), 10)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.link)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(find("dan van kheo"), vec![url]);
+    assert_eq!(find("DÂN VẬN"), vec![url]);
+    assert_eq!(find("dang uy"), vec![url], "đ folds to d in the body too");
+    assert_eq!(find("Ðảng ủy"), vec![url], "and the eth look-alike");
+    assert_eq!(find("giao thong"), vec![other]);
+    assert!(
+        find("dan van giao thong").is_empty(),
+        "every word must occur"
+    );
+    // FTS5 syntax in a user's query is only words.
+    assert!(find("\"dan\" OR NEAR(x) * -").len() <= 1);
+    assert!(find("  ").is_empty());
+    // A correction is searchable at once, its old text no longer.
+    let mut a = article(
+        url,
+        "Xã Tà Long ra mắt mô hình “Dân vận khéo”",
+        &["Nội dung đã được sửa về chăn nuôi bò sinh sản."],
+    );
+    a.title = "Xã Tà Long ra mắt mô hình".into();
+    s.save("a", url, &a, t0).unwrap();
+    assert_eq!(find("chan nuoi"), vec![url]);
+    assert!(find("sinh ke").is_empty());
+}
+
+#[test]
+fn retention_deletes_old_items_but_remembers_their_links() {
+    let (d, s) = store();
+    let now = Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
+    for (i, days) in [400, 10, 5, 1].iter().enumerate() {
+        let url = format!("http://a.test/tin-tuc/bai-{i}.html");
+        let text = format!(
+            "Bài số {i} có nội dung riêng về chủ đề thứ {i}, với {} hộ dân tham gia phong trào thi đua yêu nước ở địa phương.",
+            100 + i * 17
+        );
+        let mut a = article(&url, &format!("Bài {i}"), &[text.as_str()]);
+        a.published = Some(DateTime::<FixedOffset>::from(now - Duration::days(*days)));
+        s.save("a", &url, &a, now - Duration::days(*days)).unwrap();
+    }
+    assert_eq!(s.apply_retention(Some(365), None, now).unwrap(), 1);
+    assert_eq!(s.apply_retention(None, Some(2), now).unwrap(), 1);
+    let left: Vec<String> = s
+        .feed_items(&FeedScope::All, 10)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.title)
+        .collect();
+    assert_eq!(left, vec!["Bài 3", "Bài 2"]);
+    assert!(
+        s.feed_items(&FeedScope::Search("chu de thu 0".into()), 10)
+            .unwrap()
+            .is_empty()
+    );
+    // The deleted article is still known, so it is not fetched again.
+    assert!(
+        s.link_state("a", "http://a.test/tin-tuc/bai-0.html")
+            .unwrap()
+            .is_some()
+    );
+    let conn = rusqlite::Connection::open(d.path().join("t.db")).unwrap();
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM copies WHERE item_id NOT IN (SELECT id FROM items)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+}
+
+#[test]
+fn a_version_1_database_upgrades_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("old.db");
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/db/portalfeed-v1.db"
+        ),
+        &db,
+    )
+    .unwrap();
+    let s = Store::open(&db).unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 4);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(s.item_count().unwrap(), 2);
+    let item = item_of(
+        &s,
+        FeedScope::All,
+        "http://dakrong.portal.test/tin-tuc/dan-van-kheo-1.html",
+    );
+    assert_eq!(
+        item.guid, "urn:uuid:8f1c6a2e-0d0b-5c36-9d3e-2b7b7f0a0001",
+        "ids survive the upgrade"
+    );
+    assert_eq!(
+        item.other_copies,
+        vec!["http://danvan.portal.test/web/guest/-/dan-van-kheo".to_string()]
+    );
+    // Old articles are searchable after the upgrade.
+    let hits = s
+        .feed_items(&FeedScope::Search("dan van kheo".into()), 10)
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    let health = s.health("dakrong").unwrap();
+    assert_eq!(health.last.unwrap().new, 1);
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    drop(s);
+    // Opening again changes nothing.
+    let again = Store::open(&db).unwrap();
+    assert_eq!(again.item_count().unwrap(), 2);
+}
+
+#[test]
+fn a_database_from_a_newer_portalfeed_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("new.db");
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99")
+        .unwrap();
+    let err = Store::open(&db).err().unwrap().to_string();
+    assert!(err.contains("newer"), "{err}");
+}
