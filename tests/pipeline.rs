@@ -246,6 +246,36 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
         !special_links.iter().any(|l| l.contains("hochiminhcity")),
         "an untagged item in the tag feed"
     );
+    // Search, diacritic-insensitive, as a feed.
+    let (found, _, _) = fetch_feed(&base, "/feeds/search.atom?q=dan%20van%20kheo").await;
+    let titles: Vec<String> = found
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.starts_with("Xã Tà Long ra mắt mô hình")),
+        "{titles:?}"
+    );
+    for e in &found.entries {
+        let all = format!(
+            "{} {}",
+            e.title.as_ref().unwrap().content,
+            e.content.as_ref().unwrap().body.as_deref().unwrap_or("")
+        );
+        assert!(
+            portalfeed::text::fold_search(&all).contains("dan van kheo"),
+            "{all}"
+        );
+    }
+    let no_query = client()
+        .get(format!("{base}/feeds/search.rss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_query.status(), 400);
     let missing = client()
         .get(format!("{base}/feeds/nope.atom"))
         .send()

@@ -495,7 +495,7 @@ impl Store {
                     "SELECT i.id, i.guid, i.title, i.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
                             i.source_id, s.name, i.images, s.url
                      FROM items i JOIN sources s ON s.id = i.source_id
-                     WHERE i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?2)
+                     WHERE i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?2 ORDER BY rowid DESC LIMIT 2000)
                      ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?1",
                     Some(search.as_str()),
                 )
