@@ -49,6 +49,17 @@ pub struct Config {
     pub path: PathBuf,
     pub daemon: DaemonConfig,
     pub sources: Vec<SourceConfig>,
+    pub feeds: Vec<FeedConfig>,
+}
+
+/// A feed defined by the user: `[[feed]]`.
+#[derive(Debug, Clone)]
+pub struct FeedConfig {
+    /// `[a-z0-9-]+`, unique among feeds and sources; the feed is `/feeds/<id>.atom`.
+    pub id: String,
+    pub title: String,
+    pub filter: crate::store::CustomFeed,
+    pub limit: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -154,6 +165,24 @@ struct RawConfig {
     daemon: RawDaemon,
     #[serde(default)]
     source: Vec<RawSource>,
+    #[serde(default)]
+    feed: Vec<RawFeed>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    id: Spanned<String>,
+    title: Option<String>,
+    #[serde(default)]
+    sources: Vec<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<Spanned<String>>,
+    #[serde(default)]
+    include: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
+    limit: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -498,15 +527,75 @@ impl Config {
                 http,
             });
         }
+        let mut feeds: Vec<FeedConfig> = Vec::new();
+        for f in raw.feed {
+            let id = f.id.get_ref().clone();
+            if !id_re.is_match(&id) || matches!(id.as_str(), "all" | "tag" | "search") {
+                return Err(v.error_at(
+                    f.id.span().start,
+                    format!("feed id {id:?} must be [a-z0-9-]+ and not all, tag or search"),
+                ));
+            }
+            if seen.contains(&id) || feeds.iter().any(|x| x.id == id) {
+                return Err(v.error_at(
+                    f.id.span().start,
+                    format!("feed id {id:?} is already a source or feed id"),
+                ));
+            }
+            for s in &f.sources {
+                if !sources.iter().any(|x: &SourceConfig| &x.id == s.get_ref()) {
+                    return Err(v.error_at(
+                        s.span().start,
+                        format!("no source with id {:?}", s.get_ref()),
+                    ));
+                }
+            }
+            for t in &f.tags {
+                if !sources.iter().any(|x| x.tags.contains(t.get_ref())) {
+                    return Err(v.error_at(
+                        t.span().start,
+                        format!("no source has the tag {:?}", t.get_ref()),
+                    ));
+                }
+            }
+            feeds.push(FeedConfig {
+                title: f.title.unwrap_or_else(|| id.clone()),
+                id,
+                filter: crate::store::CustomFeed {
+                    sources: f.sources.into_iter().map(Spanned::into_inner).collect(),
+                    tags: f.tags.into_iter().map(Spanned::into_inner).collect(),
+                    include: f.include,
+                    exclude: f.exclude,
+                },
+                limit: v.count(&f.limit, daemon.feed_items)?,
+            });
+        }
         Ok(Config {
             path: path.to_path_buf(),
             daemon,
             sources,
+            feeds,
         })
     }
 
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.id == id)
+    }
+
+    pub fn feed(&self, id: &str) -> Option<&FeedConfig> {
+        self.feeds.iter().find(|f| f.id == id)
+    }
+
+    /// Every tag some source carries, sorted.
+    pub fn tags(&self) -> Vec<String> {
+        let mut tags: Vec<String> = self
+            .sources
+            .iter()
+            .flat_map(|s| s.tags.iter().cloned())
+            .collect();
+        tags.sort();
+        tags.dedup();
+        tags
     }
 }
 

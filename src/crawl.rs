@@ -69,6 +69,15 @@ impl Crawler {
             run.error = run.notes.first().cloned();
         }
         run.finished = Utc::now();
+        let m = &crate::metrics::METRICS;
+        use std::sync::atomic::Ordering::Relaxed;
+        m.items_new.fetch_add(run.new as u64, Relaxed);
+        m.items_updated.fetch_add(run.updated as u64, Relaxed);
+        m.items_merged.fetch_add(run.merged as u64, Relaxed);
+        m.run_finished(
+            run.ok,
+            (run.finished - run.started).num_milliseconds().max(0) as f64 / 1000.0,
+        );
         info!(
             source = %source.id,
             found = run.found, new = run.new, updated = run.updated, unchanged = run.unchanged,

@@ -160,6 +160,25 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         });
     }
 
+    // The scheduler's heartbeat (for /healthz), and other processes' writes noticed so
+    // that cached feeds are rendered again.
+    {
+        let store = store.clone();
+        let mut rx = shutdown_rx.clone();
+        tasks.spawn(async move {
+            loop {
+                crate::metrics::METRICS.beat();
+                if let Err(e) = store.poll_external_changes() {
+                    warn!(error = %e, "cannot read the database's data_version");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = rx.wait_for(|s| *s) => break,
+                }
+            }
+        });
+    }
+
     // Retention once an hour.
     {
         let store = store.clone();
@@ -195,6 +214,43 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     info!("stopped");
     Ok(())
+}
+
+/// Writes every feed in every format, and the OPML, under `dir` (feeds in `dir/feeds/`,
+/// as the server's paths). Each file is written to a temporary name and renamed, so a web
+/// server never serves half a file. Returns the number of files written.
+pub fn export(
+    config: &Arc<Config>,
+    store: Arc<Store>,
+    dir: &std::path::Path,
+) -> Result<usize, DaemonError> {
+    use crate::feed::Format;
+    let io = |e: std::io::Error| DaemonError::Server(e);
+    let state = AppState::new(store, config.clone());
+    let write = |path: std::path::PathBuf, body: &[u8]| -> Result<(), DaemonError> {
+        let parent = path.parent().unwrap_or(dir);
+        std::fs::create_dir_all(parent).map_err(io)?;
+        let tmp = parent.join(format!(
+            ".{}.tmp",
+            path.file_name().and_then(|n| n.to_str()).unwrap_or("feed")
+        ));
+        std::fs::write(&tmp, body).map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(io)
+    };
+    let mut n = 0;
+    for entry in crate::feed::catalog(config) {
+        for format in [Format::Atom, Format::Rss, Format::Json] {
+            let rel = format!("feeds/{}.{}", entry.key, format.extension());
+            let rendered = state.render(&entry, format, &rel, false)?;
+            write(dir.join(&rel), &rendered.body)?;
+            n += 1;
+        }
+    }
+    write(
+        dir.join("opml.xml"),
+        crate::feed::opml(&crate::feed::catalog(config), &config.daemon.public_url).as_bytes(),
+    )?;
+    Ok(n + 1)
 }
 
 /// Opens the database with the configuration's identity settings.

@@ -51,6 +51,18 @@ enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Print an OPML list of every feed, for importing into a reader.
+    Opml {
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Write every feed (Atom, RSS, JSON Feed) and the OPML into DIR, each file replaced
+    /// atomically, for a static web server or a CDN.
+    Export {
+        #[arg(long, short)]
+        config: PathBuf,
+        dir: PathBuf,
+    },
     /// Run the daemon: crawl on schedule and serve feeds until SIGTERM or Ctrl-C.
     Run {
         #[arg(long, short)]
@@ -260,6 +272,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
             }
             eprintln!("{} result(s) for {query:?}", hits.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Opml { config } => {
+            let config = Config::load(&config)?;
+            print!(
+                "{}",
+                portalfeed::feed::opml(
+                    &portalfeed::feed::catalog(&config),
+                    &config.daemon.public_url
+                )
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export { config, dir } => {
+            let config = std::sync::Arc::new(Config::load(&config)?);
+            let store = daemon::open_store(&config)?;
+            let written = daemon::export(&config, store, &dir)?;
+            println!("wrote {written} files to {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Run { config } => {

@@ -1,29 +1,45 @@
-//! The HTTP server: feeds, a status page and a health check.
+//! The HTTP server: feeds, OPML, a status page, health and metrics.
 //!
 //! Bound to 127.0.0.1 by default. Only GET and HEAD are answered, and no path reaches the
-//! file system: every response is rendered from the store. Feeds carry `ETag` and
-//! `Last-Modified` and answer `304` to conditional requests.
+//! file system: every response is rendered from the store. Rendered feeds are cached in
+//! memory and served without touching SQLite until the store's generation moves (a new,
+//! corrected or merged article, a deletion, another process's commit). Feeds carry `ETag`
+//! and `Last-Modified`, answer `304` to conditional requests, and are compressed with gzip
+//! or brotli when the reader asks.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Offset, Utc};
 use sha2::{Digest, Sha256};
 use tower_http::compression::CompressionLayer;
 
 use crate::config::Config;
-use crate::feed::{self, FeedInfo, Format};
+use crate::feed::{self, FeedEntry, FeedInfo, Format};
+use crate::metrics::METRICS;
 use crate::store::{FeedScope, Store};
+
+/// A rendered feed and what it was rendered from.
+#[derive(Clone)]
+pub struct Rendered {
+    generation: u64,
+    pub body: Bytes,
+    pub etag: String,
+    pub last_modified: Option<String>,
+}
 
 /// What the handlers share. The configuration can be swapped on reload.
 pub struct AppState {
     pub store: Arc<Store>,
     pub config: RwLock<Arc<Config>>,
+    cache: Mutex<HashMap<(String, Format), Rendered>>,
 }
 
 impl AppState {
@@ -31,21 +47,88 @@ impl AppState {
         Arc::new(AppState {
             store,
             config: RwLock::new(config),
+            cache: Mutex::new(HashMap::new()),
         })
     }
 
-    fn config(&self) -> Arc<Config> {
+    pub fn config(&self) -> Arc<Config> {
         self.config
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
+
+    /// Replaces the configuration (reload); cached feeds are dropped.
+    pub fn set_config(&self, config: Arc<Config>) {
+        *self.config.write().unwrap_or_else(|e| e.into_inner()) = config;
+        self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// A catalogue feed, from the cache when the store has not changed since it was
+    /// rendered. `path` is the feed's own path (with any query) for its self link.
+    pub fn render(
+        &self,
+        entry: &FeedEntry,
+        format: Format,
+        path: &str,
+        cacheable: bool,
+    ) -> Result<Rendered, crate::store::StoreError> {
+        let generation = self.store.generation();
+        let key = (entry.key.clone(), format);
+        if cacheable
+            && let Some(hit) = self
+                .cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&key)
+            && hit.generation == generation
+        {
+            return Ok(hit.clone());
+        }
+        let config = self.config();
+        let items = self.store.feed_items(&entry.scope, entry.limit)?;
+        let self_url = config
+            .daemon
+            .public_url
+            .join(path)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| path.to_string());
+        let info = FeedInfo {
+            description: format!("{} (portalfeed)", entry.title),
+            title: entry.title.clone(),
+            self_url,
+            site_url: entry.site_url.clone(),
+        };
+        let body = feed::render(format, &info, &items, config.daemon.timezone);
+        let rendered = Rendered {
+            generation,
+            etag: format!(
+                "\"{}\"",
+                &hex::encode(Sha256::digest(body.as_bytes()))[..32]
+            ),
+            last_modified: items.iter().map(|i| i.updated).max().map(http_date),
+            body: Bytes::from(body),
+        };
+        if cacheable {
+            self.cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key, rendered.clone());
+        }
+        Ok(rendered)
+    }
+}
+
+fn http_date(t: DateTime<Utc>) -> String {
+    t.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(status_page))
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/opml", get(opml))
         .route("/feeds/{file}", get(feed_file))
         .route("/feeds/tag/{file}", get(tag_feed_file))
         .layer(CompressionLayer::new().gzip(true).br(true))
@@ -82,7 +165,6 @@ async fn feed_file(
     let Some((name, format)) = split_file(&file) else {
         return not_found();
     };
-    let config = state.config();
     if name == "search" {
         let q = params.q.unwrap_or_default();
         if crate::store::fts_query(&q).is_none() {
@@ -92,44 +174,17 @@ async fn feed_file(
             "feeds/{file}?q={}",
             url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
         );
-        let title = format!("portalfeed — tìm: {q}");
-        let site = config.daemon.public_url.to_string();
-        return render_feed(
-            &state,
-            &config,
-            FeedScope::Search(q),
-            title,
-            site,
-            &path,
-            format,
-            &headers,
-        );
+        let config = state.config();
+        let entry = FeedEntry {
+            key: format!("search:{q}"),
+            title: format!("portalfeed — tìm: {q}"),
+            site_url: config.daemon.public_url.to_string(),
+            scope: FeedScope::Search(q),
+            limit: config.daemon.feed_items,
+        };
+        return respond(&state, &entry, format, &path, false, &headers);
     }
-    let (scope, title, site) = if name == "all" {
-        (
-            FeedScope::All,
-            "portalfeed — tất cả nguồn".to_string(),
-            config.daemon.public_url.to_string(),
-        )
-    } else if let Some(s) = config.source(name) {
-        (
-            FeedScope::Source(s.id.clone()),
-            s.name.clone(),
-            s.url.to_string(),
-        )
-    } else {
-        return not_found();
-    };
-    render_feed(
-        &state,
-        &config,
-        scope,
-        title,
-        site,
-        &format!("feeds/{file}"),
-        format,
-        &headers,
-    )
+    serve_key(&state, name, format, &format!("feeds/{file}"), &headers)
 }
 
 async fn tag_feed_file(
@@ -140,95 +195,76 @@ async fn tag_feed_file(
     let Some((tag, format)) = split_file(&file) else {
         return not_found();
     };
-    let config = state.config();
-    if !config
-        .sources
-        .iter()
-        .any(|s| s.tags.iter().any(|t| t == tag))
-    {
-        return not_found();
-    }
-    let title = format!("portalfeed — {tag}");
-    let site = config.daemon.public_url.to_string();
-    render_feed(
+    serve_key(
         &state,
-        &config,
-        FeedScope::Tag(tag.to_string()),
-        title,
-        site,
-        &format!("feeds/tag/{file}"),
+        &format!("tag/{tag}"),
         format,
+        &format!("feeds/tag/{file}"),
         &headers,
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-fn render_feed(
+fn serve_key(
     state: &AppState,
-    config: &Config,
-    scope: FeedScope,
-    title: String,
-    site_url: String,
-    path: &str,
+    key: &str,
     format: Format,
+    path: &str,
     headers: &HeaderMap,
 ) -> Response {
-    let items = match state.store.feed_items(&scope, config.daemon.feed_items) {
-        Ok(items) => items,
+    let config = state.config();
+    let Some(entry) = feed::catalog(&config).into_iter().find(|e| e.key == key) else {
+        METRICS.feed_request(format.extension(), 404);
+        return not_found();
+    };
+    respond(state, &entry, format, path, true, headers)
+}
+
+fn respond(
+    state: &AppState,
+    entry: &FeedEntry,
+    format: Format,
+    path: &str,
+    cacheable: bool,
+    headers: &HeaderMap,
+) -> Response {
+    let rendered = match state.render(entry, format, path, cacheable) {
+        Ok(r) => r,
         Err(e) => {
-            tracing::error!(error = %e, "feed query failed");
+            tracing::error!(error = %e, feed = %entry.key, "feed query failed");
+            METRICS.feed_request(format.extension(), 503);
             return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
         }
     };
-    let self_url = config
-        .daemon
-        .public_url
-        .join(path)
-        .map(|u| u.to_string())
-        .unwrap_or_else(|_| path.to_string());
-    let info = FeedInfo {
-        description: format!("{title} (portalfeed)"),
-        title,
-        self_url,
-        site_url,
-    };
-    let body = feed::render(format, &info, &items, config.daemon.timezone);
-    let last_modified = items.iter().map(|i| i.updated).max();
-    conditional(headers, body, format.content_type(), last_modified)
+    let response = conditional(headers, &rendered, format.content_type());
+    METRICS.feed_request(format.extension(), response.status().as_u16());
+    response
 }
 
-/// Builds a response with `ETag` and `Last-Modified`, or `304` when the client has it.
-fn conditional(
-    headers: &HeaderMap,
-    body: String,
-    content_type: &'static str,
-    last_modified: Option<DateTime<Utc>>,
-) -> Response {
-    let etag = format!(
-        "\"{}\"",
-        &hex::encode(Sha256::digest(body.as_bytes()))[..32]
-    );
-    let last_modified = last_modified.map(|t| t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+/// `ETag` and `Last-Modified`, or `304` when the client has the current version.
+fn conditional(headers: &HeaderMap, r: &Rendered, content_type: &'static str) -> Response {
     let matches_etag = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == r.etag || t.trim() == "*"));
     let not_modified_since = headers.get(header::IF_NONE_MATCH).is_none()
         && match (
             headers
                 .get(header::IF_MODIFIED_SINCE)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| DateTime::parse_from_rfc2822(v).ok()),
-            &last_modified,
+            r.last_modified
+                .as_deref()
+                .and_then(|lm| DateTime::parse_from_rfc2822(lm).ok()),
         ) {
-            (Some(since), Some(lm)) => DateTime::parse_from_rfc2822(lm).is_ok_and(|lm| lm <= since),
+            (Some(since), Some(lm)) => lm <= since,
             _ => false,
         };
     let mut out = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    if let Ok(v) = HeaderValue::from_str(&r.etag) {
         out.insert(header::ETAG, v);
     }
-    if let Some(v) = last_modified
+    if let Some(v) = r
+        .last_modified
         .as_deref()
         .and_then(|lm| HeaderValue::from_str(lm).ok())
     {
@@ -242,22 +278,48 @@ fn conditional(
         return (StatusCode::NOT_MODIFIED, out).into_response();
     }
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    (StatusCode::OK, out, body).into_response()
+    (StatusCode::OK, out, r.body.clone()).into_response()
 }
 
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "no such feed\n").into_response()
 }
 
+async fn opml(State(state): State<Arc<AppState>>) -> Response {
+    let config = state.config();
+    let body = feed::opml(&feed::catalog(&config), &config.daemon.public_url);
+    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], body).into_response()
+}
+
+/// 200 when the database takes a write and the scheduler has beaten within a minute.
 async fn healthz(State(state): State<Arc<AppState>>) -> Response {
-    match state.store.check_writable() {
-        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
-        Err(e) => (
+    if let Err(e) = state.store.check_writable() {
+        return (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("database not writable: {e}\n"),
         )
-            .into_response(),
+            .into_response();
     }
+    match METRICS.heartbeat_age() {
+        Some(age) if age > 60 => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("scheduler silent for {age} s\n"),
+        )
+            .into_response(),
+        _ => (StatusCode::OK, "ok\n").into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    let items = state.store.item_count().unwrap_or(0);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        METRICS.render(items),
+    )
+        .into_response()
 }
 
 fn esc(s: &str) -> String {
@@ -267,15 +329,60 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Thirty small bars, one per day: items found per day, server-rendered SVG.
+fn sparkline(counts: &[u32]) -> String {
+    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    let mut svg = format!(
+        "<svg class=\"spark\" width=\"{}\" height=\"20\" viewBox=\"0 0 {} 20\" role=\"img\" aria-label=\"items per day, last {} days\">",
+        counts.len() * 4,
+        counts.len() * 4,
+        counts.len()
+    );
+    for (i, n) in counts.iter().enumerate() {
+        let h = if *n == 0 {
+            1.0
+        } else {
+            (*n as f64 / max * 19.0).max(2.0)
+        };
+        let _ = write!(
+            svg,
+            "<rect x=\"{}\" y=\"{:.1}\" width=\"3\" height=\"{:.1}\"><title>{n}</title></rect>",
+            i * 4,
+            20.0 - h,
+            h
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 async fn status_page(State(state): State<Arc<AppState>>) -> Response {
     let config = state.config();
     let tz = config.daemon.timezone;
+    let offset = Utc::now()
+        .with_timezone(&tz)
+        .offset()
+        .fix()
+        .local_minus_utc();
     let mut html = String::from(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>portalfeed</title>\
-         <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}.failed{color:#b00}</style>\
-         </head><body><h1>portalfeed</h1><p>Feeds: <a href=\"/feeds/all.atom\">all.atom</a> · <a href=\"/feeds/all.rss\">all.rss</a></p>\
-         <table><thead><tr><th>Source</th><th>Last run</th><th>Outcome</th><th>Items</th><th>Last error</th><th>Feeds</th></tr></thead><tbody>",
+         <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
+         .failed{color:#b00}.spark rect{fill:#36c}</style></head><body><h1>portalfeed</h1>",
     );
+    html.push_str("<p>Feeds:");
+    for e in feed::catalog(&config)
+        .iter()
+        .filter(|e| !matches!(e.scope, FeedScope::Source(_)))
+    {
+        let _ = write!(
+            html,
+            " <a href=\"/feeds/{k}.atom\">{t}</a> (<a href=\"/feeds/{k}.rss\">rss</a>, <a href=\"/feeds/{k}.json\">json</a>) ·",
+            k = esc(&e.key),
+            t = esc(&e.title)
+        );
+    }
+    html.push_str(" <a href=\"/opml\">OPML</a></p>");
+    html.push_str("<table><thead><tr><th>Source</th><th>Last run</th><th>Outcome</th><th>Items</th><th>Last 30 days</th><th>Last error</th><th>Feeds</th></tr></thead><tbody>");
     for s in &config.sources {
         let health = state.store.health(&s.id).ok();
         let last = health.as_ref().and_then(|h| h.last.clone());
@@ -294,22 +401,44 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
             ),
             None => ("never".to_string(), "—".to_string(), String::new()),
         };
+        let days = state
+            .store
+            .items_per_day(&s.id, 30, Utc::now(), offset)
+            .unwrap_or_else(|_| vec![0; 30]);
         let class = if last.as_ref().is_some_and(|r| !r.ok) {
             " class=\"failed\""
         } else {
             ""
         };
+        let tls = if s.http.insecure_tls {
+            " <strong>[insecure TLS]</strong>"
+        } else {
+            ""
+        };
         let _ = write!(
             html,
-            "<tr{class}><td><a href=\"{url}\">{name}</a> <small>({id})</small></td><td>{when}</td><td>{outcome}</td><td>{items}</td><td>{error}</td>\
-             <td><a href=\"/feeds/{id}.atom\">atom</a> · <a href=\"/feeds/{id}.rss\">rss</a></td></tr>",
+            "<tr{class}><td><a href=\"{url}\">{name}</a> <small>({id})</small>{tls}</td><td>{when}</td><td>{outcome}</td><td>{items}</td><td>{spark}</td><td>{error}</td>\
+             <td><a href=\"/feeds/{id}.atom\">atom</a> · <a href=\"/feeds/{id}.rss\">rss</a> · <a href=\"/feeds/{id}.json\">json</a></td></tr>",
             url = esc(s.url.as_str()),
             name = esc(&s.name),
             id = esc(&s.id),
             items = health.map(|h| h.items).unwrap_or(0),
+            spark = sparkline(&days),
             error = esc(&error),
         );
     }
     html.push_str("</tbody></table></body></html>");
     Html(html).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales_bars() {
+        let svg = sparkline(&[0, 5, 10]);
+        assert_eq!(svg.matches("<rect").count(), 3);
+        assert!(svg.contains("height=\"19.0\""), "{svg}");
+    }
 }

@@ -323,7 +323,16 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
     let step3 = run_with_proxy(&server, &["crawl", "--config", cfg, "x-updated"]);
     let row = summary_row(&stdout(&step3), "x-updated");
     assert_eq!((row[1], row[2]), (0, 1), "step 3: {}", stdout(&step3));
-    let (atom3, _, _) = fetch_feed(&base, "/feeds/all.atom").await;
+    // The daemon notices another process's commit within a second (its cached feeds are
+    // rendered again then); wait for the corrected text to show.
+    let mut atom3 = fetch_feed(&base, "/feeds/all.atom").await.0;
+    for _ in 0..50 {
+        if by_link(&atom3)[updated_url].updated > before.updated {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        atom3 = fetch_feed(&base, "/feeds/all.atom").await.0;
+    }
     assert_eq!(
         atom3.entries.len(),
         expected.len(),

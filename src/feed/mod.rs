@@ -1,4 +1,5 @@
-//! RSS 2.0 and Atom 1.0 rendering.
+//! RSS 2.0, Atom 1.0, JSON Feed 1.1 and OPML rendering, and the catalogue of every feed
+//! the configuration defines.
 //!
 //! Items carry a GUID that never changes, the publication date with the Vietnam offset
 //! (Atom wants whole seconds), the author, the clean HTML and a plain summary. The
@@ -20,10 +21,106 @@ pub struct FeedInfo {
     pub site_url: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
     Atom,
     Rss,
+    Json,
+}
+
+/// One feed the daemon serves: its path without extension (`all`, `<source>`,
+/// `tag/<tag>`, `<custom feed>`), title, the page it is about, and what it holds.
+#[derive(Debug, Clone)]
+pub struct FeedEntry {
+    pub key: String,
+    pub title: String,
+    pub site_url: String,
+    pub scope: crate::store::FeedScope,
+    pub limit: usize,
+}
+
+/// Every feed of a configuration, in a stable order: all, sources, tags, custom feeds.
+pub fn catalog(config: &crate::config::Config) -> Vec<FeedEntry> {
+    use crate::store::FeedScope;
+    let limit = config.daemon.feed_items;
+    let home = config.daemon.public_url.to_string();
+    let mut out = vec![FeedEntry {
+        key: "all".into(),
+        title: "portalfeed — tất cả nguồn".into(),
+        site_url: home.clone(),
+        scope: FeedScope::All,
+        limit,
+    }];
+    for s in &config.sources {
+        out.push(FeedEntry {
+            key: s.id.clone(),
+            title: s.name.clone(),
+            site_url: s.url.to_string(),
+            scope: FeedScope::Source(s.id.clone()),
+            limit,
+        });
+    }
+    for t in config.tags() {
+        out.push(FeedEntry {
+            key: format!("tag/{t}"),
+            title: format!("portalfeed — {t}"),
+            site_url: home.clone(),
+            scope: FeedScope::Tag(t),
+            limit,
+        });
+    }
+    for f in &config.feeds {
+        out.push(FeedEntry {
+            key: f.id.clone(),
+            title: f.title.clone(),
+            site_url: home.clone(),
+            scope: FeedScope::Custom(f.filter.clone()),
+            limit: f.limit,
+        });
+    }
+    out
+}
+
+/// An OPML 2.0 subscription list of the catalogue's feeds (Atom links).
+pub fn opml(entries: &[FeedEntry], public_url: &url::Url) -> String {
+    let esc = |s: &str| quick_xml::escape::escape(xml_safe(s)).into_owned();
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n<head><title>portalfeed</title></head>\n<body>\n",
+    );
+    for e in entries {
+        let xml_url = public_url
+            .join(&format!("feeds/{}.atom", e.key))
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "<outline type=\"rss\" text=\"{t}\" title=\"{t}\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"/>\n",
+            t = esc(&e.title),
+            x = esc(&xml_url),
+            h = esc(&e.site_url)
+        ));
+    }
+    out.push_str("</body>\n</opml>\n");
+    out
+}
+
+/// The media type of an image URL, from its extension.
+fn image_type(url: &str) -> &'static str {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if path.ends_with(".png") {
+        "image/png"
+    } else if path.ends_with(".gif") {
+        "image/gif"
+    } else if path.ends_with(".webp") {
+        "image/webp"
+    } else if path.ends_with(".svg") {
+        "image/svg+xml"
+    } else {
+        "image/jpeg"
+    }
 }
 
 impl Format {
@@ -31,6 +128,7 @@ impl Format {
         match ext {
             "atom" => Some(Format::Atom),
             "rss" | "xml" => Some(Format::Rss),
+            "json" => Some(Format::Json),
             _ => None,
         }
     }
@@ -39,6 +137,7 @@ impl Format {
         match self {
             Format::Atom => "application/atom+xml; charset=utf-8",
             Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Json => "application/feed+json",
         }
     }
 
@@ -46,6 +145,7 @@ impl Format {
         match self {
             Format::Atom => "atom",
             Format::Rss => "rss",
+            Format::Json => "json",
         }
     }
 }
@@ -55,6 +155,7 @@ pub fn render(format: Format, info: &FeedInfo, items: &[FeedItem], tz: Tz) -> St
     match format {
         Format::Atom => render_atom(info, items, tz),
         Format::Rss => render_rss(info, items, tz),
+        Format::Json => render_json(info, items, tz),
     }
 }
 
@@ -141,9 +242,21 @@ fn render_atom(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
             c.set_value(Some(content_with_copies(item)));
             e.set_content(Some(c));
             e.set_summary(Some(Text::plain(xml_safe(&summary(&item.text, 300)))));
-            let mut cat = Category::default();
-            cat.set_term(xml_safe(&item.source_name));
-            e.set_categories(vec![cat]);
+            e.set_categories(
+                std::iter::once(&item.source_name)
+                    .chain(item.tags.iter())
+                    .map(|t| {
+                        let mut cat = Category::default();
+                        cat.set_term(xml_safe(t));
+                        cat
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            if let Some(img) = item.images.first() {
+                let mut l = link(img, "enclosure", Some(image_type(img)));
+                l.set_length(Some("0".to_string()));
+                e.links.push(l);
+            }
             let mut src = Source::default();
             src.set_title(Text::plain(xml_safe(&item.source_name)));
             src.set_id(xml_safe(&item.source_url));
@@ -196,9 +309,24 @@ fn render_rss(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
                 dc.set_creators(vec![xml_safe(a)]);
                 i.set_dublin_core_ext(Some(dc));
             }
-            let mut cat = Category::default();
-            cat.set_name(xml_safe(&item.source_name));
-            i.set_categories(vec![cat]);
+            i.set_categories(
+                std::iter::once(&item.source_name)
+                    .chain(item.tags.iter())
+                    .map(|t| {
+                        let mut cat = Category::default();
+                        cat.set_name(xml_safe(t));
+                        cat
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            if let Some(img) = item.images.first() {
+                // RSS requires a length; 0 says it is unknown, as readers expect.
+                let mut enc = rss::Enclosure::default();
+                enc.set_url(xml_safe(img));
+                enc.set_mime_type(image_type(img));
+                enc.set_length("0");
+                i.set_enclosure(Some(enc));
+            }
             i
         })
         .collect();
@@ -218,6 +346,45 @@ fn render_rss(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
     channel.set_atom_ext(Some(atom));
     channel.set_items(rss_items);
     channel.to_string()
+}
+
+/// JSON Feed 1.1.
+fn render_json(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
+    let items: Vec<serde_json::Value> = items
+        .iter()
+        .map(|item| {
+            let mut v = serde_json::json!({
+                "id": item.guid,
+                "url": item.link,
+                "title": item.title,
+                "content_html": content_with_copies(item),
+                "summary": summary(&item.text, 300),
+                "date_modified": local(item.updated, tz).to_rfc3339(),
+                "tags": std::iter::once(&item.source_name).chain(item.tags.iter()).collect::<Vec<_>>(),
+                "_portalfeed": { "source": item.source_id, "source_name": item.source_name, "other_copies": item.other_copies },
+            });
+            if let Some(p) = item.published {
+                v["date_published"] = local(p.with_timezone(&Utc), tz).to_rfc3339().into();
+            }
+            if let Some(a) = &item.author {
+                v["authors"] = serde_json::json!([{ "name": a }]);
+            }
+            if let Some(img) = item.images.first() {
+                v["image"] = img.clone().into();
+            }
+            v
+        })
+        .collect();
+    let feed = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": info.title,
+        "home_page_url": info.site_url,
+        "feed_url": info.self_url,
+        "description": info.description,
+        "language": "vi",
+        "items": items,
+    });
+    serde_json::to_string_pretty(&feed).unwrap_or_else(|_| "{}".into())
 }
 
 #[cfg(test)]

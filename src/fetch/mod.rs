@@ -385,8 +385,14 @@ impl Fetcher {
                 .acquire()
                 .await
                 .map_err(|e| FetchError::Client(e.to_string()))?;
+            crate::metrics::METRICS
+                .fetches
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             self.exchange(client, url, validators).await
         };
+        if let Err(e) = &result {
+            crate::metrics::METRICS.fetch_failed(e.kind());
+        }
         g.last = Some(Instant::now());
         result
     }

@@ -75,6 +75,8 @@ pub struct FeedItem {
     pub source_name: String,
     /// The source's index page.
     pub source_url: String,
+    /// The source's tags.
+    pub tags: Vec<String>,
     pub images: Vec<String>,
     /// Other URLs carrying the same article.
     pub other_copies: Vec<String>,
@@ -92,6 +94,36 @@ pub enum FeedScope {
     /// Items matching a full-text query (diacritic- and case-insensitive, `đ` as `d`),
     /// linked to the first copy.
     Search(String),
+    /// A feed defined in the configuration, linked to the first copy.
+    Custom(CustomFeed),
+}
+
+/// A `[[feed]]` of the configuration: items from some sources and tags (all when both are
+/// empty), with keyword filters folded like search.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomFeed {
+    pub sources: Vec<String>,
+    pub tags: Vec<String>,
+    /// An item must contain one of these phrases (when any are given)...
+    pub include: Vec<String>,
+    /// ...and none of these.
+    pub exclude: Vec<String>,
+}
+
+/// Phrases as an FTS5 expression matching any of them: `("dan van kheo") OR ("dang uy")`.
+fn fts_any(phrases: &[String]) -> Option<String> {
+    let parts: Vec<String> = phrases
+        .iter()
+        .filter_map(|p| {
+            let words: Vec<String> = text::fold_search(p)
+                .split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_string)
+                .collect();
+            (!words.is_empty()).then(|| format!("\"{}\"", words.join(" ")))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(" OR "))
 }
 
 /// A user's query as an FTS5 expression: folded like the index, every word a quoted
@@ -144,6 +176,12 @@ pub struct SourceHealth {
 pub struct Store {
     write: Mutex<Connection>,
     read: Mutex<Connection>,
+    /// Bumped on every change a feed could show; feed caches compare against it.
+    generation: std::sync::atomic::AtomicU64,
+    /// Feed queries run, so that tests can show a cached feed costs none.
+    feed_queries: std::sync::atomic::AtomicU64,
+    /// The read connection's last `PRAGMA data_version`, to notice other processes' writes.
+    data_version: std::sync::atomic::AtomicI64,
     near_duplicate: f64,
 }
 
@@ -171,6 +209,9 @@ impl Store {
             write: Mutex::new(write),
             read: Mutex::new(read),
             near_duplicate: DEFAULT_NEAR_DUPLICATE,
+            generation: std::sync::atomic::AtomicU64::new(1),
+            feed_queries: std::sync::atomic::AtomicU64::new(0),
+            data_version: std::sync::atomic::AtomicI64::new(0),
         })
     }
 
@@ -207,9 +248,74 @@ impl Store {
         }
         tx.commit()?;
         if deleted > 0 {
+            self.changed();
             conn.execute_batch("PRAGMA incremental_vacuum")?;
         }
         Ok(deleted)
+    }
+
+    /// A number that changes whenever a feed's content may have: compare it to decide
+    /// whether a rendered feed is still current, without touching the database.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// How many feed queries this store has run.
+    pub fn feed_queries(&self) -> u64 {
+        self.feed_queries.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn changed(&self) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    }
+
+    /// Notices writes by other processes (a `portalfeed crawl` next to the daemon):
+    /// SQLite's `data_version` moves when another connection commits. Called from a
+    /// timer, never on the serving path.
+    pub fn poll_external_changes(&self) -> Result<(), StoreError> {
+        let v: i64 = self
+            .reader()
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let before = self
+            .data_version
+            .swap(v, std::sync::atomic::Ordering::AcqRel);
+        if before != 0 && before != v {
+            self.changed();
+        }
+        Ok(())
+    }
+
+    /// Items first seen per day, oldest first, for the last `days` days up to `now`, in
+    /// the offset `tz_offset_secs` (for the status page's bars).
+    pub fn items_per_day(
+        &self,
+        source_id: &str,
+        days: u32,
+        now: DateTime<Utc>,
+        tz_offset_secs: i32,
+    ) -> Result<Vec<u32>, StoreError> {
+        let conn = self.reader();
+        let off = i64::from(tz_offset_secs);
+        let today = (now.timestamp() + off).div_euclid(86400);
+        let first = today - i64::from(days) + 1;
+        let mut stmt = conn.prepare_cached(
+            "SELECT (first_seen + ?2) / 86400 AS day, count(DISTINCT item_id) FROM copies
+             WHERE source_id = ?1 AND first_seen >= ?3 GROUP BY day",
+        )?;
+        let mut out = vec![0u32; days as usize];
+        let rows = stmt.query_map(params![source_id, off, first * 86400 - off], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })?;
+        for row in rows {
+            let (day, n) = row?;
+            if let Ok(i) = usize::try_from(day - first)
+                && i < out.len()
+            {
+                out[i] = n as u32;
+            }
+        }
+        Ok(out)
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -242,6 +348,7 @@ impl Store {
             }
         }
         tx.commit()?;
+        self.changed();
         Ok(())
     }
 
@@ -372,6 +479,9 @@ impl Store {
             )?;
         }
         tx.commit()?;
+        if outcome != SaveOutcome::Unchanged {
+            self.changed();
+        }
         Ok(outcome)
     }
 
@@ -454,86 +564,103 @@ impl Store {
 
     /// The newest items of a feed, by publication date.
     pub fn feed_items(&self, scope: &FeedScope, limit: usize) -> Result<Vec<FeedItem>, StoreError> {
-        let conn = self.reader();
-        let search;
-        let (sql, arg): (&str, Option<&str>) = match scope {
-            FeedScope::All => (
-                "SELECT i.id, i.guid, i.title, i.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
-                        i.source_id, s.name, i.images, s.url
-                 FROM items i JOIN sources s ON s.id = i.source_id
-                 ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?1",
-                None,
+        use rusqlite::types::Value;
+        self.feed_queries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // Which copy's link and source an item shows, where the items come from, and the
+        // condition, per scope; the rest of the query is shared.
+        let (link, src, from, mut cond, mut args): (&str, &str, &str, String, Vec<Value>) = match scope {
+            FeedScope::All => ("i.url", "i.source_id", "items i", "1".into(), vec![]),
+            FeedScope::Source(id) => (
+                "c.url",
+                "c.source_id",
+                "copies c JOIN items i ON i.id = c.item_id",
+                "c.source_id = ?".into(),
+                vec![Value::Text(id.clone())],
             ),
-            FeedScope::Source(_) => (
-                "SELECT i.id, i.guid, i.title, c.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
-                        c.source_id, s.name, i.images, s.url
-                 FROM copies c JOIN items i ON i.id = c.item_id JOIN sources s ON s.id = c.source_id
-                 WHERE c.source_id = ?2
-                 GROUP BY i.id
-                 ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?1",
-                match scope {
-                    FeedScope::Source(s) => Some(s.as_str()),
-                    _ => None,
-                },
-            ),
-            FeedScope::Tag(_) => (
-                "SELECT i.id, i.guid, i.title, i.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
-                        i.source_id, s.name, i.images, s.url
-                 FROM items i JOIN sources s ON s.id = i.source_id
-                 WHERE EXISTS (SELECT 1 FROM copies c JOIN source_tags t ON t.source_id = c.source_id
-                               WHERE c.item_id = i.id AND t.tag = ?2)
-                 ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?1",
-                match scope {
-                    FeedScope::Tag(t) => Some(t.as_str()),
-                    _ => None,
-                },
+            FeedScope::Tag(tag) => (
+                "i.url",
+                "i.source_id",
+                "items i",
+                "EXISTS (SELECT 1 FROM copies c JOIN source_tags t ON t.source_id = c.source_id WHERE c.item_id = i.id AND t.tag = ?)".into(),
+                vec![Value::Text(tag.clone())],
             ),
             FeedScope::Search(q) => {
                 let Some(expr) = fts_query(q) else { return Ok(Vec::new()) };
-                search = expr;
                 (
-                    "SELECT i.id, i.guid, i.title, i.url, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
-                            i.source_id, s.name, i.images, s.url
-                     FROM items i JOIN sources s ON s.id = i.source_id
-                     WHERE i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?2 ORDER BY rowid DESC LIMIT 2000)
-                     ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?1",
-                    Some(search.as_str()),
+                    "i.url",
+                    "i.source_id",
+                    "items i",
+                    "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT 2000)".into(),
+                    vec![Value::Text(expr)],
                 )
             }
+            FeedScope::Custom(f) => {
+                let mut cond = String::from("1");
+                let mut args = Vec::new();
+                if !f.sources.is_empty() || !f.tags.is_empty() {
+                    let marks = |n: usize| vec!["?"; n].join(", ");
+                    cond = format!(
+                        "EXISTS (SELECT 1 FROM copies c WHERE c.item_id = i.id AND (c.source_id IN ({}) OR c.source_id IN (SELECT source_id FROM source_tags WHERE tag IN ({}))))",
+                        marks(f.sources.len()),
+                        marks(f.tags.len())
+                    );
+                    args.extend(f.sources.iter().chain(f.tags.iter()).map(|s| Value::Text(s.clone())));
+                }
+                if let Some(expr) = fts_any(&f.include) {
+                    cond.push_str(" AND i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)");
+                    args.push(Value::Text(expr));
+                }
+                if let Some(expr) = fts_any(&f.exclude) {
+                    cond.push_str(" AND i.id NOT IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)");
+                    args.push(Value::Text(expr));
+                }
+                ("i.url", "i.source_id", "items i", cond, args)
+            }
         };
-        let mut stmt = conn.prepare_cached(sql)?;
-        let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<(i64, FeedItem)> {
-            let images: String = r.get(12)?;
-            Ok((
-                r.get(0)?,
-                FeedItem {
-                    guid: r.get(1)?,
-                    title: r.get(2)?,
-                    link: r.get(3)?,
-                    published: r
-                        .get::<_, Option<String>>(4)?
-                        .and_then(|s| DateTime::parse_from_rfc3339(&s).ok()),
-                    updated: from_ts(r.get(5)?),
-                    author: r.get(6)?,
-                    credit: r.get(7)?,
-                    content_html: r.get(8)?,
-                    text: r.get(9)?,
-                    source_id: r.get(10)?,
-                    source_name: r.get(11)?,
-                    source_url: r.get(13)?,
-                    images: serde_json::from_str(&images).unwrap_or_default(),
-                    other_copies: Vec::new(),
-                },
-            ))
-        };
-        let rows: Vec<(i64, FeedItem)> = match arg {
-            Some(a) => stmt
-                .query_map(params![limit as i64, a], map)?
-                .collect::<Result<_, _>>()?,
-            None => stmt
-                .query_map(params![limit as i64], map)?
-                .collect::<Result<_, _>>()?,
-        };
+        if matches!(scope, FeedScope::Source(_)) {
+            cond.push_str(" GROUP BY i.id");
+        }
+        args.push(Value::Integer(limit as i64));
+        let sql = format!(
+            "SELECT i.id, i.guid, i.title, {link}, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
+                    {src}, s.name, i.images, s.url, (SELECT group_concat(tag, ',') FROM source_tags WHERE source_id = {src})
+             FROM {from} JOIN sources s ON s.id = {src}
+             WHERE {cond}
+             ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?"
+        );
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows: Vec<(i64, FeedItem)> = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                let images: String = r.get(12)?;
+                Ok((
+                    r.get(0)?,
+                    FeedItem {
+                        guid: r.get(1)?,
+                        title: r.get(2)?,
+                        link: r.get(3)?,
+                        published: r
+                            .get::<_, Option<String>>(4)?
+                            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok()),
+                        updated: from_ts(r.get(5)?),
+                        author: r.get(6)?,
+                        credit: r.get(7)?,
+                        content_html: r.get(8)?,
+                        text: r.get(9)?,
+                        source_id: r.get(10)?,
+                        source_name: r.get(11)?,
+                        source_url: r.get(13)?,
+                        tags: r
+                            .get::<_, Option<String>>(14)?
+                            .map(|t| t.split(',').map(str::to_string).collect())
+                            .unwrap_or_default(),
+                        images: serde_json::from_str(&images).unwrap_or_default(),
+                        other_copies: Vec::new(),
+                    },
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
         let mut copies = conn.prepare_cached(
             "SELECT url FROM copies WHERE item_id = ?1 GROUP BY url ORDER BY min(first_seen), url",
         )?;
