@@ -267,6 +267,13 @@ fn render_atom(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
         })
         .collect();
     let mut feed = Feed::default();
+    // RFC 4287 4.1.1: a feed needs an author unless every entry has one.
+    if items.iter().any(|i| i.author.is_none()) {
+        let mut p = Person::default();
+        p.set_name(xml_safe(&info.title));
+        p.set_uri(Some(xml_safe(&info.site_url)));
+        feed.set_authors(vec![p]);
+    }
     feed.set_id(xml_safe(&info.self_url));
     feed.set_title(Text::plain(xml_safe(&info.title)));
     feed.set_subtitle(Some(Text::plain(xml_safe(&info.description))));
