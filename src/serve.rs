@@ -367,7 +367,7 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
     let mut html = String::from(
         "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>portalfeed</title>\
          <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
-         .failed{color:#b00}.spark rect{fill:#36c}</style></head><body><h1>portalfeed</h1>",
+         .failed{color:#b00}.spark rect{fill:#36c}td.note{max-width:32em;overflow-wrap:anywhere;font-size:.85em;color:#555}</style></head><body><h1>portalfeed</h1>",
     );
     html.push_str("<p>Feeds:");
     for e in feed::catalog(&config)
@@ -382,7 +382,7 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
         );
     }
     html.push_str(" <a href=\"/opml\">OPML</a></p>");
-    html.push_str("<table><thead><tr><th>Source</th><th>Last run</th><th>Outcome</th><th>Items</th><th>Last 30 days</th><th>Last error</th><th>Feeds</th></tr></thead><tbody>");
+    html.push_str("<table><thead><tr><th>Source</th><th>Last run</th><th>Outcome</th><th>Items</th><th>Last 30 days</th><th>Last error or note</th><th>Feeds</th></tr></thead><tbody>");
     for s in &config.sources {
         let health = state.store.health(&s.id).ok();
         let last = health.as_ref().and_then(|h| h.last.clone());
@@ -417,7 +417,7 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
         };
         let _ = write!(
             html,
-            "<tr{class}><td><a href=\"{url}\">{name}</a> <small>({id})</small>{tls}</td><td>{when}</td><td>{outcome}</td><td>{items}</td><td>{spark}</td><td>{error}</td>\
+            "<tr{class}><td><a href=\"{url}\">{name}</a> <small>({id})</small>{tls}</td><td>{when}</td><td>{outcome}</td><td>{items}</td><td>{spark}</td><td class=\"note\">{error}</td>\
              <td><a href=\"/feeds/{id}.atom\">atom</a> · <a href=\"/feeds/{id}.rss\">rss</a> · <a href=\"/feeds/{id}.json\">json</a></td></tr>",
             url = esc(s.url.as_str()),
             name = esc(&s.name),

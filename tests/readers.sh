@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Acceptance: real, independent feed readers read portalfeed's feeds.
+#
+# Starts the corpus portals (tests/portal_server.py) and the real daemon on loopback,
+# then reads /feeds/all.atom and /feeds/all.rss with newsboat (Debian) and Python's
+# feedparser (PyPI), and checks that both see every article with the right title, link,
+# date (to the second, in UTC), author and GUID. Then special/updated moves to its
+# corrected version, and a second reload must show the item updated, not duplicated.
+# Finally headless Chromium renders the status page (screenshot saved as an artifact) and
+# its DOM must list every source.
+#
+# Usage: tests/readers.sh [path/to/portalfeed]     (default: target/debug/portalfeed)
+# Installs newsboat, chromium and feedparser when they are missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${1:-target/debug/portalfeed}
+ARTIFACTS=${ARTIFACTS:-target/artifacts}
+mkdir -p "$ARTIFACTS"
+[ -x "$BIN" ] || cargo build --quiet
+BIN=$(realpath "$BIN")
+
+need_apt=()
+command -v newsboat >/dev/null || need_apt+=(newsboat)
+command -v chromium >/dev/null || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  (apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need_apt[@]}") >/dev/null
+fi
+python3 -c 'import feedparser' 2>/dev/null || python3 -m pip install --quiet feedparser
+
+WORK=$(mktemp -d)
+cleanup() {
+  [ -n "${DAEMON:-}" ] && kill "$DAEMON" 2>/dev/null || true
+  [ -n "${PORTALS:-}" ] && kill "$PORTALS" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+python3 tests/portal_server.py "$WORK/portals.port" &
+PORTALS=$!
+for _ in $(seq 50); do [ -s "$WORK/portals.port" ] && break; sleep 0.1; done
+PROXY="http://127.0.0.1:$(cat "$WORK/portals.port")"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE="http://127.0.0.1:$PORT"
+
+# One source per corpus folder, as in tests/common/mod.rs.
+python3 - "$WORK/portalfeed.toml" "$PORT" <<'PY'
+import os, sys, tomllib
+cfg, port = sys.argv[1], sys.argv[2]
+root = "tests/fixtures/corpus"
+folders = ["s1-longan-portal", "s2-provincial-newspaper", "s3-hcmc-portal", "s4-dakrong-nukeviet", "s5-longan-danvan",
+           "special/syndicated", "special/windows-1258", "special/nfd", "special/updated"]
+out = [f'[daemon]\ndatabase = "portalfeed.db"\nlisten = "127.0.0.1:{port}"\nschedule = "0 0 1 1 *"\nper_host_delay = "0s"\npublic_url = "http://127.0.0.1:{port}"\n']
+for f in folders:
+    site = tomllib.load(open(os.path.join(root, f, "site.toml"), "rb"))
+    sid = "-".join(f.replace("special/", "x-").split("-")[:3]).lower()
+    url = site.get("list_url") or f'{site["base_url"]}/portalfeed-fixture/{f.replace("/", "-")}/'
+    out.append(f'[[source]]\nid = "{sid}"\nname = "{site["name"]}"\nurl = "{url}"\n')
+open(cfg, "w").write("\n".join(out))
+PY
+
+crawl() {
+  HTTP_PROXY=$PROXY http_proxy=$PROXY RUST_LOG=error "$BIN" crawl --config "$WORK/portalfeed.toml" "$@" >/dev/null 2>>"$WORK/crawl.log"
+}
+crawl s1-longan-portal
+crawl || true   # list pages also link articles outside the corpus (404): not a failure here
+HTTP_PROXY=$PROXY http_proxy=$PROXY RUST_LOG=warn "$BIN" run --config "$WORK/portalfeed.toml" 2>"$WORK/daemon.log" &
+DAEMON=$!
+for _ in $(seq 100); do curl -sf "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+# newsboat: private urls files, config and caches, one per format (newsboat keeps one
+# copy of an item per GUID across feeds). It exits 0 even on errors, so the caches are
+# what is checked.
+: > "$WORK/newsboat.conf"
+newsboat_reload() {
+  for f in atom rss; do
+    echo "$BASE/feeds/all.$f" > "$WORK/urls.$f"
+    HOME=$WORK XDG_CONFIG_HOME=$WORK XDG_DATA_HOME=$WORK \
+      newsboat -x reload -u "$WORK/urls.$f" -c "$WORK/newsboat.$f.db" -C "$WORK/newsboat.conf" >"$WORK/newsboat.$f.err" 2>&1 || true
+  done
+}
+newsboat_reload
+[ -n "${DEBUG:-}" ] && { sqlite3 "$WORK/newsboat.db" .tables; cp "$WORK/newsboat.db" /tmp/nb.db; cat "$WORK/newsboat.err"; }
+
+check() {  # $1: which step (1: as first crawled, 3: after the correction)
+  python3 - "$WORK" "$BASE" "$1" <<'PY'
+import calendar, datetime, glob, json, os, sqlite3, sys, uuid
+import feedparser
+work, base, step = sys.argv[1], sys.argv[2], int(sys.argv[3])
+expected = []
+for f in sorted(glob.glob("tests/fixtures/corpus/**/*expected.json", recursive=True)):
+    if "syndicated" in f:
+        continue  # a re-post: merged into the Long An item
+    expected.append(json.load(open(f, encoding="utf-8")))
+def when(e):
+    return int(datetime.datetime.fromisoformat(e["published"]).timestamp())
+def guid(e):
+    return "urn:uuid:" + str(uuid.uuid5(uuid.NAMESPACE_URL, e["url"]))
+failures = []
+for feed in ("atom", "rss"):
+    url = f"{base}/feeds/all.{feed}"
+    con = sqlite3.connect(os.path.join(work, f"newsboat.{feed}.db"))
+    rows = con.execute("SELECT guid, title, url, author, pubDate, content FROM rss_item WHERE feedurl = ?", (url,)).fetchall()
+    if len(rows) != len(expected):
+        failures.append(f"newsboat {feed}: {len(rows)} items, want {len(expected)}")
+    by_guid = {r[0]: r for r in rows}
+    parsed = feedparser.parse(url)
+    if parsed.bozo:
+        failures.append(f"feedparser {feed}: {parsed.bozo_exception}")
+    fp = {e.id: e for e in parsed.entries}
+    if len(fp) != len(expected):
+        failures.append(f"feedparser {feed}: {len(fp)} items, want {len(expected)}")
+    for e in expected:
+        g = guid(e)
+        r = by_guid.get(g)
+        if r is None:
+            failures.append(f"newsboat {feed}: no item with guid {g} ({e['title']})")
+        else:
+            if r[1] != e["title"]: failures.append(f"newsboat {feed}: title {r[1]!r} != {e['title']!r}")
+            if r[2] != e["url"]: failures.append(f"newsboat {feed}: link {r[2]!r} != {e['url']!r}")
+            if r[4] != when(e): failures.append(f"newsboat {feed}: date {r[4]} != {when(e)} for {e['title']}")
+            if (r[3] or None) != e["author"]: failures.append(f"newsboat {feed}: author {r[3]!r} != {e['author']!r}")
+            if step == 3 and "1942" in e["url"] and "142 tỷ đồng" not in (r[5] or ""):
+                failures.append(f"newsboat {feed}: the corrected text is missing")
+        f = fp.get(g)
+        if f is None:
+            failures.append(f"feedparser {feed}: no entry with id {g}")
+        else:
+            if f.title != e["title"]: failures.append(f"feedparser {feed}: title {f.title!r}")
+            if f.link != e["url"]: failures.append(f"feedparser {feed}: link {f.link!r}")
+            if calendar.timegm(f.published_parsed) != when(e): failures.append(f"feedparser {feed}: date of {e['title']}")
+            if f.get("author") != e["author"] and not (e["author"] is None and f.get("author") in (None, "")):
+                failures.append(f"feedparser {feed}: author {f.get('author')!r} != {e['author']!r}")
+            if step == 3 and "1942" in e["url"] and "142 tỷ đồng" not in f.content[0].value:
+                failures.append(f"feedparser {feed}: the corrected text is missing")
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print(f"readers: newsboat and feedparser see all {len(expected)} items in Atom and RSS (step {step})")
+PY
+}
+check 1
+
+# special/updated: the corrected version (step 3), crawled and reloaded.
+curl -sf -x "$PROXY" http://control.test/step/2 >/dev/null
+crawl x-updated
+curl -sf -x "$PROXY" http://control.test/step/3 >/dev/null
+crawl x-updated
+sleep 2   # the daemon notices the other process's commit within a second
+newsboat_reload
+[ -n "${DEBUG:-}" ] && { sqlite3 "$WORK/newsboat.db" .tables; cp "$WORK/newsboat.db" /tmp/nb.db; cat "$WORK/newsboat.err"; }
+check 3
+
+# The status page in a real browser.
+chromium_flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+  --disable-component-update --disable-sync --user-data-dir="$WORK/chromium" --window-size=1280,900)
+chromium "${chromium_flags[@]}" --screenshot="$ARTIFACTS/status-page.png" "$BASE/" >/dev/null 2>&1 || true
+chromium "${chromium_flags[@]}" --dump-dom "$BASE/" 2>/dev/null > "$WORK/dom.html" || true
+[ -s "$ARTIFACTS/status-page.png" ] || { echo "chromium: no screenshot"; exit 1; }
+for id in $(grep -o '^id = "[^"]*"' "$WORK/portalfeed.toml" | cut -d'"' -f2); do
+  grep -q "($id)" "$WORK/dom.html" || { echo "status page (Chromium DOM) does not list $id"; exit 1; }
+done
+echo "chromium: the status page lists every source; screenshot in $ARTIFACTS/status-page.png"
+echo "readers: 3 passed, 0 failed"
