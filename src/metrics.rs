@@ -18,7 +18,8 @@ pub struct Metrics {
     pub runs_ok: AtomicU64,
     pub runs_failed: AtomicU64,
     run_seconds_millis: AtomicU64,
-    feed_requests: Mutex<BTreeMap<(String, u16), u64>>,
+    /// Per format (atom, rss, json) and status (200, 304, 404, other).
+    feed_requests: [[AtomicU64; 4]; 3],
     /// Unix time of the scheduler's last heartbeat.
     pub heartbeat: AtomicU64,
 }
@@ -41,13 +42,15 @@ impl Metrics {
             .fetch_add((seconds * 1000.0) as u64, Ordering::Relaxed);
     }
 
-    pub fn feed_request(&self, format: &str, status: u16) {
-        *self
-            .feed_requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((format.to_string(), status))
-            .or_default() += 1;
+    /// Counts a feed request; lock-free, as it is on the serving path.
+    pub fn feed_request(&self, format: crate::feed::Format, status: u16) {
+        let s = match status {
+            200 => 0,
+            304 => 1,
+            404 => 2,
+            _ => 3,
+        };
+        self.feed_requests[format as usize][s].fetch_add(1, Ordering::Relaxed);
     }
 
     pub fn beat(&self) {
@@ -144,16 +147,13 @@ impl Metrics {
             s,
             "# HELP portalfeed_feed_requests_total Feed requests, by format and status.\n# TYPE portalfeed_feed_requests_total counter"
         );
-        for ((format, status), n) in self
-            .feed_requests
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-        {
-            let _ = writeln!(
-                s,
-                "portalfeed_feed_requests_total{{format=\"{format}\",status=\"{status}\"}} {n}"
-            );
+        for (f, format) in ["atom", "rss", "json"].iter().enumerate() {
+            for (i, status) in ["200", "304", "404", "other"].iter().enumerate() {
+                let n = get(&self.feed_requests[f][i]);
+                if n > 0 {
+                    let _ = writeln!(s, "portalfeed_feed_requests_total{{format=\"{format}\",status=\"{status}\"}} {n}");
+                }
+            }
         }
         s
     }

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -26,73 +26,79 @@ use crate::feed::{self, FeedEntry, FeedInfo, Format};
 use crate::metrics::METRICS;
 use crate::store::{FeedScope, Store};
 
-/// A rendered feed and what it was rendered from.
-#[derive(Clone)]
+/// A rendered feed, what it was rendered from, and its validators as ready headers.
 pub struct Rendered {
     generation: u64,
     pub body: Bytes,
     pub etag: String,
     pub last_modified: Option<String>,
+    etag_header: Option<HeaderValue>,
+    last_modified_header: Option<HeaderValue>,
+}
+
+/// The configuration with what is derived from it once: the feed catalogue by key.
+struct Current {
+    config: Arc<Config>,
+    feeds: HashMap<String, Arc<FeedEntry>>,
 }
 
 /// What the handlers share. The configuration can be swapped on reload.
 pub struct AppState {
     pub store: Arc<Store>,
-    pub config: RwLock<Arc<Config>>,
-    cache: Mutex<HashMap<(String, Format), Rendered>>,
+    current: RwLock<Arc<Current>>,
+    /// Rendered feeds by key, one slot per format.
+    cache: RwLock<HashMap<String, [Option<Arc<Rendered>>; 3]>>,
+}
+
+fn current(config: Arc<Config>) -> Arc<Current> {
+    let feeds = feed::catalog(&config).into_iter().map(|e| (e.key.clone(), Arc::new(e))).collect();
+    Arc::new(Current { config, feeds })
+}
+
+fn slot(format: Format) -> usize {
+    match format {
+        Format::Atom => 0,
+        Format::Rss => 1,
+        Format::Json => 2,
+    }
 }
 
 impl AppState {
     pub fn new(store: Arc<Store>, config: Arc<Config>) -> Arc<AppState> {
         Arc::new(AppState {
             store,
-            config: RwLock::new(config),
-            cache: Mutex::new(HashMap::new()),
+            current: RwLock::new(current(config)),
+            cache: RwLock::new(HashMap::new()),
         })
     }
 
+    fn current(&self) -> Arc<Current> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     pub fn config(&self) -> Arc<Config> {
-        self.config
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.current().config.clone()
     }
 
     /// Replaces the configuration (reload); cached feeds are dropped.
     pub fn set_config(&self, config: Arc<Config>) {
-        *self.config.write().unwrap_or_else(|e| e.into_inner()) = config;
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = current(config);
+        self.cache.write().unwrap_or_else(|e| e.into_inner()).clear();
     }
 
     /// A catalogue feed, from the cache when the store has not changed since it was
     /// rendered. `path` is the feed's own path (with any query) for its self link.
-    pub fn render(
-        &self,
-        entry: &FeedEntry,
-        format: Format,
-        path: &str,
-        cacheable: bool,
-    ) -> Result<Rendered, crate::store::StoreError> {
+    pub fn render(&self, entry: &FeedEntry, format: Format, path: &str, cacheable: bool) -> Result<Arc<Rendered>, crate::store::StoreError> {
         let generation = self.store.generation();
-        let key = (entry.key.clone(), format);
         if cacheable
-            && let Some(hit) = self
-                .cache
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(&key)
+            && let Some(hit) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(&entry.key).and_then(|s| s[slot(format)].clone())
             && hit.generation == generation
         {
-            return Ok(hit.clone());
+            return Ok(hit);
         }
         let config = self.config();
         let items = self.store.feed_items(&entry.scope, entry.limit)?;
-        let self_url = config
-            .daemon
-            .public_url
-            .join(path)
-            .map(|u| u.to_string())
-            .unwrap_or_else(|_| path.to_string());
+        let self_url = config.daemon.public_url.join(path).map(|u| u.to_string()).unwrap_or_else(|_| path.to_string());
         let info = FeedInfo {
             description: format!("{} (portalfeed)", entry.title),
             title: entry.title.clone(),
@@ -100,20 +106,18 @@ impl AppState {
             site_url: entry.site_url.clone(),
         };
         let body = feed::render(format, &info, &items, config.daemon.timezone);
-        let rendered = Rendered {
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
+        let last_modified = items.iter().map(|i| i.updated).max().map(http_date);
+        let rendered = Arc::new(Rendered {
             generation,
-            etag: format!(
-                "\"{}\"",
-                &hex::encode(Sha256::digest(body.as_bytes()))[..32]
-            ),
-            last_modified: items.iter().map(|i| i.updated).max().map(http_date),
+            etag_header: HeaderValue::from_str(&etag).ok(),
+            last_modified_header: last_modified.as_deref().and_then(|v| HeaderValue::from_str(v).ok()),
+            etag,
+            last_modified,
             body: Bytes::from(body),
-        };
+        });
         if cacheable {
-            self.cache
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .insert(key, rendered.clone());
+            self.cache.write().unwrap_or_else(|e| e.into_inner()).entry(entry.key.clone()).or_default()[slot(format)] = Some(rendered.clone());
         }
         Ok(rendered)
     }
@@ -211,9 +215,8 @@ fn serve_key(
     path: &str,
     headers: &HeaderMap,
 ) -> Response {
-    let config = state.config();
-    let Some(entry) = feed::catalog(&config).into_iter().find(|e| e.key == key) else {
-        METRICS.feed_request(format.extension(), 404);
+    let Some(entry) = state.current().feeds.get(key).cloned() else {
+        METRICS.feed_request(format, 404);
         return not_found();
     };
     respond(state, &entry, format, path, true, headers)
@@ -231,12 +234,12 @@ fn respond(
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, feed = %entry.key, "feed query failed");
-            METRICS.feed_request(format.extension(), 503);
+            METRICS.feed_request(format, 503);
             return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response();
         }
     };
     let response = conditional(headers, &rendered, format.content_type());
-    METRICS.feed_request(format.extension(), response.status().as_u16());
+    METRICS.feed_request(format, response.status().as_u16());
     response
 }
 
@@ -259,16 +262,12 @@ fn conditional(headers: &HeaderMap, r: &Rendered, content_type: &'static str) ->
             (Some(since), Some(lm)) => lm <= since,
             _ => false,
         };
-    let mut out = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&r.etag) {
-        out.insert(header::ETAG, v);
+    let mut out = HeaderMap::with_capacity(4);
+    if let Some(v) = &r.etag_header {
+        out.insert(header::ETAG, v.clone());
     }
-    if let Some(v) = r
-        .last_modified
-        .as_deref()
-        .and_then(|lm| HeaderValue::from_str(lm).ok())
-    {
-        out.insert(header::LAST_MODIFIED, v);
+    if let Some(v) = &r.last_modified_header {
+        out.insert(header::LAST_MODIFIED, v.clone());
     }
     out.insert(
         header::CACHE_CONTROL,
