@@ -72,12 +72,14 @@ events { worker_connections 1024; }
 http {
   access_log off;
   types { application/atom+xml atom; }
+  gzip_static on;
   server { listen 127.0.0.1:$P3; root $WORK/www; etag on; }
 }
 NGINX
 nginx -c "$WORK/nginx.conf" &
 NGINX=$!
 sleep 1
+gzip -k "$WORK/www/feeds/all.atom"   # for nginx's gzip_static
 echo "feed: $SIZE bytes, $(grep -o '<entry>' "$WORK/www/feeds/all.atom" | wc -l) entries; wrk: 2 threads, 32 connections, ${SECS}s"
 for target in "portalfeed http://127.0.0.1:$P1/feeds/all.atom" "nginx http://127.0.0.1:$P3/feeds/all.atom"; do
   set -- $target
@@ -86,5 +88,16 @@ for target in "portalfeed http://127.0.0.1:$P1/feeds/all.atom" "nginx http://127
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   echo "$1: $rps requests/s, p50 $p50, p99 $p99"
+  out=$(wrk -t2 -c32 -d"${SECS}s" --latency -H "Accept-Encoding: gzip" "$2")
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  echo "$1 (gzip): $rps requests/s, p50 $p50, p99 $p99"
 done
+if [ -n "${PERF:-}" ]; then
+  perf record -g -p "$DAEMON" -o "$WORK/perf.data" -- sleep 5 >/dev/null 2>&1 &
+  wrk -t2 -c32 -d5s "http://127.0.0.1:$P1/feeds/all.atom" >/dev/null
+  wait
+  perf report -i "$WORK/perf.data" --no-children --percent-limit 2 --stdio 2>/dev/null | grep -E "^ +[0-9]" | head -20
+fi
 echo "peak RSS of the daemon: $(grep VmHWM /proc/$DAEMON/status | awk '{print $2, $3}')"

@@ -151,7 +151,10 @@ impl Metrics {
             for (i, status) in ["200", "304", "404", "other"].iter().enumerate() {
                 let n = get(&self.feed_requests[f][i]);
                 if n > 0 {
-                    let _ = writeln!(s, "portalfeed_feed_requests_total{{format=\"{format}\",status=\"{status}\"}} {n}");
+                    let _ = writeln!(
+                        s,
+                        "portalfeed_feed_requests_total{{format=\"{format}\",status=\"{status}\"}} {n}"
+                    );
                 }
             }
         }

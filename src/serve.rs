@@ -34,6 +34,26 @@ pub struct Rendered {
     pub last_modified: Option<String>,
     etag_header: Option<HeaderValue>,
     last_modified_header: Option<HeaderValue>,
+    /// The body gzipped, made on the first request that accepts it and kept with the
+    /// rendering, so a popular feed is compressed once per change, not per request.
+    gzip: std::sync::OnceLock<Bytes>,
+}
+
+impl Rendered {
+    fn gzipped(&self) -> Bytes {
+        self.gzip
+            .get_or_init(|| {
+                use std::io::Write;
+                let mut e = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.body.len() / 4),
+                    flate2::Compression::default(),
+                );
+                // Writing to a Vec cannot fail.
+                let _ = e.write_all(&self.body);
+                Bytes::from(e.finish().unwrap_or_default())
+            })
+            .clone()
+    }
 }
 
 /// The configuration with what is derived from it once: the feed catalogue by key.
@@ -51,7 +71,10 @@ pub struct AppState {
 }
 
 fn current(config: Arc<Config>) -> Arc<Current> {
-    let feeds = feed::catalog(&config).into_iter().map(|e| (e.key.clone(), Arc::new(e))).collect();
+    let feeds = feed::catalog(&config)
+        .into_iter()
+        .map(|e| (e.key.clone(), Arc::new(e)))
+        .collect();
     Arc::new(Current { config, feeds })
 }
 
@@ -73,7 +96,10 @@ impl AppState {
     }
 
     fn current(&self) -> Arc<Current> {
-        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn config(&self) -> Arc<Config> {
@@ -83,22 +109,41 @@ impl AppState {
     /// Replaces the configuration (reload); cached feeds are dropped.
     pub fn set_config(&self, config: Arc<Config>) {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = current(config);
-        self.cache.write().unwrap_or_else(|e| e.into_inner()).clear();
+        self.cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     /// A catalogue feed, from the cache when the store has not changed since it was
     /// rendered. `path` is the feed's own path (with any query) for its self link.
-    pub fn render(&self, entry: &FeedEntry, format: Format, path: &str, cacheable: bool) -> Result<Arc<Rendered>, crate::store::StoreError> {
+    pub fn render(
+        &self,
+        entry: &FeedEntry,
+        format: Format,
+        path: &str,
+        cacheable: bool,
+    ) -> Result<Arc<Rendered>, crate::store::StoreError> {
         let generation = self.store.generation();
         if cacheable
-            && let Some(hit) = self.cache.read().unwrap_or_else(|e| e.into_inner()).get(&entry.key).and_then(|s| s[slot(format)].clone())
+            && let Some(hit) = self
+                .cache
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&entry.key)
+                .and_then(|s| s[slot(format)].clone())
             && hit.generation == generation
         {
             return Ok(hit);
         }
         let config = self.config();
         let items = self.store.feed_items(&entry.scope, entry.limit)?;
-        let self_url = config.daemon.public_url.join(path).map(|u| u.to_string()).unwrap_or_else(|_| path.to_string());
+        let self_url = config
+            .daemon
+            .public_url
+            .join(path)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| path.to_string());
         let info = FeedInfo {
             description: format!("{} (portalfeed)", entry.title),
             title: entry.title.clone(),
@@ -106,18 +151,28 @@ impl AppState {
             site_url: entry.site_url.clone(),
         };
         let body = feed::render(format, &info, &items, config.daemon.timezone);
-        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
+        let etag = format!(
+            "\"{}\"",
+            &hex::encode(Sha256::digest(body.as_bytes()))[..32]
+        );
         let last_modified = items.iter().map(|i| i.updated).max().map(http_date);
         let rendered = Arc::new(Rendered {
             generation,
             etag_header: HeaderValue::from_str(&etag).ok(),
-            last_modified_header: last_modified.as_deref().and_then(|v| HeaderValue::from_str(v).ok()),
+            last_modified_header: last_modified
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok()),
             etag,
             last_modified,
             body: Bytes::from(body),
+            gzip: std::sync::OnceLock::new(),
         });
         if cacheable {
-            self.cache.write().unwrap_or_else(|e| e.into_inner()).entry(entry.key.clone()).or_default()[slot(format)] = Some(rendered.clone());
+            self.cache
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(entry.key.clone())
+                .or_default()[slot(format)] = Some(rendered.clone());
         }
         Ok(rendered)
     }
@@ -277,6 +332,19 @@ fn conditional(headers: &HeaderMap, r: &Rendered, content_type: &'static str) ->
         return (StatusCode::NOT_MODIFIED, out).into_response();
     }
     out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    out.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    let accepts_gzip = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|e| e.trim().split(';').next() == Some("gzip") && !e.contains("q=0"))
+        });
+    if accepts_gzip {
+        // Already compressed: the compression layer leaves it alone.
+        out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        return (StatusCode::OK, out, r.gzipped()).into_response();
+    }
     (StatusCode::OK, out, r.body.clone()).into_response()
 }
 
