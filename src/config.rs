@@ -98,6 +98,8 @@ pub struct DaemonConfig {
     /// The resemblance (0–1) from which a new URL's text is a re-post of a stored item;
     /// 0 turns near-duplicate merging off.
     pub near_duplicate: f64,
+    /// Log filter (`info`, `debug`, `portalfeed=debug,warn`…); `RUST_LOG` wins.
+    pub log_level: String,
 }
 
 #[derive(Debug, Clone)]
@@ -210,6 +212,7 @@ struct RawDaemon {
     keep_days: Option<Spanned<i64>>,
     max_items_per_source: Option<Spanned<i64>>,
     near_duplicate: Option<Spanned<f64>>,
+    log_level: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -369,6 +372,14 @@ impl Config {
                     ));
                 }
                 None => crate::store::DEFAULT_NEAR_DUPLICATE,
+            },
+            log_level: match &d.log_level {
+                Some(l) => v.check(l, |l| {
+                    tracing_subscriber::EnvFilter::try_new(l)
+                        .map(|_| l.to_string())
+                        .map_err(|e| format!("invalid log_level {l:?}: {e}; use error, warn, info, debug or trace"))
+                })?,
+                None => "info".to_string(),
             },
         };
 

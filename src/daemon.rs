@@ -6,6 +6,7 @@
 //! failure the next run is pushed back (5 minutes doubling, at most 6 hours) so a broken
 //! portal is not hammered; a success clears that.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -108,7 +109,11 @@ pub async fn crawl_once(config: &Config, ids: &[String]) -> Result<Vec<RunSummar
     Ok(results.into_iter().map(|(_, r)| r).collect())
 }
 
-/// Runs the daemon until SIGTERM or Ctrl-C.
+/// Runs the daemon until SIGTERM or Ctrl-C; SIGHUP reloads the configuration.
+///
+/// With systemd (`Type=notify`), it sends `READY=1` once the database is open and the
+/// server listens, `STATUS=` with a one-line summary, `WATCHDOG=1` from the scheduler's
+/// heartbeat, `RELOADING=1` around a reload and `STOPPING=1` on the way out.
 pub async fn run(config: Config) -> Result<(), DaemonError> {
     let config = Arc::new(config);
     let store = open_store(&config)?;
@@ -128,49 +133,39 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let state = AppState::new(store.clone(), config.clone());
     let mut server_rx = shutdown_rx.clone();
-    let server = tokio::spawn(serve::serve(listener, state, async move {
+    let server = tokio::spawn(serve::serve(listener, state.clone(), async move {
         let _ = server_rx.wait_for(|s| *s).await;
     }));
 
-    let mut tasks = tokio::task::JoinSet::new();
-    for source in config.sources.clone() {
-        let crawler = crawler.clone();
-        let store = store.clone();
-        let config = config.clone();
-        let mut rx = shutdown_rx.clone();
-        tasks.spawn(async move {
-            let mut failures = store.health(&source.id).map(|h| h.consecutive_failures).unwrap_or(0);
-            let mut next = first_run(&store, &source, &config);
-            loop {
-                let wait = (next - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-                tokio::select! {
-                    _ = tokio::time::sleep(wait) => {}
-                    _ = rx.wait_for(|s| *s) => break,
-                }
-                let mut run = crawler.run(&source).await;
-                failures = if run.ok { 0 } else { failures + 1 };
-                next = next_run(&source, &config, failures);
-                run.next_run = Some(next);
-                record(&store, &run);
-                info!(source = %source.id, next = %next.with_timezone(&config.daemon.timezone).to_rfc3339(), "next run scheduled");
-                if *rx.borrow() {
-                    break;
-                }
-            }
-        });
-    }
+    let mut scheduler = Scheduler {
+        crawler,
+        store: store.clone(),
+        tasks: tokio::task::JoinSet::new(),
+        running: HashMap::new(),
+    };
+    scheduler.apply(&config);
 
-    // The scheduler's heartbeat (for /healthz), and other processes' writes noticed so
-    // that cached feeds are rendered again.
+    // The scheduler's heartbeat: /healthz, the systemd watchdog, the status line, and
+    // other processes' writes noticed so that cached feeds are rendered again.
+    let status = Arc::new(std::sync::Mutex::new(String::new()));
     {
         let store = store.clone();
+        let state = state.clone();
+        let status = status.clone();
         let mut rx = shutdown_rx.clone();
-        tasks.spawn(async move {
+        scheduler.tasks.spawn(async move {
+            let mut tick = 0u64;
             loop {
                 crate::metrics::METRICS.beat();
+                notify(&[sd_notify::NotifyState::Watchdog]);
                 if let Err(e) = store.poll_external_changes() {
                     warn!(error = %e, "cannot read the database's data_version");
                 }
+                if tick % 10 == 0 {
+                    let line = summary(&store, &state.config(), &status);
+                    notify(&[sd_notify::NotifyState::Status(&line)]);
+                }
+                tick += 1;
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                     _ = rx.wait_for(|s| *s) => break,
@@ -178,15 +173,14 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
             }
         });
     }
-
     // Retention once an hour.
     {
         let store = store.clone();
-        let config = config.clone();
+        let state = state.clone();
         let mut rx = shutdown_rx.clone();
-        tasks.spawn(async move {
+        scheduler.tasks.spawn(async move {
             loop {
-                retention(&store, &config);
+                retention(&store, &state.config());
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
                     _ = rx.wait_for(|s| *s) => break,
@@ -195,10 +189,58 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         });
     }
 
-    wait_for_signal().await;
+    notify(&[
+        sd_notify::NotifyState::Ready,
+        sd_notify::NotifyState::Status(&summary(&store, &config, &status)),
+    ]);
+    loop {
+        match wait_for_signal().await {
+            Signal::Stop => break,
+            Signal::Reload => {
+                notify(&[
+                    sd_notify::NotifyState::Reloading,
+                    sd_notify::NotifyState::monotonic_usec_now()
+                        .unwrap_or(sd_notify::NotifyState::Reloading),
+                ]);
+                let current = state.config();
+                match Config::load(&current.path) {
+                    Ok(new) => {
+                        let new = Arc::new(new);
+                        if new.daemon.listen != current.daemon.listen
+                            || new.daemon.database != current.daemon.database
+                        {
+                            warn!("listen and database changes take effect at the next restart");
+                        }
+                        if let Err(e) = store.sync_sources(&new.sources) {
+                            error!(error = %e, "reload: cannot record the sources; keeping the old configuration");
+                        } else {
+                            scheduler.apply(&new);
+                            state.set_config(new.clone());
+                            *status.lock().unwrap_or_else(|e| e.into_inner()) = String::new();
+                            info!(sources = new.sources.len(), "configuration reloaded");
+                        }
+                    }
+                    Err(e) => {
+                        error!(error = %e, "reload: the new configuration is invalid; keeping the old one");
+                        *status.lock().unwrap_or_else(|e| e.into_inner()) =
+                            format!("reload failed: {e}");
+                    }
+                }
+                let line = summary(&store, &state.config(), &status);
+                notify(&[
+                    sd_notify::NotifyState::Ready,
+                    sd_notify::NotifyState::Status(&line),
+                ]);
+            }
+        }
+    }
+
+    notify(&[sd_notify::NotifyState::Stopping]);
     info!("stopping: finishing the pages in hand");
     stop.store(true, Ordering::Relaxed);
     let _ = shutdown_tx.send(true);
+    scheduler.stop_all();
+    let mut tasks = scheduler.tasks;
     let drain = async { while tasks.join_next().await.is_some() {} };
     if tokio::time::timeout(Duration::from_secs(8), drain)
         .await
@@ -214,6 +256,113 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     info!("stopped");
     Ok(())
+}
+
+/// Sends a state to systemd when it started us with `NOTIFY_SOCKET`; a no-op otherwise.
+fn notify(states: &[sd_notify::NotifyState<'_>]) {
+    if let Err(e) = sd_notify::notify(states) {
+        warn!(error = %e, "cannot notify systemd");
+    }
+}
+
+/// The one-line status: sources, items, the last run, and a reload problem if any.
+fn summary(store: &Store, config: &Config, extra: &std::sync::Mutex<String>) -> String {
+    let items = store.item_count().unwrap_or(0);
+    let last = config
+        .sources
+        .iter()
+        .filter_map(|s| store.health(&s.id).ok().and_then(|h| h.last))
+        .max_by_key(|r| r.finished)
+        .map(|r| {
+            format!(
+                "last run {} ({}) at {}",
+                r.source_id,
+                if r.ok { "ok" } else { "failed" },
+                r.finished
+                    .with_timezone(&config.daemon.timezone)
+                    .format("%H:%M")
+            )
+        })
+        .unwrap_or_else(|| "no run yet".into());
+    let extra = extra.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut line = format!("{} sources, {items} items, {last}", config.sources.len());
+    if !extra.is_empty() {
+        line.push_str("; ");
+        line.push_str(&extra);
+    }
+    line
+}
+
+/// The per-source tasks, so that a reload can start, stop and restart them.
+struct Scheduler {
+    crawler: Crawler,
+    store: Arc<Store>,
+    tasks: tokio::task::JoinSet<()>,
+    /// Source id → (its configuration as run, the switch that stops its task).
+    running: HashMap<String, (String, watch::Sender<bool>)>,
+}
+
+impl Scheduler {
+    /// Brings the tasks in line with a configuration: removed sources stop, added ones
+    /// start, changed ones (schedule, URL, rules…) restart with their new settings.
+    fn apply(&mut self, config: &Arc<Config>) {
+        let wanted: HashMap<String, &SourceConfig> =
+            config.sources.iter().map(|s| (s.id.clone(), s)).collect();
+        let stale: Vec<String> = self
+            .running
+            .iter()
+            .filter(|(id, (fingerprint, _))| {
+                wanted
+                    .get(*id)
+                    .is_none_or(|s| format!("{s:?}") != *fingerprint)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in stale {
+            if let Some((_, off)) = self.running.remove(&id) {
+                let _ = off.send(true);
+                info!(source = %id, "source stopped");
+            }
+        }
+        for source in &config.sources {
+            if self.running.contains_key(&source.id) {
+                continue;
+            }
+            let (off, mut rx) = watch::channel(false);
+            self.running
+                .insert(source.id.clone(), (format!("{source:?}"), off));
+            let crawler = self.crawler.clone();
+            let store = self.store.clone();
+            let config = config.clone();
+            let source = source.clone();
+            self.tasks.spawn(async move {
+                let mut failures = store.health(&source.id).map(|h| h.consecutive_failures).unwrap_or(0);
+                let mut next = first_run(&store, &source, &config);
+                loop {
+                    let wait = (next - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = rx.wait_for(|s| *s) => break,
+                    }
+                    let mut run = crawler.run(&source).await;
+                    failures = if run.ok { 0 } else { failures + 1 };
+                    next = next_run(&source, &config, failures);
+                    run.next_run = Some(next);
+                    record(&store, &run);
+                    info!(source = %source.id, next = %next.with_timezone(&config.daemon.timezone).to_rfc3339(), "next run scheduled");
+                    if *rx.borrow() {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+
+    fn stop_all(&mut self) {
+        for (_, (_, off)) in self.running.drain() {
+            let _ = off.send(true);
+        }
+    }
 }
 
 /// Writes every feed in every format, and the OPML, under `dir` (feeds in `dir/feeds/`,
@@ -316,25 +465,34 @@ fn first_run(store: &Store, source: &SourceConfig, config: &Config) -> chrono::D
     due.max(now)
 }
 
-async fn wait_for_signal() {
+/// What a signal asks for.
+enum Signal {
+    Stop,
+    Reload,
+}
+
+/// SIGTERM or Ctrl-C stop the daemon; SIGHUP reloads its configuration.
+async fn wait_for_signal() -> Signal {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut term = match signal(SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(e) => {
-                error!(error = %e, "cannot listen for SIGTERM; stopping on Ctrl-C only");
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            error!("cannot listen for SIGTERM and SIGHUP; stopping on Ctrl-C only");
+            let _ = tokio::signal::ctrl_c().await;
+            return Signal::Stop;
         };
         tokio::select! {
-            _ = term.recv() => {}
-            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => Signal::Stop,
+            _ = tokio::signal::ctrl_c() => Signal::Stop,
+            _ = hup.recv() => Signal::Reload,
         }
     }
     #[cfg(not(unix))]
     {
         let _ = tokio::signal::ctrl_c().await;
+        Signal::Stop
     }
 }

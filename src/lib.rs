@@ -14,6 +14,7 @@ pub mod discover;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod logging;
 pub mod metrics;
 pub mod schedule;
 pub mod serve;

@@ -85,8 +85,15 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    init_logging();
     let cli = Cli::parse();
+    // The daemon takes its log level from its configuration; the commands log at info.
+    let level = match &cli.command {
+        Command::Run { config } => Config::load(config)
+            .map(|c| c.daemon.log_level)
+            .unwrap_or_else(|_| "info".into()),
+        _ => "info".into(),
+    };
+    portalfeed::logging::init(&level);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -100,15 +107,6 @@ fn main() -> ExitCode {
             }
         }
     }
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
