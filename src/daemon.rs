@@ -161,7 +161,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                 if let Err(e) = store.poll_external_changes() {
                     warn!(error = %e, "cannot read the database's data_version");
                 }
-                if tick % 10 == 0 {
+                if tick.is_multiple_of(10) {
                     let line = summary(&store, &state.config(), &status);
                     notify(&[sd_notify::NotifyState::Status(&line)]);
                 }
