@@ -145,6 +145,9 @@ check 1
 # special/updated: the corrected version (step 3), crawled and reloaded.
 curl -sf -x "$PROXY" http://control.test/step/2 >/dev/null
 crawl x-updated
+# Young articles are re-checked at intervals of a quarter of their age: let a little
+# time pass, as between two scheduled runs.
+sleep 2
 curl -sf -x "$PROXY" http://control.test/step/3 >/dev/null
 crawl x-updated
 sleep 2   # the daemon notices the other process's commit within a second
