@@ -14,7 +14,6 @@ install: build
 	install -D -m 0644 config/portalfeed.service $(DESTDIR)$(UNITDIR)/portalfeed.service
 	@if [ ! -e $(DESTDIR)$(CONFDIR)/portalfeed.toml ]; then \
 		install -D -m 0644 config/portalfeed.toml $(DESTDIR)$(CONFDIR)/portalfeed.toml; \
-		sed -i 's|^database = .*|database = "/var/lib/portalfeed/portalfeed.db"|' $(DESTDIR)$(CONFDIR)/portalfeed.toml; \
 	fi
 
 uninstall:

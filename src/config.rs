@@ -292,10 +292,17 @@ impl Config {
             .as_ref()
             .map(|s| s.get_ref().clone())
             .unwrap_or_else(|| "portalfeed.db".to_string());
+        // A relative database path is relative to the configuration's folder, or, under
+        // systemd with `StateDirectory=`, to that directory (/var/lib/portalfeed), since
+        // the configuration's folder is read-only there.
         let database = if Path::new(&database).is_absolute() {
             PathBuf::from(database)
         } else {
-            base_dir.join(database)
+            match std::env::var_os("STATE_DIRECTORY").and_then(|d| std::env::split_paths(&d).next())
+            {
+                Some(state) if !state.as_os_str().is_empty() => state.join(database),
+                _ => base_dir.join(database),
+            }
         };
         let listen = match &d.listen {
             Some(s) => v.check(s, |s| {

@@ -62,6 +62,51 @@ fn the_unit_file_verifies_and_is_hardened() {
     assert!(score <= 2.0, "exposure {score} > 2.0");
 }
 
+#[test]
+fn the_packaged_unit_differs_only_in_the_binary_path() {
+    let strip = |s: &str| {
+        s.lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let ours = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/portalfeed.service"
+    ))
+    .unwrap();
+    let deb = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/debian/portalfeed.service"
+    ))
+    .unwrap();
+    assert_eq!(
+        strip(&ours).replace("/usr/local/bin/portalfeed", "/usr/bin/portalfeed"),
+        strip(&deb)
+    );
+}
+
+#[test]
+fn a_relative_database_lands_in_the_state_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let config = dir.path().join("portalfeed.toml");
+    std::fs::write(&config, "[daemon]\ndatabase = \"portalfeed.db\"\n").unwrap();
+    let out = common::binary()
+        .env("STATE_DIRECTORY", &state)
+        .args(["crawl", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(state.join("portalfeed.db").exists());
+    assert!(!dir.path().join("portalfeed.db").exists());
+}
+
 struct Notifications {
     socket: UnixDatagram,
     seen: Vec<String>,
