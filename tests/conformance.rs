@@ -1,7 +1,7 @@
-//! The feeds against their specifications, with the corpus as content. A stronger check
-//! than a RELAX NG schema alone: besides the structure (required elements, their
-//! cardinality, namespaces, attribute values) it checks what a schema cannot say —
-//! RFC 4287 4.1.1 (a feed author unless every entry has one), unique entry ids,
+//! The feeds against their specifications, with the corpus as content. tests/readers.sh
+//! validates the served Atom feeds with jing against RFC 4287's RELAX NG grammar; this
+//! test also covers RSS, JSON Feed and OPML, which have no such grammar, and what a
+//! schema cannot say — RFC 4287 4.1.1 (a feed author unless every entry has one), unique entry ids,
 //! RFC 3339 timestamps with the +07:00 offset and whole seconds, RFC 822 dates in RSS,
 //! XML 1.0 characters, and that every document is well-formed XML.
 

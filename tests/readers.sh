@@ -6,11 +6,12 @@
 # feedparser (PyPI), and checks that both see every article with the right title, link,
 # date (to the second, in UTC), author and GUID. Then special/updated moves to its
 # corrected version, and a second reload must show the item updated, not duplicated.
+# Every Atom feed is then validated with jing against RFC 4287's RELAX NG grammar.
 # Finally headless Chromium renders the status page (screenshot saved as an artifact) and
 # its DOM must list every source.
 #
 # Usage: tests/readers.sh [path/to/portalfeed]     (default: target/debug/portalfeed)
-# Installs newsboat, chromium and feedparser when they are missing.
+# Installs newsboat, chromium, jing and feedparser when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-target/debug/portalfeed}
@@ -22,6 +23,7 @@ BIN=$(realpath "$BIN")
 need_apt=()
 command -v newsboat >/dev/null || need_apt+=(newsboat)
 command -v chromium >/dev/null || need_apt+=(chromium)
+command -v jing >/dev/null || need_apt+=(jing)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -56,7 +58,10 @@ for f in folders:
     site = tomllib.load(open(os.path.join(root, f, "site.toml"), "rb"))
     sid = "-".join(f.replace("special/", "x-").split("-")[:3]).lower()
     url = site.get("list_url") or f'{site["base_url"]}/portalfeed-fixture/{f.replace("/", "-")}/'
-    out.append(f'[[source]]\nid = "{sid}"\nname = "{site["name"]}"\nurl = "{url}"\n')
+    tags = '"dac-biet"' if f.startswith("special/") else '"cong-thong-tin"'
+    out.append(f'[[source]]\nid = "{sid}"\nname = "{site["name"]}"\nurl = "{url}"\ntags = [{tags}]\n')
+# A custom feed too, so that every kind of feed is read and validated below.
+out.append('[[feed]]\nid = "dan-van"\ntitle = "Dân vận"\ninclude = ["dân vận"]\nexclude = ["tuyển dụng"]\n')
 open(cfg, "w").write("\n".join(out))
 PY
 
@@ -155,14 +160,43 @@ newsboat_reload
 [ -n "${DEBUG:-}" ] && { sqlite3 "$WORK/newsboat.db" .tables; cp "$WORK/newsboat.db" /tmp/nb.db; cat "$WORK/newsboat.err"; }
 check 3
 
+# Every Atom feed the daemon serves (all, per source, per tag, custom, search), validated
+# with jing against RFC 4287's RELAX NG grammar (tests/schema/atom.rnc).
+curl -sf "$BASE/opml" -o "$WORK/feeds.opml"
+python3 - "$WORK/feeds.opml" "$BASE" > "$WORK/atom-urls" <<'PY'
+import sys, xml.etree.ElementTree as ET
+urls = [o.get("xmlUrl") for o in ET.parse(sys.argv[1]).iter("outline") if (o.get("xmlUrl") or "").endswith(".atom")]
+kinds = {"/feeds/all.atom": 0, "/feeds/tag/": 0, "/feeds/dan-van.atom": 0}
+for u in urls:
+    for k in kinds:
+        kinds[k] += k in u
+missing = [k for k, n in kinds.items() if n == 0]
+if missing:
+    sys.exit(f"the OPML lists no {missing} feed: {urls}")
+print("\n".join(urls + [sys.argv[2] + "/feeds/search.atom?q=d%C3%A2n%20v%E1%BA%ADn"]))
+PY
+n=0
+while read -r url; do
+  n=$((n + 1))
+  curl -sf "$url" -o "$WORK/feed-$n.atom" || { echo "schema: $url did not answer"; exit 1; }
+  grep -q '<entry>' "$WORK/feed-$n.atom" || { echo "schema: $url has no entries to validate"; exit 1; }
+  echo "$url" > "$WORK/feed-$n.url"
+done < "$WORK/atom-urls"
+if ! jing -c tests/schema/atom.rnc "$WORK"/feed-*.atom > "$WORK/jing.out" 2>/dev/null; then
+  for f in "$WORK"/feed-*.atom; do grep -q "^$f:" "$WORK/jing.out" && echo "schema: $(cat "${f%.atom}.url") is invalid:"; done
+  cat "$WORK/jing.out"
+  exit 1
+fi
+echo "jing: all $n Atom feeds are valid against RFC 4287's RELAX NG grammar"
+
 # The status page in a real browser.
 chromium_flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
   --disable-component-update --disable-sync --user-data-dir="$WORK/chromium" --window-size=1280,900)
 chromium "${chromium_flags[@]}" --screenshot="$ARTIFACTS/status-page.png" "$BASE/" >/dev/null 2>&1 || true
 chromium "${chromium_flags[@]}" --dump-dom "$BASE/" 2>/dev/null > "$WORK/dom.html" || true
 [ -s "$ARTIFACTS/status-page.png" ] || { echo "chromium: no screenshot"; exit 1; }
-for id in $(grep -o '^id = "[^"]*"' "$WORK/portalfeed.toml" | cut -d'"' -f2); do
+for id in $(python3 -c 'import sys, tomllib; [print(s["id"]) for s in tomllib.load(open(sys.argv[1], "rb"))["source"]]' "$WORK/portalfeed.toml"); do
   grep -q "($id)" "$WORK/dom.html" || { echo "status page (Chromium DOM) does not list $id"; exit 1; }
 done
 echo "chromium: the status page lists every source; screenshot in $ARTIFACTS/status-page.png"
-echo "readers: 3 passed, 0 failed"
+echo "readers: 4 passed, 0 failed"
