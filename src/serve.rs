@@ -336,16 +336,33 @@ fn conditional(headers: &HeaderMap, r: &Rendered, content_type: &'static str) ->
     let accepts_gzip = headers
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|e| e.trim().split(';').next() == Some("gzip") && !e.contains("q=0"))
-        });
+        .is_some_and(accepts_gzip);
     if accepts_gzip {
         // Already compressed: the compression layer leaves it alone.
         out.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         return (StatusCode::OK, out, r.gzipped()).into_response();
     }
     (StatusCode::OK, out, r.body.clone()).into_response()
+}
+
+/// Whether an `Accept-Encoding` value accepts gzip (RFC 9110 12.5.3): gzip listed with a
+/// q-value above 0, or, when gzip is not listed, `*` with one.
+fn accepts_gzip(accept_encoding: &str) -> bool {
+    let mut wildcard = None;
+    for coding in accept_encoding.split(',') {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or_default();
+        let q = parts
+            .find_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+            .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            return q > 0.0;
+        }
+        if name == "*" {
+            wildcard = Some(q > 0.0);
+        }
+    }
+    wildcard.unwrap_or(false)
 }
 
 fn not_found() -> Response {
@@ -507,5 +524,25 @@ mod tests {
         let svg = sparkline(&[0, 5, 10]);
         assert_eq!(svg.matches("<rect").count(), 3);
         assert!(svg.contains("height=\"19.0\""), "{svg}");
+    }
+
+    #[test]
+    fn accept_encoding_q_values() {
+        for (value, gzip) in [
+            ("gzip", true),
+            ("GZIP", true),
+            ("br, gzip;q=0.5", true),
+            ("gzip; q=0.001", true),
+            ("gzip;q=0", false),
+            ("gzip;q=0.0, br", false),
+            ("br, deflate", false),
+            ("*", true),
+            ("*;q=0", false),
+            ("*, gzip;q=0", false),
+            ("identity", false),
+            ("", false),
+        ] {
+            assert_eq!(accepts_gzip(value), gzip, "{value:?}");
+        }
     }
 }
