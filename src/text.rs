@@ -14,29 +14,176 @@ fn is_zero_width(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
 }
 
+/// What the character starting at byte `i` of `b` is to the white-space rules.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Glyph {
+    /// `char::is_whitespace` (Unicode White_Space: ASCII space and controls, NEL, NBSP,
+    /// the U+2000 spaces, line and paragraph separators, ideographic space).
+    Space,
+    /// [`is_zero_width`].
+    ZeroWidth,
+    Visible,
+}
+
+/// [`Glyph`] of the character starting at byte `i`, and its length in bytes, read from the
+/// UTF-8 bytes directly. Every white-space and zero-width character starts with one of
+/// five lead bytes, so the others need no decoding; `glyphs_match_char_properties` checks
+/// this against `char` for every scalar value. The extractor runs this over every text
+/// node of every page.
+#[inline(always)]
+fn glyph_at(b: &[u8], i: usize) -> (Glyph, usize) {
+    let at = |k: usize| b.get(i + k).copied().unwrap_or(0);
+    match b[i] {
+        b'\t'..=b'\r' | b' ' => (Glyph::Space, 1),
+        0..=0x7f => (Glyph::Visible, 1),
+        0xc2 => (
+            if matches!(at(1), 0x85 | 0xa0) {
+                Glyph::Space
+            } else {
+                Glyph::Visible
+            },
+            2,
+        ),
+        0xe1 if at(1) == 0x9a && at(2) == 0x80 => (Glyph::Space, 3),
+        0xe2 => (
+            match (at(1), at(2)) {
+                (0x80, 0x80..=0x8a | 0xa8 | 0xa9 | 0xaf) | (0x81, 0x9f) => Glyph::Space,
+                (0x80, 0x8b..=0x8d) | (0x81, 0xa0) => Glyph::ZeroWidth,
+                _ => Glyph::Visible,
+            },
+            3,
+        ),
+        0xe3 if at(1) == 0x80 && at(2) == 0x80 => (Glyph::Space, 3),
+        0xef if at(1) == 0xbb && at(2) == 0xbf => (Glyph::ZeroWidth, 3),
+        lead => (Glyph::Visible, utf8_len(lead)),
+    }
+}
+
+fn utf8_len(lead: u8) -> usize {
+    match lead {
+        0..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
 /// The display normalisation used everywhere text leaves the extractor: NFC, every kind of
 /// white space (NBSP included) folded to one ASCII space, zero-width characters removed,
 /// leading and trailing space trimmed. Letters are kept as published (`Ð` stays `Ð`).
 pub fn normalize(s: &str) -> String {
-    // Decoded pages are already NFC, so the quick check almost always spares the work.
-    match unicode_normalization::is_nfc_quick(s.chars()) {
-        unicode_normalization::IsNormalized::Yes => collapse(s.chars()),
-        _ => collapse(s.nfc()),
+    // Decoded pages are already NFC, so the check almost always spares the work.
+    if is_nfc(s) {
+        collapse_space(s)
+    } else {
+        collapse(s.nfc())
     }
 }
 
 /// Unicode NFC, without touching the white space.
 pub fn nfc(s: &str) -> String {
-    match unicode_normalization::is_nfc_quick(s.chars()) {
-        unicode_normalization::IsNormalized::Yes => s.to_string(),
-        _ => s.nfc().collect(),
+    if is_nfc(s) {
+        s.to_string()
+    } else {
+        s.nfc().collect()
     }
+}
+
+/// Whether `s` is certainly in NFC. A string made only of characters that are starters
+/// (combining class 0) with NFC_Quick_Check=Yes is NFC; that covers ASCII, Latin-1 and
+/// the precomposed Vietnamese letters, so real pages are answered by one scan with a
+/// table lookup per non-ASCII character. Anything else goes to the crate's quick check,
+/// and a "maybe" counts as no: the caller then composes, which changes nothing when the
+/// text was NFC after all.
+pub fn is_nfc(s: &str) -> bool {
+    /// One bit per Basic Multilingual Plane character: a starter with NFC_QC=Yes.
+    static SAFE: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
+        let mut bits = vec![0u64; 0x10000 / 64];
+        for c in (0..0x10000u32).filter_map(char::from_u32) {
+            if unicode_normalization::char::canonical_combining_class(c) == 0
+                && unicode_normalization::is_nfc_quick(std::iter::once(c))
+                    == unicode_normalization::IsNormalized::Yes
+            {
+                bits[c as usize / 64] |= 1 << (c as usize % 64);
+            }
+        }
+        bits
+    });
+    let b = s.as_bytes();
+    let mut i = 0;
+    // Bytes below 0xCC are ASCII, continuation bytes, or lead bytes of characters below
+    // U+0300, all of which are safe starters. Markup is skipped 32 bytes at a time (a loop
+    // the compiler vectorises); a block with other bytes is read character by character.
+    while i < b.len() {
+        let block_end = (i + 32).min(b.len());
+        if !b[i..block_end]
+            .iter()
+            .fold(false, |any, &x| any | (x >= 0xcc))
+        {
+            i = block_end;
+            continue;
+        }
+        while i < block_end {
+            if b[i] < 0xcc {
+                i += 1;
+                continue;
+            }
+            // Latin Extended Additional (U+1E00–U+1EFF), where the Vietnamese letters
+            // with two marks live: all safe starters.
+            if b[i] == 0xe1 && matches!(b.get(i + 1), Some(0xb8..=0xbb)) {
+                i += 3;
+                continue;
+            }
+            let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+                return false;
+            };
+            let u = c as usize;
+            if u >= 0x10000 || SAFE[u / 64] & (1 << (u % 64)) == 0 {
+                return unicode_normalization::is_nfc_quick(s.chars())
+                    == unicode_normalization::IsNormalized::Yes;
+            }
+            i += c.len_utf8();
+        }
+    }
+    true
 }
 
 /// [`normalize`] for text known to be NFC already (the extractor composes a whole page
 /// once, up front): white space folded and trimmed, zero-width characters removed.
 pub fn collapse_space(s: &str) -> String {
-    collapse(s.chars())
+    // Copies runs of kept characters as slices: the same result as `collapse(s.chars())`,
+    // without decoding and pushing character by character (this runs on every text block
+    // of a page).
+    let b = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    let mut run: Option<usize> = None;
+    let mut i = 0;
+    while i < b.len() {
+        let (glyph, len) = glyph_at(b, i);
+        if glyph == Glyph::Visible {
+            run.get_or_insert(i);
+        } else {
+            if let Some(start) = run.take() {
+                if pending_space {
+                    out.push(' ');
+                    pending_space = false;
+                }
+                out.push_str(&s[start..i]);
+            }
+            if glyph == Glyph::Space {
+                pending_space = !out.is_empty();
+            }
+        }
+        i += len;
+    }
+    if let Some(start) = run {
+        if pending_space {
+            out.push(' ');
+        }
+        out.push_str(&s[start..]);
+    }
+    out
 }
 
 fn collapse(chars: impl Iterator<Item = char>) -> String {
@@ -62,21 +209,26 @@ fn collapse(chars: impl Iterator<Item = char>) -> String {
 /// The length in characters that [`normalize`] would give, without building the string
 /// (composition aside): white-space runs count one, zero-width characters none.
 pub fn visible_len(s: &str) -> usize {
+    let b = s.as_bytes();
     let mut n = 0;
     let mut in_space = true;
-    for c in s.chars() {
-        if is_zero_width(c) {
-            continue;
-        }
-        if c.is_whitespace() {
-            if !in_space {
-                n += 1;
-                in_space = true;
+    let mut i = 0;
+    while i < b.len() {
+        let (glyph, len) = glyph_at(b, i);
+        match glyph {
+            Glyph::ZeroWidth => {}
+            Glyph::Space => {
+                if !in_space {
+                    n += 1;
+                    in_space = true;
+                }
             }
-        } else {
-            n += 1;
-            in_space = false;
+            Glyph::Visible => {
+                n += 1;
+                in_space = false;
+            }
         }
+        i += len;
     }
     if in_space && n > 0 { n - 1 } else { n }
 }
@@ -318,6 +470,101 @@ pub fn same_site(a: &url::Url, b: &url::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn glyphs_match_char_properties() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            let mut buf = [0u8; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            let want = if c.is_whitespace() {
+                Glyph::Space
+            } else if is_zero_width(c) {
+                Glyph::ZeroWidth
+            } else {
+                Glyph::Visible
+            };
+            assert_eq!(
+                glyph_at(bytes, 0),
+                (want, bytes.len()),
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
+    #[test]
+    fn characters_below_u0300_are_nfc_starters() {
+        // `is_nfc` skips every byte below 0xCC without a lookup.
+        for c in (0..0x300u32).filter_map(char::from_u32) {
+            assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0);
+            assert_eq!(
+                unicode_normalization::is_nfc_quick(std::iter::once(c)),
+                unicode_normalization::IsNormalized::Yes,
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
+    #[test]
+    fn latin_extended_additional_is_nfc_starters() {
+        // `is_nfc` skips U+1E00–U+1EFF by their first two bytes.
+        for c in (0x1e00..=0x1effu32).filter_map(char::from_u32) {
+            assert_eq!(unicode_normalization::char::canonical_combining_class(c), 0);
+            assert_eq!(
+                unicode_normalization::is_nfc_quick(std::iter::once(c)),
+                unicode_normalization::IsNormalized::Yes,
+                "U+{:04X}",
+                c as u32
+            );
+        }
+    }
+
+    #[test]
+    fn is_nfc_cases() {
+        assert!(is_nfc("Đà Nẵng, “Hội nghị” – 2024… ₫ 한국 日本"));
+        assert!(!is_nfc("Tie\u{302}\u{301}ng Vie\u{323}\u{302}t")); // NFD
+        assert!(!is_nfc("a\u{301}"));
+        assert!(!is_nfc("\u{2126}")); // OHM SIGN, a singleton: NFC is U+03A9
+        assert!(!is_nfc("\u{1100}\u{1161}")); // conjoining jamo compose
+        assert!(is_nfc("\u{1F600} emoji"));
+    }
+
+    proptest! {
+        /// `is_nfc` never calls a string NFC that composition would change.
+        #[test]
+        fn is_nfc_is_never_wrong(
+            s in proptest::collection::vec(prop_oneof![
+                Just('a'), Just('e'), Just('ê'), Just('Đ'), Just('\u{301}'), Just('\u{302}'), Just('\u{323}'),
+                Just('\u{2126}'), Just('\u{1100}'), Just('\u{1161}'), Just('가'), Just('\u{0958}'),
+                Just('ệ'), Just(' '), any::<char>(),
+            ], 0..24).prop_map(|v| v.into_iter().collect::<String>())
+        ) {
+            let composed: String = s.nfc().collect();
+            if is_nfc(&s) {
+                prop_assert_eq!(&composed, &s);
+            }
+            prop_assert!(is_nfc(&composed) || unicode_normalization::is_nfc_quick(composed.chars())
+                != unicode_normalization::IsNormalized::Yes);
+        }
+
+        /// The slice-copying `collapse_space` and `visible_len` agree with the plain
+        /// character loop on any mix of letters, white space of every kind and zero-width
+        /// characters.
+        #[test]
+        fn collapse_space_matches_the_character_loop(
+            s in proptest::collection::vec(prop_oneof![
+                Just(' '), Just('\n'), Just('\t'), Just('\u{a0}'), Just('\u{3000}'), Just('\u{2003}'),
+                Just('\u{200b}'), Just('\u{feff}'), Just('\u{2060}'), Just('a'), Just('Đ'), Just('ệ'),
+                Just('\u{301}'), any::<char>(),
+            ], 0..40).prop_map(|v| v.into_iter().collect::<String>())
+        ) {
+            let slow = collapse(s.chars());
+            prop_assert_eq!(collapse_space(&s), slow.clone());
+            prop_assert_eq!(visible_len(&s), slow.chars().count());
+        }
+    }
 
     #[test]
     fn canonical_urls_drop_tracking_and_sessions() {

@@ -15,7 +15,9 @@ pub mod dates;
 pub mod profile;
 pub mod rules;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use chrono::{DateTime, FixedOffset};
 use ego_tree::{NodeId, NodeRef};
@@ -84,11 +86,10 @@ pub enum ExtractError {
 /// Extracts the article from a decoded HTML page fetched from `page_url`.
 pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Article, ExtractError> {
     // Compose the page once, so that every later step can treat its text as NFC.
-    let html: std::borrow::Cow<'_, str> = match unicode_normalization::is_nfc_quick(html.chars()) {
-        unicode_normalization::IsNormalized::Yes => std::borrow::Cow::Borrowed(html),
-        _ => std::borrow::Cow::Owned(
-            unicode_normalization::UnicodeNormalization::nfc(html).collect(),
-        ),
+    let html: std::borrow::Cow<'_, str> = if text::is_nfc(html) {
+        std::borrow::Cow::Borrowed(html)
+    } else {
+        std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(html).collect())
     };
     let doc = Html::parse_document(&html);
     let head = Head::read(&doc);
@@ -96,23 +97,33 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         Some(profile::GENERIC) => None,
         Some(name) => profile::by_name(name),
         None => profile::detect(
+            &html,
             &doc,
             page_url,
             head.meta.get("generator").map_or("", String::as_str),
         ),
     };
     let rules = profile::merge(rules, chosen);
-    let page = Page::new(&doc, head, page_url, &rules)?;
+    let mut page = Page::new(&doc, head, page_url, &rules)?;
 
     // A selector that matches nothing (a theme changed) falls back to the generic scorer.
-    let body = match page
+    // Strip selectors only matter where text is taken from: inside the profile's body and
+    // lead when it has them, anywhere on the page when the scorer must look at all of it.
+    let body_hit = page
         .rules
         .body
         .as_ref()
         .and_then(|sel| doc.select(sel).next())
-    {
-        Some(e) => e.id(),
-        None => page.choose_body()?,
+        .map(|e| e.id());
+    let body = match body_hit {
+        Some(b) => {
+            page.mark_stripped(b);
+            b
+        }
+        None => {
+            page.mark_stripped(doc.tree.root().id());
+            page.choose_body()?
+        }
     };
     let lead = page
         .rules
@@ -123,6 +134,9 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
                 .find(|e| !page.is_within(e.id(), body) && !page.is_within(body, e.id()))
         })
         .map(|e| e.id());
+    if let (Some(_), Some(l)) = (body_hit, lead) {
+        page.mark_stripped(l);
+    }
     let title = page.title(body);
     let mut blocks = match lead {
         Some(l) => {
@@ -135,6 +149,10 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
     let mut meta = page.trim_blocks(&mut blocks, &title.text);
 
     let scope = page.metadata_scope(title.node, body);
+    if body_hit.is_some() {
+        // Dates and credits are read around the body too.
+        page.mark_stripped(scope);
+    }
     let around = page.scope_blocks(scope, title.node, body);
     let published = page.published(&around, &blocks);
     if meta.author.is_none() {
@@ -144,7 +162,7 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         meta.source = around.iter().find_map(|(t, _)| rules::parse_credit(t));
     }
 
-    let dropped: HashSet<NodeId> = blocks
+    let dropped: FxHashSet<NodeId> = blocks
         .iter()
         .filter(|b| b.dropped)
         .flat_map(|b| b.nodes())
@@ -153,7 +171,7 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         .iter()
         .filter(|b| !b.dropped)
         .filter_map(|b| match &b.kind {
-            PieceKind::Text { text, .. } => Some(collapse_space(text)),
+            PieceKind::Text { text, .. } => Some(text.clone()),
             PieceKind::Image { .. } => None,
         })
         .filter(|t| !t.is_empty())
@@ -175,6 +193,7 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
     for root in lead.into_iter().chain(std::iter::once(body)) {
         content_html.push_str(&page.clean_html(root, &dropped));
     }
+
     // The page was composed before parsing, but the parser can still put a combining mark
     // next to a new base letter (an entity, a dropped NUL), so the output is composed again;
     // the quick check makes that nearly free.
@@ -204,7 +223,16 @@ struct Page<'a> {
     base: Url,
     rules: CompiledRules,
     /// Document position of each node and of the last node of its subtree.
-    order: HashMap<NodeId, (usize, usize)>,
+    order: FxHashMap<NodeId, (usize, usize)>,
+    /// The nodes in document order (the inverse of `order`), and by the same index the
+    /// position of the last node of each one's subtree.
+    by_pos: Vec<NodeId>,
+    end_by_pos: Vec<usize>,
+    /// Elements later steps look for, gathered by the same walk: `h1`s, microdata
+    /// `datePublished` and `time[datetime]`, in document order.
+    h1s: Vec<NodeId>,
+    date_props: Vec<NodeId>,
+    times: Vec<NodeId>,
 }
 
 fn selector(s: &str) -> Selector {
@@ -212,11 +240,6 @@ fn selector(s: &str) -> Selector {
     Selector::parse(s).unwrap_or_else(|e| panic!("built-in selector {s:?}: {e}"))
 }
 
-static ITEMPROP_DATE: std::sync::LazyLock<Selector> =
-    std::sync::LazyLock::new(|| selector("[itemprop=datePublished]"));
-static TIME_DATETIME: std::sync::LazyLock<Selector> =
-    std::sync::LazyLock::new(|| selector("time[datetime]"));
-static H1: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| selector("h1"));
 static TITLE_LIKE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| {
     selector(
         "h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]",
@@ -309,7 +332,10 @@ struct CompiledRules {
     lead: Option<Selector>,
     date: Option<Selector>,
     author: Option<Selector>,
-    strip: HashSet<NodeId>,
+    /// All strip selectors as one list, and the elements it matched where it was applied
+    /// (see [`Page::mark_stripped`]).
+    strip_selector: Option<Selector>,
+    strip: FxHashSet<NodeId>,
 }
 
 /// A block of the page in document order: a paragraph of text or an image.
@@ -324,8 +350,11 @@ struct Piece {
 #[derive(Debug)]
 enum PieceKind {
     Text {
-        /// The raw text (empty when the walk kept lengths only).
+        /// The text with white space collapsed (empty when the walk kept lengths only).
         text: String,
+        /// Whether the raw text starts with a run of `&nbsp;`, the old way of pushing a
+        /// byline to the right.
+        nbsp_indent: bool,
         /// Its length once white space is collapsed.
         len: usize,
         link_chars: usize,
@@ -378,62 +407,83 @@ struct TrailingMeta {
 }
 
 fn compile(sel: &Option<String>) -> Result<Option<Selector>, ExtractError> {
-    sel.as_deref()
-        .map(|s| {
-            Selector::parse(s).map_err(|e| ExtractError::Selector {
-                selector: s.to_string(),
-                message: e.to_string(),
-            })
-        })
-        .transpose()
+    sel.as_deref().map(compile_cached).transpose()
 }
 
-const BLOCK_TAGS: &[&str] = &[
-    "address",
-    "article",
-    "aside",
-    "blockquote",
-    "center",
-    "dd",
-    "details",
-    "div",
-    "dl",
-    "dt",
-    "fieldset",
-    "figcaption",
-    "figure",
-    "footer",
-    "form",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "header",
-    "hr",
-    "li",
-    "main",
-    "nav",
-    "ol",
-    "p",
-    "pre",
-    "section",
-    "table",
-    "tbody",
-    "thead",
-    "tfoot",
-    "tr",
-    "td",
-    "th",
-    "ul",
-    "caption",
-    "body",
-    "html",
-];
+/// Parses a selector from a profile or a source's rules, remembering it: the same few
+/// selectors come with every page of a source, and parsing one costs more than matching
+/// it. The memo is per thread (no lock on the extraction path) and forgets everything
+/// when it grows past a bound, so reloaded configurations cannot make it grow forever.
+fn compile_cached(text: &str) -> Result<Selector, ExtractError> {
+    const BOUND: usize = 1024;
+    thread_local! {
+        static PARSED: std::cell::RefCell<HashMap<String, Selector>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    if let Some(hit) = PARSED.with(|m| m.borrow().get(text).cloned()) {
+        return Ok(hit);
+    }
+    let parsed = Selector::parse(text).map_err(|e| ExtractError::Selector {
+        selector: text.to_string(),
+        message: e.to_string(),
+    })?;
+    PARSED.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= BOUND {
+            m.clear();
+        }
+        m.insert(text.to_string(), parsed.clone());
+    });
+    Ok(parsed)
+}
 
+/// Elements that end a paragraph: what the walks cut text at.
 fn is_block(el: &Element) -> bool {
-    BLOCK_TAGS.contains(&el.name())
+    // A `match`, not a list lookup: this runs for every element of every walk.
+    matches!(
+        el.name(),
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "center"
+            | "dd"
+            | "details"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hr"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "table"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "tr"
+            | "td"
+            | "th"
+            | "ul"
+            | "caption"
+            | "body"
+            | "html"
+    )
 }
 
 impl<'a> Page<'a> {
@@ -448,35 +498,50 @@ impl<'a> Page<'a> {
             .as_deref()
             .and_then(|h| page_url.join(h.trim()).ok())
             .unwrap_or_else(|| page_url.clone());
-        // All strip selectors as one list: one pass over the page.
-        let mut strip = HashSet::new();
+        // Each strip selector checked alone (so an error names it), then all as one list.
         for s in &rules.strip {
-            compile(&Some(s.clone()))?;
+            compile_cached(s)?;
         }
-        if !rules.strip.is_empty()
-            && let Some(sel) = compile(&Some(rules.strip.join(", ")))?
-        {
-            strip.extend(doc.select(&sel).map(|e| e.id()));
-        }
+        let strip_selector = if rules.strip.is_empty() {
+            None
+        } else {
+            Some(compile_cached(&rules.strip.join(", "))?)
+        };
         let compiled = CompiledRules {
             title: compile(&rules.title)?,
             body: compile(&rules.body)?,
             lead: compile(&rules.lead)?,
             date: compile(&rules.date)?,
             author: compile(&rules.author)?,
-            strip,
+            strip_selector,
+            strip: FxHashSet::default(),
         };
         // Each node's document position and the position of its last descendant, so that
         // "is inside" is a comparison. Real pages nest a few dozen levels; a page nested
         // thousands deep is junk (or an attack on the parser) and is refused.
-        let mut order = HashMap::new();
+        let mut order =
+            FxHashMap::with_capacity_and_hasher(doc.tree.nodes().len(), Default::default());
         let mut open: Vec<(NodeId, usize)> = Vec::new();
         let mut next = 0usize;
+        let mut by_pos = Vec::with_capacity(doc.tree.nodes().len());
+        let mut end_by_pos = vec![0; doc.tree.nodes().len()];
+        let (mut h1s, mut date_props, mut times) = (Vec::new(), Vec::new(), Vec::new());
         for edge in doc.tree.root().traverse() {
             match edge {
                 ego_tree::iter::Edge::Open(n) => {
                     open.push((n.id(), next));
+                    by_pos.push(n.id());
                     next += 1;
+                    if let Node::Element(el) = n.value() {
+                        match el.name() {
+                            "h1" => h1s.push(n.id()),
+                            "time" if el.attr("datetime").is_some() => times.push(n.id()),
+                            _ => {}
+                        }
+                        if el.attr("itemprop") == Some("datePublished") {
+                            date_props.push(n.id());
+                        }
+                    }
                     if open.len() > MAX_DEPTH {
                         return Err(ExtractError::NoArticle(format!(
                             "the page nests elements more than {MAX_DEPTH} levels deep"
@@ -486,6 +551,9 @@ impl<'a> Page<'a> {
                 ego_tree::iter::Edge::Close(_) => {
                     if let Some((id, start)) = open.pop() {
                         order.insert(id, (start, next.saturating_sub(1)));
+                        if let Some(end) = end_by_pos.get_mut(start) {
+                            *end = next.saturating_sub(1);
+                        }
                     }
                 }
             }
@@ -497,11 +565,38 @@ impl<'a> Page<'a> {
             base,
             rules: compiled,
             order,
+            by_pos,
+            end_by_pos,
+            h1s,
+            date_props,
+            times,
         })
+    }
+
+    /// Applies the strip selectors to the subtree at `scope` (the element and its
+    /// descendants), adding what they match to the elements walks leave out.
+    fn mark_stripped(&mut self, scope: NodeId) {
+        let Some(sel) = &self.rules.strip_selector else {
+            return;
+        };
+        let Some(root) = self.node(scope) else {
+            return;
+        };
+        for n in root.descendants() {
+            if let Some(e) = ElementRef::wrap(n)
+                && sel.matches(&e)
+            {
+                self.rules.strip.insert(n.id());
+            }
+        }
     }
 
     fn node(&self, id: NodeId) -> Option<NodeRef<'a, Node>> {
         self.doc.tree.get(id)
+    }
+
+    fn element(&self, id: NodeId) -> Option<ElementRef<'a>> {
+        self.node(id).and_then(ElementRef::wrap)
     }
 
     fn pos(&self, id: NodeId) -> usize {
@@ -540,10 +635,18 @@ impl<'a> Page<'a> {
             if let Some(p) = cur.take()
                 && p.len > 0
             {
+                let nbsp_indent = p
+                    .text
+                    .trim_start_matches([' ', '\n', '\t', '\r'])
+                    .chars()
+                    .take_while(|c| *c == '\u{a0}')
+                    .count()
+                    >= 8;
                 pieces.push(Piece {
                     owner,
                     kind: PieceKind::Text {
-                        text: p.text,
+                        text: collapse_space(&p.text),
+                        nbsp_indent,
                         len: p.len,
                         link_chars: p.link_chars,
                         parts: p.parts,
@@ -679,7 +782,12 @@ impl<'a> Page<'a> {
             .body
             .unwrap_or_else(|| self.doc.root_element().id());
         let pieces = self.walk(root, false, &|n, el| self.never_content(el, n.id()));
-        let mut score: HashMap<NodeId, f64> = HashMap::new();
+        // A node's score is the sum of the weights of the pieces inside it. Weights are put
+        // at their owner's document position; with prefix sums over positions, a subtree's
+        // sum is a difference, since a subtree is a run of positions.
+        let n = self.by_pos.len();
+        let mut weight = vec![0.0f64; n + 1];
+        let mut pieces_in = vec![0u32; n + 1];
         for p in &pieces {
             let w = match &p.kind {
                 PieceKind::Text {
@@ -705,29 +813,35 @@ impl<'a> Page<'a> {
                     }
                 }
             };
-            let mut n = self.node(p.owner);
-            while let Some(x) = n {
-                *score.entry(x.id()).or_default() += w;
-                n = x.parent();
-            }
+            let at = self.pos(p.owner);
+            weight[at + 1] += w;
+            pieces_in[at + 1] += 1;
         }
-        let mut best: Option<(NodeId, f64)> = None;
-        for n in self.doc.tree.root().descendants() {
-            let Some(&s) = score.get(&n.id()) else {
-                continue;
-            };
-            if !n.value().is_element() {
+        for i in 1..=n {
+            weight[i] += weight[i - 1];
+            pieces_in[i] += pieces_in[i - 1];
+        }
+        // The best-scoring element holding any piece; on a tie, the deeper one.
+        let mut best: Option<(NodeId, usize, f64)> = None;
+        for (start, id) in self.by_pos.iter().enumerate() {
+            let end = self.end_by_pos[start];
+            if pieces_in[end + 1] == pieces_in[start]
+                || !self.node(*id).is_some_and(|x| x.value().is_element())
+            {
                 continue;
             }
+            let s = weight[end + 1] - weight[start];
             match best {
-                None => best = Some((n.id(), s)),
-                Some((b, bs)) => {
-                    if s > bs + 1e-9 || (s >= bs - 1e-9 && self.is_within(n.id(), b)) {
-                        best = Some((n.id(), s));
+                None => best = Some((*id, end, s)),
+                Some((_, best_end, bs)) => {
+                    // Document order: a later start inside the best's run is a descendant.
+                    if s > bs + 1e-9 || (s >= bs - 1e-9 && start <= best_end) {
+                        best = Some((*id, end, s));
                     }
                 }
             }
         }
+        let best = best.map(|(id, _, s)| (id, s));
         match best {
             Some((id, s)) if s > 0.0 => Ok(id),
             _ => Err(ExtractError::NoArticle(
@@ -782,12 +896,11 @@ impl<'a> Page<'a> {
                 continue;
             }
             let Some(t) = b.text() else { continue };
-            let t = collapse_space(t);
-            if (!title_norm.is_empty() && t == title_norm) || rules::is_date_line(&t) {
+            if (!title_norm.is_empty() && t == title_norm) || rules::is_date_line(t) {
                 b.dropped = true;
-            } else if word_count(&t) >= 20 {
+            } else if word_count(t) >= 20 {
                 break;
-            } else if let Some(credit) = rules::parse_credit(&t) {
+            } else if let Some(credit) = rules::parse_credit(t) {
                 meta.source.get_or_insert(credit);
                 b.dropped = true;
             }
@@ -821,34 +934,29 @@ impl<'a> Page<'a> {
             break;
         }
         // A caption or paragraph printed twice in a row appears once.
-        let mut prev: Option<String> = None;
-        for b in blocks.iter_mut() {
-            if b.dropped {
+        let mut prev: Option<usize> = None;
+        for i in 0..blocks.len() {
+            if blocks[i].dropped || blocks[i].text().is_none() {
                 continue;
             }
-            let Some(t) = b.text().map(collapse_space) else {
-                continue;
-            };
-            if prev.as_deref() == Some(t.as_str()) {
-                b.dropped = true;
+            if prev.is_some_and(|p| blocks[p].text() == blocks[i].text()) {
+                blocks[i].dropped = true;
             }
-            prev = Some(t);
+            prev = Some(i);
         }
         meta
     }
 
     /// How a text block is set: alignment, emphasis, indentation with `&nbsp;` runs.
     fn block_style(&self, piece: &Piece) -> BlockStyle {
-        let PieceKind::Text { text, parts, .. } = &piece.kind else {
+        let PieceKind::Text {
+            nbsp_indent, parts, ..
+        } = &piece.kind
+        else {
             return BlockStyle::default();
         };
         let mut style = BlockStyle {
-            pushed_right: text
-                .trim_start_matches([' ', '\n', '\t', '\r'])
-                .chars()
-                .take_while(|c| *c == '\u{a0}')
-                .count()
-                >= 8,
+            pushed_right: *nbsp_indent,
             ..Default::default()
         };
         let mut n = self.node(piece.owner);
@@ -891,6 +999,12 @@ impl<'a> Page<'a> {
     }
 
     fn text_of(&self, id: NodeId) -> String {
+        self.text_within(id, usize::MAX).unwrap_or_default()
+    }
+
+    /// [`Page::text_of`], or `None` as soon as the raw text passes `limit` bytes: a cheap
+    /// "is this element's text that headline" when climbing into large containers.
+    fn text_within(&self, id: NodeId, limit: usize) -> Option<String> {
         let mut out = String::new();
         if let Some(n) = self.node(id) {
             let mut skipping: Option<NodeId> = None;
@@ -905,7 +1019,12 @@ impl<'a> Page<'a> {
                                 skipping = Some(x.id())
                             }
                             Node::Element(el) if el.name() == "br" || is_block(el) => out.push(' '),
-                            Node::Text(t) => out.push_str(t),
+                            Node::Text(t) => {
+                                out.push_str(t);
+                                if out.len() > limit {
+                                    return None;
+                                }
+                            }
                             _ => {}
                         }
                     }
@@ -917,7 +1036,7 @@ impl<'a> Page<'a> {
                 }
             }
         }
-        collapse_space(&out)
+        Some(collapse_space(&out))
     }
 
     /// The headline: source selector, `og:title`, the `h1` nearest the body, a
@@ -973,9 +1092,10 @@ impl<'a> Page<'a> {
                 let mut cur = n.parent();
                 for _ in 0..4 {
                     let Some(x) = cur else { break };
+                    // Raw text may carry white space and hidden parts: a generous bound.
                     if let Some(e) = ElementRef::wrap(x)
+                        && self.text_within(x.id(), text.len() * 4 + 256).as_deref() == Some(text)
                         && visible(&e)
-                        && self.text_of(x.id()) == text
                     {
                         let d = distance(x.id());
                         if best.is_none_or(|(bd, _)| d < bd) {
@@ -997,8 +1117,9 @@ impl<'a> Page<'a> {
             }
         }
         if let Some(h1) = self
-            .doc
-            .select(&H1)
+            .h1s
+            .iter()
+            .filter_map(|id| self.element(*id))
             .filter(|e| visible(e))
             .filter(|e| word_count(&self.text_of(e.id())) >= 2)
             .min_by_key(|e| distance(e.id()))
@@ -1012,12 +1133,11 @@ impl<'a> Page<'a> {
                 };
             }
         }
-        if let Some(e) = self
-            .doc
-            .select(&TITLE_LIKE)
-            .filter(|e| {
-                visible(e) && self.pos(e.id()) < body_start && body_start - self.pos(e.id()) < 80
-            })
+        // Only the 80 nodes before the body are candidates: test those, not the page.
+        if let Some(e) = self.by_pos[body_start.saturating_sub(79).min(body_start)..body_start]
+            .iter()
+            .filter_map(|id| self.element(*id))
+            .filter(|e| TITLE_LIKE.matches(e) && visible(e))
             .filter(|e| {
                 let t = self.text_of(e.id());
                 let words = word_count(&t);
@@ -1081,11 +1201,9 @@ impl<'a> Page<'a> {
             .into_iter()
             .filter(|p| !self.is_within(p.owner, body))
             .filter_map(|p| match p.kind {
-                PieceKind::Text { text, .. } => Some((
-                    self.pos(p.owner).abs_diff(anchor),
-                    collapse_space(&text),
-                    p.owner,
-                )),
+                PieceKind::Text { text, .. } => {
+                    Some((self.pos(p.owner).abs_diff(anchor), text, p.owner))
+                }
                 PieceKind::Image { .. } => None,
             })
             .filter(|(_, t, _)| !t.is_empty())
@@ -1149,14 +1267,14 @@ impl<'a> Page<'a> {
             .filter(|b| b.dropped)
             .filter_map(|b| b.text())
             .filter(|t| rules::is_date_line(t))
-            .find_map(|t| dates::parse_text_detailed(&collapse_space(t)))
+            .find_map(dates::parse_text_detailed)
     }
 
     /// A well-formed machine-readable publication timestamp: microdata, meta tags,
     /// JSON-LD, `<time datetime>`.
     fn machine_date(&self) -> Option<DateTime<FixedOffset>> {
         // Microdata, also on visible or hidden elements, then meta tags.
-        for e in self.doc.select(&ITEMPROP_DATE) {
+        for e in self.date_props.iter().filter_map(|id| self.element(*id)) {
             let v = e.value();
             let raw = v
                 .attr("content")
@@ -1184,8 +1302,9 @@ impl<'a> Page<'a> {
         {
             return Some(d);
         }
-        self.doc
-            .select(&TIME_DATETIME)
+        self.times
+            .iter()
+            .filter_map(|id| self.element(*id))
             .find_map(|e| e.value().attr("datetime").and_then(dates::parse_iso))
     }
 
@@ -1281,11 +1400,11 @@ impl<'a> Page<'a> {
     }
 
     /// Serialises the body without the removed nodes, then sanitises it with an allow-list.
-    fn clean_html(&self, body: NodeId, dropped: &HashSet<NodeId>) -> String {
+    fn clean_html(&self, body: NodeId, dropped: &FxHashSet<NodeId>) -> String {
         let Some(root) = self.node(body) else {
             return String::new();
         };
-        let mut out = String::new();
+        let mut out = String::with_capacity(4096);
         let mut skipping: Option<NodeId> = None;
         for edge in root.traverse() {
             match edge {
@@ -1375,15 +1494,21 @@ fn push_attr(out: &mut String, name: &str, value: &str) {
 }
 
 fn escape_into(out: &mut String, s: &str) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
+    // Runs between the four special characters are copied whole.
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        out.push_str(entity);
+        start = i + 1;
     }
+    out.push_str(&s[start..]);
 }
 
 /// The allow-list sanitiser: no scripts, styles, event handlers, frames, foreign schemes
@@ -1401,6 +1526,10 @@ pub fn sanitize(html: &str) -> String {
     let cleaned = POLICY.clean(html).to_string();
     // Collapse the blank structure that removed chrome leaves behind.
     let mut s = cleaned.trim().to_string();
+    // Every empty element below holds "></" or "> </": two scans usually settle it.
+    if !s.contains("></") && !s.contains("> </") {
+        return s;
+    }
     for empty in [
         "<p></p>",
         "<p> </p>",
@@ -1483,6 +1612,19 @@ mod tests {
 
     fn url() -> Url {
         Url::parse("http://portal.test/tin-tuc/bai-viet-1.html").unwrap()
+    }
+
+    #[test]
+    fn escaping_keeps_text_and_encodes_markup() {
+        let mut out = String::from(">");
+        escape_into(&mut out, "Tin & ảnh: <b>\"Đà Nẵng\"</b>&");
+        assert_eq!(
+            out,
+            ">Tin &amp; ảnh: &lt;b&gt;&quot;Đà Nẵng&quot;&lt;/b&gt;&amp;"
+        );
+        let mut plain = String::new();
+        escape_into(&mut plain, "");
+        assert_eq!(plain, "");
     }
 
     #[test]

@@ -70,7 +70,9 @@ pub struct Profile {
     pub description: String,
     pub rules: ArticleRules,
     generator: Option<Regex>,
-    markup: Vec<Selector>,
+    /// Markup selectors, each with the literal the page's source must contain for it to
+    /// match (see [`needle`]).
+    markup: Vec<(Selector, Option<String>)>,
     url: Option<Regex>,
     requires_markup: bool,
 }
@@ -98,8 +100,9 @@ static PROFILES: LazyLock<Vec<Profile>> = LazyLock::new(|| {
                     .markup
                     .iter()
                     .map(|s| {
-                        Selector::parse(s)
-                            .unwrap_or_else(|e| panic!("profiles/{file}: selector {s:?}: {e}"))
+                        let sel = Selector::parse(s)
+                            .unwrap_or_else(|e| panic!("profiles/{file}: selector {s:?}: {e}"));
+                        (sel, needle(s))
                     })
                     .collect(),
                 requires_markup: f.detect.requires_markup,
@@ -112,17 +115,88 @@ static PROFILES: LazyLock<Vec<Profile>> = LazyLock::new(|| {
 });
 
 /// The union of every profile's markup selectors.
-static ANY_MARKUP: LazyLock<Selector> = LazyLock::new(|| {
-    let all: Vec<String> = SOURCES
+/// Every profile's markup needles, searched for in one pass. Like the selector engine,
+/// the search minds case (class, id and attribute values are case-sensitive to it).
+static NEEDLES: LazyLock<Needles> = LazyLock::new(|| {
+    let needles: Vec<String> = PROFILES
         .iter()
-        .flat_map(|(_, text)| {
-            toml::from_str::<ProfileFile>(text)
-                .map(|f| f.detect.markup)
-                .unwrap_or_default()
-        })
+        .flat_map(|p| p.markup.iter().filter_map(|(_, n)| n.clone()))
         .collect();
-    Selector::parse(&all.join(", ")).unwrap_or_else(|e| panic!("profile markup selectors: {e}"))
+    // The packed (SIMD) searcher scans a page in microseconds; CPUs without it get the
+    // automaton, several times slower but the same answer.
+    let search = match aho_corasick::packed::Searcher::new(needles.iter()) {
+        Some(packed) => Search::Packed(packed),
+        None => Search::Automaton(
+            aho_corasick::AhoCorasick::new(&needles)
+                .unwrap_or_else(|e| panic!("profile markup needles: {e}")),
+        ),
+    };
+    Needles { needles, search }
 });
+
+struct Needles {
+    needles: Vec<String>,
+    search: Search,
+}
+
+enum Search {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+impl Needles {
+    /// Which needles occur in `html`, by index. Matches do not overlap, so a needle that
+    /// only ever occurs overlapping another's occurrence goes unseen; the page then gets
+    /// the generic path, as a page of an unknown platform does.
+    fn present(&self, html: &str) -> Vec<bool> {
+        let mut found = vec![false; self.needles.len()];
+        match &self.search {
+            Search::Packed(s) => s
+                .find_iter(html)
+                .for_each(|m| found[m.pattern().as_usize()] = true),
+            Search::Automaton(a) => a
+                .find_iter(html)
+                .for_each(|m| found[m.pattern().as_usize()] = true),
+        }
+        found
+    }
+}
+
+/// The longest literal a selector names — a quoted attribute value, an `#id` or a
+/// `.class` — which the page's source must then contain for the selector to match. Found
+/// in the raw HTML with one multi-pattern search, it spares matching selectors against
+/// every element of pages that cannot match them (most pages, for most profiles).
+fn needle(selector: &str) -> Option<String> {
+    let mut literals: Vec<&str> = Vec::new();
+    let bytes = selector.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            q @ (b'\'' | b'"') => {
+                let end = selector[i + 1..]
+                    .find(q as char)
+                    .map_or(bytes.len(), |e| i + 1 + e);
+                literals.push(&selector[i + 1..end]);
+                i = end + 1;
+            }
+            b'#' | b'.' => {
+                let start = i + 1;
+                let end = selector[start..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                    .map_or(bytes.len(), |e| start + e);
+                literals.push(&selector[start..end]);
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    literals
+        .into_iter()
+        .filter(|l| l.len() >= 3)
+        .rev()
+        .max_by_key(|l| l.len())
+        .map(str::to_string)
+}
 
 pub fn all() -> &'static [Profile] {
     &PROFILES
@@ -140,10 +214,9 @@ pub fn is_known(name: &str) -> bool {
 /// The profile that fits a page best: the generator meta counts 3, matching markup 2, the
 /// URL shape 1; at least 2 is needed, so a URL alone never decides.
 /// `generator` is the page's `meta[name=generator]` content ("" when it has none).
-pub fn detect(doc: &Html, url: &Url, generator: &str) -> Option<&'static Profile> {
-    // When the generator names a platform, only that platform's profiles are weighed;
-    // otherwise one pass over the page with every profile's markup selectors at once, and
-    // each profile then tests only the few elements that matched.
+pub fn detect(html: &str, doc: &Html, url: &Url, generator: &str) -> Option<&'static Profile> {
+    // When the generator names a platform, only that platform's profiles are weighed.
+    // A markup selector is tried only when the page's source holds its needle.
     let by_generator: Vec<&Profile> = PROFILES
         .iter()
         .filter(|p| {
@@ -155,20 +228,18 @@ pub fn detect(doc: &Html, url: &Url, generator: &str) -> Option<&'static Profile
     } else {
         by_generator
     };
-    let all = candidates.len() == PROFILES.len();
-    let matched: Vec<scraper::ElementRef<'_>> = if all {
-        doc.select(&ANY_MARKUP).collect()
-    } else {
-        Vec::new()
-    };
+    let present = NEEDLES.present(html);
     let has_markup = |p: &Profile| {
-        if all {
-            p.markup
-                .iter()
-                .any(|s| matched.iter().any(|e| s.matches(e)))
-        } else {
-            p.markup.iter().any(|s| doc.select(s).next().is_some())
-        }
+        p.markup.iter().any(|(sel, needle)| {
+            let possible = needle.as_ref().is_none_or(|n| {
+                NEEDLES
+                    .needles
+                    .iter()
+                    .zip(&present)
+                    .any(|(m, found)| *found && m == n)
+            });
+            possible && doc.select(sel).next().is_some()
+        })
     };
     candidates
         .into_iter()
@@ -250,10 +321,34 @@ mod tests {
     }
 
     #[test]
+    fn needles_are_the_longest_literal() {
+        assert_eq!(needle("#news-bodyhtml").as_deref(), Some("news-bodyhtml"));
+        assert_eq!(
+            needle("[data-module='news'][data-content='news_commentcontent']").as_deref(),
+            Some("news_commentcontent")
+        );
+        assert_eq!(
+            needle("#aspnetForm .ms-rtestate-field").as_deref(),
+            Some("ms-rtestate-field")
+        );
+        assert_eq!(
+            needle("link[href*=\"/wp-content/\"]").as_deref(),
+            Some("/wp-content/")
+        );
+        assert_eq!(needle("body > p").as_deref(), None);
+        // Every built-in markup selector has one, so detection stays one pass.
+        for p in all() {
+            for (_, n) in &p.markup {
+                assert!(n.is_some(), "{}", p.name);
+            }
+        }
+    }
+
+    #[test]
     fn detection_needs_more_than_a_url() {
         let url = Url::parse("http://x.test/tin-tuc/bai-viet-1234.html").unwrap();
         let name = |html: &str, generator: &str| {
-            detect(&Html::parse_document(html), &url, generator).map(|p| p.name.as_str())
+            detect(html, &Html::parse_document(html), &url, generator).map(|p| p.name.as_str())
         };
         assert_eq!(
             name("<p>x</p>", ""),

@@ -53,7 +53,12 @@ fn is_hidden(el: &Element) -> bool {
         match name {
             "hidden" => return true,
             "aria-hidden" if value == "true" => return true,
-            "style" => {
+            // Most styles say nothing of hiding: only those naming `none` or `hidden` are
+            // normalised and read.
+            "style"
+                if (contains_ignore_case(value, "none")
+                    || contains_ignore_case(value, "hidden")) =>
+            {
                 let style: String = value
                     .chars()
                     .filter(|c| !c.is_whitespace())
@@ -65,16 +70,17 @@ fn is_hidden(el: &Element) -> bool {
             }
             "class"
                 if value.split_ascii_whitespace().any(|c| {
-                    matches!(
-                        c.to_ascii_lowercase().as_str(),
-                        "hidden"
-                            | "hide"
-                            | "d-none"
-                            | "sr-only"
-                            | "visually-hidden"
-                            | "invisible"
-                            | "screen-reader-text"
-                    )
+                    [
+                        "hidden",
+                        "hide",
+                        "d-none",
+                        "sr-only",
+                        "visually-hidden",
+                        "invisible",
+                        "screen-reader-text",
+                    ]
+                    .iter()
+                    .any(|h| c.eq_ignore_ascii_case(h))
                 }) =>
             {
                 return true;
@@ -83,6 +89,13 @@ fn is_hidden(el: &Element) -> bool {
         }
     }
     false
+}
+
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// The element's class and id attributes.
@@ -259,15 +272,15 @@ pub fn classify(text: &str) -> BlockText {
         })
         .collect();
     let mut rest = format!(" {spaced} ");
-    static LONGEST_FIRST: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    // Each phrase as a whole-word needle (" phrase "), longest first.
+    static NEEDLES: LazyLock<Vec<String>> = LazyLock::new(|| {
         let mut v = CHROME_PHRASES.to_vec();
         v.sort_by_key(|p| std::cmp::Reverse(p.len()));
-        v
+        v.into_iter().map(|p| format!(" {p} ")).collect()
     });
-    for phrase in LONGEST_FIRST.iter() {
-        let needle = format!(" {phrase} ");
-        while rest.contains(&needle) {
-            rest = rest.replacen(&needle, "  ", 1);
+    for needle in NEEDLES.iter() {
+        while rest.contains(needle.as_str()) {
+            rest = rest.replacen(needle.as_str(), "  ", 1);
         }
     }
     if rest.chars().all(|c| !c.is_alphabetic()) {
@@ -387,6 +400,36 @@ pub fn is_date_line(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_elements_are_never_content() {
+        let first = |html: &str| {
+            let doc = scraper::Html::parse_fragment(html);
+            let sel = scraper::Selector::parse("div").unwrap();
+            let el = doc.select(&sel).next().unwrap();
+            is_never_content(el.value())
+        };
+        for hidden in [
+            r#"<div style="display:none">x</div>"#,
+            r#"<div style="color: red; DISPLAY : None ;">x</div>"#,
+            r#"<div style="visibility: hidden">x</div>"#,
+            r#"<div class="post Sr-Only">x</div>"#,
+            r#"<div class="d-none">x</div>"#,
+            r#"<div hidden>x</div>"#,
+            r#"<div aria-hidden="true">x</div>"#,
+        ] {
+            assert!(first(hidden), "{hidden}");
+        }
+        for shown in [
+            r#"<div style="display:block">x</div>"#,
+            r#"<div style="border: none">x</div>"#,
+            r#"<div style="overflow: hidden">x</div>"#,
+            r#"<div class="hidden-xs-up-not">x</div>"#,
+            r#"<div aria-hidden="false">x</div>"#,
+        ] {
+            assert!(!first(shown), "{shown}");
+        }
+    }
 
     #[test]
     fn chrome_blocks_are_recognised() {

@@ -3,7 +3,7 @@
 //! characters, so the result is composed to NFC before anything else reads it.
 
 use encoding_rs::Encoding;
-use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+use unicode_normalization::UnicodeNormalization;
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -98,9 +98,10 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, 
         encoding
     };
     let (text, _, had_errors) = encoding.decode(bytes);
-    let text = match is_nfc_quick(text.chars()) {
-        IsNormalized::Yes => text.into_owned(),
-        _ => text.nfc().collect(),
+    let text = if crate::text::is_nfc(&text) {
+        text.into_owned()
+    } else {
+        text.nfc().collect()
     };
     Ok(Decoded {
         text,

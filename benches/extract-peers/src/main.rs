@@ -6,7 +6,8 @@
 //! For each engine it reports quality (bag-of-words body F1 as the corpus's score.py
 //! computes it, leaked boilerplate strings, exact titles, dates and authors), speed
 //! (pages/s over repeated passes) and peak resident memory. Each engine runs in its own
-//! child process so that the peak memory is its own.
+//! child process so that the peak memory is its own, in interleaved rounds (`--rounds`,
+//! default 5, of `--seconds` each, default 2) whose median is reported.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -308,7 +309,7 @@ fn main() {
         here.join("../../tests/fixtures/corpus"),
         here.join("../../tests/fixtures/extra"),
     ];
-    let seconds: f64 = arg("--seconds").and_then(|s| s.parse().ok()).unwrap_or(5.0);
+    let seconds: f64 = arg("--seconds").and_then(|s| s.parse().ok()).unwrap_or(2.0);
 
     if let Some(engine) = arg("--engine") {
         let pages = load(&roots);
@@ -329,20 +330,39 @@ fn main() {
         }
         return;
     }
+    // The engines take turns, round after round, and each reports its median: on a shared
+    // machine a slow minute then costs every engine alike.
+    let rounds: usize = arg("--rounds").and_then(|s| s.parse().ok()).unwrap_or(5);
     let exe = std::env::current_exe().unwrap();
+    let mut results: Vec<Vec<serde_json::Value>> = vec![Vec::new(); ENGINES.len()];
+    for _ in 0..rounds.max(1) {
+        for (i, e) in ENGINES.iter().enumerate() {
+            let out = Command::new(&exe)
+                .args(["--engine", e, "--seconds", &seconds.to_string()])
+                .output()
+                .unwrap();
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+                .unwrap_or_else(|_| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+            results[i].push(v);
+        }
+    }
     println!(
-        "| engine | pages | body F1 | leaks | titles | dates | authors | pages/s (1 thread) | peak RSS |"
+        "| engine | pages | body F1 | leaks | titles | dates | authors | pages/s (1 thread, median of {rounds}) | peak RSS |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
-    for e in ENGINES {
-        let out = Command::new(&exe)
-            .args(["--engine", e, "--seconds", &seconds.to_string()])
-            .output()
-            .unwrap();
-        let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|_| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    for runs in &results {
+        let mut rates: Vec<f64> = runs
+            .iter()
+            .map(|v| v["pages_per_s"].as_f64().unwrap())
+            .collect();
+        rates.sort_by(f64::total_cmp);
+        let peak = runs
+            .iter()
+            .map(|v| v["peak_rss_mib"].as_f64().unwrap())
+            .fold(0.0, f64::max);
+        let v = &runs[0];
         println!(
-            "| {} | {} | {:.3} | {} | {} | {} | {} | {:.0} | {:.1} MiB |",
+            "| {} | {} | {:.3} | {} | {} | {} | {} | {:.0} ({:.0}–{:.0}) | {:.1} MiB |",
             v["engine"].as_str().unwrap(),
             v["pages"],
             v["f1"].as_f64().unwrap(),
@@ -350,8 +370,10 @@ fn main() {
             v["titles"],
             v["dates"],
             v["authors"],
-            v["pages_per_s"].as_f64().unwrap(),
-            v["peak_rss_mib"].as_f64().unwrap(),
+            rates[rates.len() / 2],
+            rates[0],
+            rates[rates.len() - 1],
+            peak,
         );
     }
 }
