@@ -38,7 +38,7 @@ pub struct Crawler {
 }
 
 /// Why the index could not be read: the HTTP status when there was one, and the reason.
-type IndexFailure = (Option<u16>, String);
+pub type IndexFailure = (Option<u16>, String);
 
 fn note(run: &mut RunRecord, line: String) {
     if run.notes.len() < MAX_NOTES && !run.notes.contains(&line) {
@@ -191,64 +191,10 @@ impl Crawler {
         self.store
             .set_validators(source.url.as_str(), &resp.validators, Utc::now())
             .map_err(store_err)?;
-        let mut links = match source.kind {
-            IndexKind::Html => {
-                let html = decode(&resp).map_err(fail)?;
-                let mut links = discover::find_links(&html, &resp.url, source)
-                    .map_err(|e| (None, e.to_string()))?;
-                let mut page_url = resp.url.clone();
-                let mut html = html;
-                for n in 2..=source.max_pages {
-                    let next = match &source.page_url {
-                        Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
-                        None => discover::next_page(&html, &page_url),
-                    };
-                    let Some(next) = next else { break };
-                    let page = match self.fetcher.get_html(&next, policy, None).await {
-                        Ok(Some(p)) => p,
-                        Ok(None) => break,
-                        Err(e) => {
-                            note(run, format!("index page {n}: {e}"));
-                            break;
-                        }
-                    };
-                    let more = discover::find_links(&page.html, &page.url, source)
-                        .map_err(|e| (None, e.to_string()))?;
-                    let known: HashSet<Url> = links.iter().map(|l| l.url.clone()).collect();
-                    links.extend(more.into_iter().filter(|l| !known.contains(&l.url)));
-                    page_url = page.url;
-                    html = page.html;
-                }
-                links
-            }
-            IndexKind::Feed => discover::feed_links(&resp.body, &resp.url)
-                .map_err(|e| (None, format!("{}: {e}", resp.url)))?,
-            IndexKind::Sitemap => match discover::parse_sitemap(&resp.body, &resp.url)
-                .map_err(|e| (None, format!("{}: {e}", resp.url)))?
-            {
-                Sitemap::Urls(links) => links,
-                Sitemap::Index(children) => {
-                    let mut links = Vec::new();
-                    for child in children.into_iter().take(MAX_CHILD_SITEMAPS) {
-                        match self.fetcher.get(&child, policy, None).await {
-                            Ok(r) => match discover::parse_sitemap(&r.body, &r.url) {
-                                Ok(Sitemap::Urls(more)) => links.extend(more),
-                                Ok(Sitemap::Index(_)) => {
-                                    note(run, format!("{child}: nested sitemap index ignored"))
-                                }
-                                Err(e) => note(run, format!("{child}: {e}")),
-                            },
-                            Err(e) => note(run, format!("{child}: {e}")),
-                        }
-                    }
-                    links
-                }
-            },
-        };
-        if let Some(re) = &source.link_pattern
-            && source.kind != IndexKind::Html
-        {
-            links.retain(|l| re.is_match(l.url.as_str()));
+        let mut notes = Vec::new();
+        let links = follow_index(&self.fetcher, source, policy, resp, &mut notes).await?;
+        for n in notes {
+            note(run, n);
         }
         Ok(Some(links))
     }
@@ -291,13 +237,7 @@ impl Crawler {
             }
             Err(e) => return Err(ArticleError::Failed(e.to_string())),
         };
-        let article = extract::extract(&page.html, &page.url, &source.article)
-            .map_err(|e| ArticleError::Failed(format!("{url}: {e}")))?;
-        if article.paragraphs.is_empty() {
-            return Err(ArticleError::Failed(format!(
-                "{url}: no article text found"
-            )));
-        }
+        let article = article_of(&page, source).map_err(ArticleError::Failed)?;
         let outcome = self
             .store
             .save(&source.id, url.as_str(), &article, Utc::now())
@@ -307,6 +247,112 @@ impl Crawler {
             .map_err(store_err)?;
         Ok(outcome)
     }
+}
+
+/// The article links of an index whose first page is `first`: for an HTML list, its
+/// further pages up to `max_pages`; for a sitemap index, its newest child sitemaps. What
+/// goes wrong after the first page is added to `notes` and the links found so far stand.
+/// `portalfeed discover` calls this too, so the sample it shows is what runs will take.
+pub async fn follow_index(
+    fetcher: &Fetcher,
+    source: &SourceConfig,
+    policy: &SourcePolicy,
+    first: crate::fetch::Response,
+    notes: &mut Vec<String>,
+) -> Result<Vec<Link>, IndexFailure> {
+    let fail = |e: FetchError| (e.status(), e.to_string());
+    let resp = first;
+    let mut links = match source.kind {
+        IndexKind::Html => {
+            let html = decode(&resp).map_err(fail)?;
+            let mut links = discover::find_links(&html, &resp.url, source)
+                .map_err(|e| (None, e.to_string()))?;
+            let mut page_url = resp.url.clone();
+            let mut html = html;
+            for n in 2..=source.max_pages {
+                let next = match &source.page_url {
+                    Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
+                    None => discover::next_page(&html, &page_url),
+                };
+                let Some(next) = next else { break };
+                let page = match fetcher.get_html(&next, policy, None).await {
+                    Ok(Some(p)) => p,
+                    Ok(None) => break,
+                    Err(e) => {
+                        notes.push(format!("index page {n}: {e}"));
+                        break;
+                    }
+                };
+                let more = discover::find_links(&page.html, &page.url, source)
+                    .map_err(|e| (None, e.to_string()))?;
+                let known: HashSet<Url> = links.iter().map(|l| l.url.clone()).collect();
+                links.extend(more.into_iter().filter(|l| !known.contains(&l.url)));
+                page_url = page.url;
+                html = page.html;
+            }
+            links
+        }
+        IndexKind::Feed => discover::feed_links(&resp.body, &resp.url)
+            .map_err(|e| (None, format!("{}: {e}", resp.url)))?,
+        IndexKind::Sitemap => match discover::parse_sitemap(&resp.body, &resp.url)
+            .map_err(|e| (None, format!("{}: {e}", resp.url)))?
+        {
+            Sitemap::Urls(links) => links,
+            Sitemap::Index(children) => {
+                let mut links = Vec::new();
+                for child in children.into_iter().take(MAX_CHILD_SITEMAPS) {
+                    match fetcher.get(&child, policy, None).await {
+                        Ok(r) => match discover::parse_sitemap(&r.body, &r.url) {
+                            Ok(Sitemap::Urls(more)) => links.extend(more),
+                            Ok(Sitemap::Index(_)) => {
+                                notes.push(format!("{child}: nested sitemap index ignored"))
+                            }
+                            Err(e) => notes.push(format!("{child}: {e}")),
+                        },
+                        Err(e) => notes.push(format!("{child}: {e}")),
+                    }
+                }
+                links
+            }
+        },
+    };
+    if let Some(re) = &source.link_pattern
+        && source.kind != IndexKind::Html
+    {
+        links.retain(|l| re.is_match(l.url.as_str()));
+    }
+    Ok(links)
+}
+
+/// What a run would store for one article URL, without storing it: `portalfeed preview`
+/// and `discover`'s sample.
+pub async fn read_article(
+    fetcher: &Fetcher,
+    source: &SourceConfig,
+    url: &Url,
+) -> Result<(crate::fetch::Page, extract::Article), String> {
+    let policy = SourcePolicy::from(source);
+    let page = fetcher
+        .get_html(url, &policy, None)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("{url}: not modified"))?;
+    let article = article_of(&page, source)?;
+    Ok((page, article))
+}
+
+/// The article of a fetched page under the source's rules; a page without body text is
+/// an error, not an empty item.
+fn article_of(
+    page: &crate::fetch::Page,
+    source: &SourceConfig,
+) -> Result<extract::Article, String> {
+    let article = extract::extract(&page.html, &page.url, &source.article)
+        .map_err(|e| format!("{}: {e}", page.url))?;
+    if article.paragraphs.is_empty() {
+        return Err(format!("{}: no article text found", page.url));
+    }
+    Ok(article)
 }
 
 enum ArticleError {

@@ -5,11 +5,14 @@
 //!
 //! config → schedule → discover → fetch → extract → identify (text) → store → feed → serve
 //!
-//! `crawl` runs that pipeline once for one source; `daemon` runs it on schedule.
+//! `crawl` runs that pipeline once for one source; `daemon` runs it on schedule. Above
+//! them, `survey` suggests a source for a new portal (`portalfeed discover`) and `demo`
+//! runs the daemon offline on the bundled corpus portals.
 
 pub mod config;
 pub mod crawl;
 pub mod daemon;
+pub mod demo;
 pub mod discover;
 pub mod extract;
 pub mod feed;
@@ -19,4 +22,5 @@ pub mod metrics;
 pub mod schedule;
 pub mod serve;
 pub mod store;
+pub mod survey;
 pub mod text;

@@ -68,6 +68,49 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// Survey a portal page and print a ready `[[source]]` block: the platform, feeds,
+    /// sitemaps, the article list with a sample of what it would pick, and warnings.
+    Discover {
+        /// A news section page, or the portal's home page.
+        url: String,
+        /// Take the user agent, delays and timeouts from this configuration.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Append the block to this configuration, keeping its comments and layout.
+        #[arg(long)]
+        write: Option<PathBuf>,
+        /// The source id (default: made from the host name).
+        #[arg(long)]
+        id: Option<String>,
+        /// The portal is on a private or loopback address (an intranet portal).
+        #[arg(long)]
+        allow_private: bool,
+    },
+    /// Fetch one article and show what its feed item would be: title, date, author,
+    /// source, the body as text, images, and the profile and rules that applied.
+    Preview {
+        /// The article's URL.
+        url: String,
+        /// Take settings (and, with --source, the source's rules) from this configuration.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Read the article with this source's rules.
+        #[arg(long, requires = "config")]
+        source: Option<String>,
+        /// Print the JSON object `extract` prints.
+        #[arg(long, conflicts_with = "html")]
+        json: bool,
+        /// Print only the cleaned HTML.
+        #[arg(long)]
+        html: bool,
+    },
+    /// Run the daemon on local copies of real portals (the bundled corpus), with no
+    /// network: prints the status page and feed URLs; Ctrl-C ends it.
+    Demo {
+        /// Where to serve the feeds (default 127.0.0.1:8787, or a free port when taken).
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// Extract the article from a saved page and print it as JSON.
     Extract {
         /// The URL the page was fetched from (resolves links and images).
@@ -91,6 +134,9 @@ fn main() -> ExitCode {
         Command::Run { config } => Config::load(config)
             .map(|c| c.daemon.log_level)
             .unwrap_or_else(|_| "info".into()),
+        // The demo speaks for itself on stdout; the daemon's notes (the corpus lists
+        // link pages it does not keep) would drown it.
+        Command::Demo { .. } => "error".into(),
         _ => "info".into(),
     };
     portalfeed::logging::init(&level);
@@ -295,6 +341,101 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime()?.block_on(daemon::run(config))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Discover {
+            url,
+            config,
+            write,
+            id,
+            allow_private,
+        } => {
+            let url = url::Url::parse(&url).with_context(|| format!("invalid URL {url:?}"))?;
+            let settings = match config.as_ref().or(write.as_ref()) {
+                Some(path) => Config::load(path)?,
+                None => default_config()?,
+            };
+            let taken = match &write {
+                Some(path) => Config::load(path)?
+                    .sources
+                    .iter()
+                    .map(|s| s.id.clone())
+                    .chain(Config::load(path)?.feeds.iter().map(|f| f.id.clone()))
+                    .collect(),
+                None => Vec::new(),
+            };
+            let fetcher = fetch::Fetcher::new(fetch::FetchConfig::from(&settings.daemon))?;
+            let opts = portalfeed::survey::Options {
+                id,
+                taken_ids: taken,
+                allow_private,
+            };
+            let report = runtime()?.block_on(portalfeed::survey::survey(&fetcher, &url, &opts))?;
+            print!("{}", report.toml());
+            if let Some(path) = &write {
+                report.append_to(path).map_err(anyhow::Error::msg)?;
+                eprintln!("appended [[source]] {:?} to {}", report.id, path.display());
+            }
+            Ok(if report.choice.is_some() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Preview {
+            url,
+            config,
+            source,
+            json,
+            html,
+        } => {
+            let url = url::Url::parse(&url).with_context(|| format!("invalid URL {url:?}"))?;
+            let settings = match &config {
+                Some(path) => Config::load(path)?,
+                None => default_config()?,
+            };
+            let source = match &source {
+                Some(id) => settings
+                    .source(id)
+                    .cloned()
+                    .ok_or_else(|| daemon::DaemonError::UnknownSource(id.clone()))?,
+                None => portalfeed::survey::provisional_source(
+                    "preview",
+                    &url,
+                    portalfeed::config::IndexKind::Html,
+                )
+                .context("cannot make a source for this URL")?,
+            };
+            let fetcher = fetch::Fetcher::new(fetch::FetchConfig::from(&settings.daemon))?;
+            let (page, article) = runtime()?
+                .block_on(portalfeed::crawl::read_article(&fetcher, &source, &url))
+                .map_err(anyhow::Error::msg)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&article.to_json())?);
+            } else if html {
+                println!("{}", article.content_html);
+            } else {
+                print!(
+                    "{}",
+                    preview_text(&article, &source, &page.url, settings.daemon.timezone)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo { listen } => {
+            let listen = match listen {
+                Some(addr) => addr,
+                None => {
+                    let preferred: std::net::SocketAddr = ([127, 0, 0, 1], 8787).into();
+                    match std::net::TcpListener::bind(preferred) {
+                        Ok(_) => preferred,
+                        Err(_) => std::net::TcpListener::bind(("127.0.0.1", 0))
+                            .and_then(|l| l.local_addr())
+                            .context("no free port on 127.0.0.1")?,
+                    }
+                }
+            };
+            runtime()?.block_on(portalfeed::demo::run(listen))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Extract {
             url,
             content_type,
@@ -314,19 +455,138 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ..Default::default()
             };
             let article = extract::extract(&decoded.text, &url, &rules)?;
-            let json = serde_json::json!({
-                "url": article.url,
-                "title": article.title,
-                "published": article.published.map(|d| d.to_rfc3339()),
-                "author": article.author,
-                "source": article.source,
-                "text": article.text(),
-                "content_html": article.content_html,
-                "images": article.images,
-                "profile": article.profile,
-            });
-            println!("{}", serde_json::to_string_pretty(&json)?);
+            println!("{}", serde_json::to_string_pretty(&article.to_json())?);
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The configuration with every default, for commands run without one.
+fn default_config() -> anyhow::Result<Config> {
+    Ok(Config::from_str(
+        "",
+        std::path::Path::new("portalfeed.toml"),
+    )?)
+}
+
+/// `preview`'s human-readable page: the item's fields, then the body wrapped for a
+/// terminal, then which profile and rules applied.
+fn preview_text(
+    a: &extract::Article,
+    source: &portalfeed::config::SourceConfig,
+    fetched: &url::Url,
+    tz: chrono_tz::Tz,
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let field = |out: &mut String, name: &str, value: &str| {
+        let _ = writeln!(out, "{name:<10} {value}");
+    };
+    field(&mut out, "Title:", &a.title);
+    field(
+        &mut out,
+        "Published:",
+        &a.published
+            .map(|d| {
+                format!(
+                    "{} ({})",
+                    d.format("%Y-%m-%d %H:%M:%S %:z"),
+                    d.with_timezone(&tz).format("%d/%m/%Y %H:%M %Z")
+                )
+            })
+            .unwrap_or_else(|| "none found (the item would be dated when first seen)".into()),
+    );
+    field(&mut out, "Author:", a.author.as_deref().unwrap_or("—"));
+    field(&mut out, "Source:", a.source.as_deref().unwrap_or("—"));
+    field(&mut out, "URL:", &a.url);
+    if a.url != fetched.as_str() {
+        field(&mut out, "Fetched:", fetched.as_str());
+    }
+    let rules = &source.article;
+    let profile = match (&rules.profile, &a.profile) {
+        (Some(forced), _) => format!("{forced} (set for the source)"),
+        (None, Some(p)) => format!("{p} (detected)"),
+        (None, None) => "none: the generic extractor".into(),
+    };
+    field(&mut out, "Profile:", &profile);
+    let mut own = Vec::new();
+    for (name, v) in [
+        ("title", &rules.title),
+        ("body", &rules.body),
+        ("lead", &rules.lead),
+        ("date", &rules.date),
+        ("author", &rules.author),
+    ] {
+        if let Some(v) = v {
+            own.push(format!("{name} = {v:?}"));
+        }
+    }
+    if !rules.strip.is_empty() {
+        own.push(format!("strip = {:?}", rules.strip));
+    }
+    let profile_rules = a
+        .profile
+        .as_deref()
+        .and_then(extract::profile::by_name)
+        .map(|p| {
+            let r = &p.rules;
+            [
+                ("body", &r.body),
+                ("lead", &r.lead),
+                ("title", &r.title),
+                ("date", &r.date),
+                ("author", &r.author),
+            ]
+            .iter()
+            .filter_map(|(n, v)| v.as_ref().map(|v| format!("{n} = {v:?}")))
+            .chain((!r.strip.is_empty()).then(|| format!("strip = {:?}", r.strip)))
+            .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    if !profile_rules.is_empty() {
+        field(
+            &mut out,
+            "Rules:",
+            &format!("profile: {}", profile_rules.join(", ")),
+        );
+    }
+    if !own.is_empty() {
+        field(
+            &mut out,
+            if profile_rules.is_empty() {
+                "Rules:"
+            } else {
+                ""
+            },
+            &format!("source {}: {}", source.id, own.join(", ")),
+        );
+    }
+    let _ = writeln!(out, "Images:    {}", a.images.len());
+    for i in &a.images {
+        let _ = writeln!(out, "  {i}");
+    }
+    let _ = writeln!(out, "\n{} paragraphs:\n", a.paragraphs.len());
+    for p in &a.paragraphs {
+        let _ = writeln!(out, "{}\n", wrap(p, 88));
+    }
+    out
+}
+
+/// Wraps text at word boundaries for a terminal.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for word in text.split(' ') {
+        let len = word.chars().count();
+        if line > 0 && line + 1 + len > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += len;
+    }
+    out
 }

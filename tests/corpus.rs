@@ -157,6 +157,14 @@ fn profiles_are_detected_on_their_platforms() {
         ("table-portal-2008/article.html", None),
         ("news-en/article.html", None),
     ];
+    // Every profile carries a test page in the corpus format.
+    for p in portalfeed::extract::profile::all() {
+        assert!(
+            want.iter().any(|(_, w)| *w == Some(p.name.as_str())),
+            "profile {} has no test page",
+            p.name
+        );
+    }
     for (name, profile) in want {
         let case = all
             .iter()

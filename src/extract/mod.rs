@@ -73,6 +73,32 @@ impl Article {
     pub fn text(&self) -> String {
         self.paragraphs.join("\n\n")
     }
+
+    /// The JSON object `portalfeed extract` and `portalfeed preview --json` print (the
+    /// interface the corpus scorer drives): `url`, `title`, `published` (RFC 3339 or
+    /// null), `author`, `source`, `text`, `content_html`, `images`, `profile`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "url": self.url,
+            "title": self.title,
+            "published": self.published.map(|d| d.to_rfc3339()),
+            "author": self.author,
+            "source": self.source,
+            "text": self.text(),
+            "content_html": self.content_html,
+            "images": self.images,
+            "profile": self.profile,
+        })
+    }
+}
+
+/// The platform profile a page would get, with the generator meta that named it (if any):
+/// what `portalfeed discover` reports.
+pub fn detect_profile(html: &str, page_url: &Url) -> (Option<&'static profile::Profile>, String) {
+    let doc = Html::parse_document(html);
+    let head = Head::read(&doc);
+    let generator = head.meta.get("generator").cloned().unwrap_or_default();
+    (profile::detect(html, &doc, page_url, &generator), generator)
 }
 
 #[derive(Debug, thiserror::Error)]

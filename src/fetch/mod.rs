@@ -493,6 +493,32 @@ impl Fetcher {
     /// it. Per RFC 9309: a missing file (4xx) allows everything; an unreachable one (5xx,
     /// network) disallows everything for now and is not cached, so it is tried again.
     async fn check_robots(&self, client: &reqwest::Client, url: &Url) -> Result<(), FetchError> {
+        let robots = self.robots_for(client, url).await?;
+        if robots.is_url_allowed(url) {
+            Ok(())
+        } else {
+            Err(FetchError::Robots {
+                url: url.to_string(),
+            })
+        }
+    }
+
+    /// The sitemaps a host's robots.txt lists (`Sitemap:` lines), for `discover`.
+    pub async fn robots_sitemaps(
+        &self,
+        url: &Url,
+        policy: &SourcePolicy,
+    ) -> Result<Vec<Url>, FetchError> {
+        let client = self.client(&policy.http, policy.resolves_private())?;
+        Ok(self.robots_for(&client, url).await?.sitemaps().to_vec())
+    }
+
+    /// The host's robots.txt, from the cache or fetched (see [`Fetcher::check_robots`]).
+    async fn robots_for(
+        &self,
+        client: &reqwest::Client,
+        url: &Url,
+    ) -> Result<Arc<robotxt::Robots>, FetchError> {
         let key = host_key(url);
         let cached = {
             let cache = self.robots.lock().unwrap_or_else(|e| e.into_inner());
@@ -540,13 +566,7 @@ impl Fetcher {
                 robots
             }
         };
-        if robots.is_url_allowed(url) {
-            Ok(())
-        } else {
-            Err(FetchError::Robots {
-                url: url.to_string(),
-            })
-        }
+        Ok(robots)
     }
 
     /// The robots.txt body, `None` when the server says there is none (4xx).

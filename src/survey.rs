@@ -1,0 +1,973 @@
+//! What a site offers as a source: `portalfeed discover URL`.
+//!
+//! A newcomer's first hour goes into writing `[[source]]` blocks; this does that hour's
+//! work. From one page of a portal it finds, with the daemon's own polite client:
+//!
+//! - the platform (the extraction profile the pages would get);
+//! - the feeds it advertises (`<link rel="alternate">`) or keeps at its platform's usual
+//!   place (NukeViet `/rss/`, WordPress `/feed/`), each read to check it is a feed;
+//! - the sitemaps its robots.txt lists;
+//! - the article list: the page itself when it is one, or else — for a home page or an
+//!   article — the section pages its menus and breadcrumbs link to, each read and judged
+//!   by the articles the crawler would take from it.
+//!
+//! Every candidate list is judged by [`crate::crawl::follow_index`] under the very
+//! [`SourceConfig`] the printed block parses to, so the sample shown is what runs take.
+//! The first sample article is then read as a run would read it, and what it lacks (a
+//! date, body text) becomes a warning in the block.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use scraper::{Html, Selector};
+use url::Url;
+
+use crate::config::{Config, IndexKind, SourceConfig};
+use crate::discover::{self, Link, Sitemap};
+use crate::fetch::{FetchError, Fetcher, Response, SourcePolicy};
+use crate::text::{self, fold_search, normalize, word_count};
+
+/// At most this many section pages are read when looking for the article list.
+const MAX_SECTIONS: usize = 5;
+/// At most this many feed candidates are read.
+const MAX_FEEDS: usize = 5;
+/// Sample titles shown.
+const SAMPLE: usize = 5;
+/// A list with fewer article links than this is not trusted on its own.
+const MIN_LINKS: usize = 3;
+
+/// What to survey and how.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The id for the block; by default one is made from the host name.
+    pub id: Option<String>,
+    /// Ids already in use (the configuration the block goes into): the made-up id avoids
+    /// them.
+    pub taken_ids: Vec<String>,
+    /// Let the portal's own address be private or loopback (an intranet portal).
+    pub allow_private: bool,
+}
+
+/// A feed found on the site and read.
+#[derive(Debug, Clone)]
+pub struct FoundFeed {
+    pub url: Url,
+    pub title: String,
+    pub items: usize,
+    /// Items whose link is on the site.
+    pub on_site: usize,
+}
+
+/// An index the crawler could use, with what it would take from it.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub url: Url,
+    pub kind: IndexKind,
+    /// Why it was looked at: "the given page", a menu label, "feed", "sitemap".
+    pub label: String,
+    pub links: Vec<Link>,
+    /// The next page of an HTML list, when it has one.
+    pub next_page: Option<Url>,
+}
+
+/// The first sample article, read as a run would read it.
+#[derive(Debug, Clone)]
+pub struct SampleArticle {
+    pub url: Url,
+    pub title: String,
+    pub published: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub author: Option<String>,
+    pub paragraphs: usize,
+}
+
+/// The survey of a site and the source it suggests.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The URL asked about, and where it led.
+    pub asked: Url,
+    pub page_url: Url,
+    pub site_name: String,
+    /// The profile pages of this site get (`None`: the generic extractor), and the page's
+    /// generator meta.
+    pub platform: Option<String>,
+    pub generator: String,
+    pub feeds: Vec<FoundFeed>,
+    pub sitemaps: Vec<Url>,
+    /// The index the block uses.
+    pub choice: Option<Candidate>,
+    /// Other usable indexes, best first.
+    pub alternatives: Vec<Candidate>,
+    pub sample: Option<SampleArticle>,
+    pub warnings: Vec<String>,
+    /// The block's source id.
+    pub id: String,
+}
+
+/// Surveys the site behind `url` and suggests a source for it.
+pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Report, FetchError> {
+    let policy = SourcePolicy {
+        allow_private: opts.allow_private,
+        ..SourcePolicy::for_url(url)
+    };
+    let first = fetcher.get(url, &policy, None).await?;
+    let page_url = first.url.clone();
+    let mut report = Report {
+        asked: url.clone(),
+        page_url: page_url.clone(),
+        site_name: page_url.host_str().unwrap_or_default().to_string(),
+        platform: None,
+        generator: String::new(),
+        feeds: Vec::new(),
+        sitemaps: Vec::new(),
+        choice: None,
+        alternatives: Vec::new(),
+        sample: None,
+        warnings: Vec::new(),
+        id: String::new(),
+    };
+    report.id = match &opts.id {
+        Some(id) => id.clone(),
+        None => unique_id(&id_for(&page_url), &opts.taken_ids),
+    };
+
+    // A feed or a sitemap given directly is the index itself.
+    if !looks_like_html(&first) {
+        if let Some(c) = xml_index(&first, "the given feed") {
+            report.choice = Some(c);
+        } else {
+            report.warnings.push(format!(
+                "{page_url} is neither an HTML page, a feed nor a sitemap"
+            ));
+        }
+        sample_article(fetcher, &mut report, opts).await;
+        return Ok(report);
+    }
+
+    let html = crate::fetch::decode::decode_html(&first.body, first.content_type.as_deref())
+        .map_err(|source| FetchError::Decode {
+            url: page_url.to_string(),
+            source,
+        })?
+        .text;
+    let facts = PageFacts::read(&html, &page_url);
+    let (profile, generator) = crate::extract::detect_profile(&html, &page_url);
+    report.platform = profile.map(|p| p.name.clone());
+    report.generator = generator;
+    report.site_name = facts.site_name.clone();
+
+    // Feeds: advertised ones, then the platform's usual place.
+    let mut feed_urls = facts.feed_links.clone();
+    let origin = page_url.join("/").unwrap_or_else(|_| page_url.clone());
+    let probes: &[&str] = match report.platform.as_deref() {
+        Some("nukeviet") => &["rss/"],
+        Some("wordpress") => &["feed/"],
+        None => &["rss/", "feed/"],
+        Some(_) => &[],
+    };
+    for p in probes {
+        if let Ok(u) = origin.join(p)
+            && !feed_urls.contains(&u)
+        {
+            feed_urls.push(u);
+        }
+    }
+    let mut read = 0;
+    let mut queue = feed_urls;
+    let mut seen_feeds = HashSet::new();
+    while let Some(u) = (!queue.is_empty()).then(|| queue.remove(0)) {
+        if read >= MAX_FEEDS || !seen_feeds.insert(u.clone()) {
+            continue;
+        }
+        read += 1;
+        let Ok(resp) = fetcher.get(&u, &policy, None).await else {
+            continue;
+        };
+        if let Ok(feed) = feed_rs::parser::parse(resp.body.as_slice()) {
+            let links = discover::feed_links(&resp.body, &resp.url).unwrap_or_default();
+            let on_site = links
+                .iter()
+                .filter(|l| text::same_site(&l.url, &page_url))
+                .count();
+            report.feeds.push(FoundFeed {
+                url: resp.url.clone(),
+                title: feed
+                    .title
+                    .map(|t| normalize(&t.content))
+                    .unwrap_or_default(),
+                items: feed.entries.len(),
+                on_site,
+            });
+        } else if looks_like_html(&resp) {
+            // NukeViet's /rss/ is a page listing a feed per section.
+            let body = String::from_utf8_lossy(&resp.body);
+            for f in feed_anchors(&body, &resp.url) {
+                if !seen_feeds.contains(&f) {
+                    queue.push(f);
+                }
+            }
+        }
+    }
+
+    match fetcher.robots_sitemaps(&page_url, &policy).await {
+        Ok(s) => report.sitemaps = s,
+        Err(e) => report
+            .warnings
+            .push(format!("robots.txt could not be read: {e}")),
+    }
+
+    // The article list: this page, or the sections it links to.
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let this_page = evaluate(fetcher, &policy, first, "the given page", &report.id).await;
+    let is_list = this_page
+        .as_ref()
+        .is_some_and(|c| c.links.len() >= MIN_LINKS)
+        && !facts.is_home
+        && !facts.is_article;
+    if facts.is_article {
+        report.warnings.push(format!(
+            "{page_url} looks like an article; its section pages were tried instead"
+        ));
+    }
+    if let Some(c) = this_page {
+        candidates.push(c);
+    }
+    if !is_list {
+        for (label, u) in facts.sections.iter().take(MAX_SECTIONS) {
+            let Ok(resp) = fetcher.get(u, &policy, None).await else {
+                continue;
+            };
+            if let Some(c) = evaluate(fetcher, &policy, resp, label, &report.id).await {
+                candidates.push(c);
+            }
+        }
+    }
+    // Best: the given page when it is a list; else the section with the most articles
+    // (the given page only when nothing better turns up).
+    let strength = |c: &Candidate| c.links.iter().filter(|l| word_count(&l.title) >= 3).count();
+    candidates.retain(|c| strength(c) > 0);
+    if !is_list {
+        candidates.sort_by_key(|c| (std::cmp::Reverse(strength(c)), c.label == "the given page"));
+    }
+    let mut usable = candidates
+        .into_iter()
+        .filter(|c| strength(c) >= MIN_LINKS)
+        .collect::<Vec<_>>();
+    if !usable.is_empty() {
+        report.choice = Some(usable.remove(0));
+        report.alternatives = usable;
+    }
+    if report
+        .choice
+        .as_ref()
+        .is_some_and(|c| c.label == "the given page" && (facts.is_home || facts.is_article))
+    {
+        report.warnings.push(
+            "no section page did better than the given page; check that its list is the news"
+                .into(),
+        );
+    }
+
+    // No list: a feed, then a sitemap.
+    if report.choice.is_none()
+        && let Some(url) = report
+            .feeds
+            .iter()
+            .find(|f| f.on_site >= MIN_LINKS)
+            .map(|f| f.url.clone())
+        && let Ok(resp) = fetcher.get(&url, &policy, None).await
+    {
+        report.choice = xml_index(&resp, "feed");
+    }
+    if report.choice.is_none()
+        && let Some(sm) = report.sitemaps.first().cloned()
+        && let Ok(resp) = fetcher.get(&sm, &policy, None).await
+    {
+        report.choice = xml_index(&resp, "sitemap");
+        if report.choice.is_some() {
+            report.warnings.push(
+                "no article list or feed was found; a sitemap lists every page, so check the sample"
+                    .into(),
+            );
+        }
+    }
+    if report.choice.is_none() {
+        report.warnings.push(format!(
+            "no article list, feed or sitemap found on {page_url}; give the URL of a news section page"
+        ));
+    }
+    sample_article(fetcher, &mut report, opts).await;
+    Ok(report)
+}
+
+/// What the crawler would take from an index page, judged under the source the block
+/// would define.
+async fn evaluate(
+    fetcher: &Fetcher,
+    policy: &SourcePolicy,
+    resp: Response,
+    label: &str,
+    id: &str,
+) -> Option<Candidate> {
+    if !looks_like_html(&resp) {
+        return xml_index(&resp, label);
+    }
+    let url = resp.url.clone();
+    let source = provisional_source(id, &url, IndexKind::Html)?;
+    let html = crate::fetch::decode::decode_html(&resp.body, resp.content_type.as_deref())
+        .ok()?
+        .text;
+    let next_page = discover::next_page(&html, &url);
+    let mut notes = Vec::new();
+    let links = crate::crawl::follow_index(fetcher, &source, policy, resp, &mut notes)
+        .await
+        .ok()?;
+    Some(Candidate {
+        url,
+        kind: IndexKind::Html,
+        label: label.to_string(),
+        links,
+        next_page,
+    })
+}
+
+/// A feed or a sitemap as a candidate index.
+fn xml_index(resp: &Response, label: &str) -> Option<Candidate> {
+    if let Ok(links) = discover::feed_links(&resp.body, &resp.url) {
+        return Some(Candidate {
+            url: resp.url.clone(),
+            kind: IndexKind::Feed,
+            label: label.to_string(),
+            links,
+            next_page: None,
+        });
+    }
+    let links = match discover::parse_sitemap(&resp.body, &resp.url).ok()? {
+        Sitemap::Urls(links) => links,
+        Sitemap::Index(children) => children
+            .into_iter()
+            .map(|url| Link {
+                url,
+                title: String::new(),
+            })
+            .collect(),
+    };
+    Some(Candidate {
+        url: resp.url.clone(),
+        kind: IndexKind::Sitemap,
+        label: label.to_string(),
+        links,
+        next_page: None,
+    })
+}
+
+/// Reads the first sample article as a run would and turns what it lacks into warnings.
+async fn sample_article(fetcher: &Fetcher, report: &mut Report, opts: &Options) {
+    let Some(choice) = &report.choice else { return };
+    if choice.links.is_empty() {
+        let warning = format!("{} lists no article", choice.url);
+        report.warnings.push(warning);
+        return;
+    }
+    let Some(mut source) = provisional_source(&report.id, &choice.url, choice.kind) else {
+        return;
+    };
+    source.allow_private = opts.allow_private;
+    let links: Vec<Url> = choice.links.iter().take(3).map(|l| l.url.clone()).collect();
+    // The first article that reads: a list can link a page that is gone.
+    let mut failures = Vec::new();
+    let mut read = None;
+    for url in links {
+        match crate::crawl::read_article(fetcher, &source, &url).await {
+            Ok((_, a)) => {
+                read = Some((url, a));
+                break;
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    if let Some(first) = failures.first() {
+        report.warnings.push(format!(
+            "{} of the first {} articles could not be read; first: {first}",
+            failures.len(),
+            failures.len() + usize::from(read.is_some()),
+        ));
+    }
+    let Some((url, a)) = read else { return };
+    if a.published.is_none() {
+        report.warnings.push(format!(
+            "no publication date found on {url}; its items will be dated when first seen"
+        ));
+    }
+    if a.paragraphs.len() < 2 {
+        report.warnings.push(format!(
+            "only {} paragraph(s) of text on {url}; check it with `portalfeed preview`",
+            a.paragraphs.len()
+        ));
+    }
+    report.sample = Some(SampleArticle {
+        url,
+        title: a.title,
+        published: a.published,
+        author: a.author,
+        paragraphs: a.paragraphs.len(),
+    });
+}
+
+/// The source a block with these values parses to, defaults and all: what `discover`
+/// judges candidates under, and what `preview` reads a page with when no source is named.
+pub fn provisional_source(id: &str, url: &Url, kind: IndexKind) -> Option<SourceConfig> {
+    let block = Block {
+        id: id.to_string(),
+        name: String::new(),
+        url: url.clone(),
+        kind,
+        max_pages: None,
+    };
+    Config::from_str(&block.toml(), std::path::Path::new("discover.toml"))
+        .ok()?
+        .sources
+        .pop()
+}
+
+/// The values of a `[[source]]` block.
+struct Block {
+    id: String,
+    name: String,
+    url: Url,
+    kind: IndexKind,
+    max_pages: Option<usize>,
+}
+
+impl Block {
+    fn table(&self) -> toml_edit::Table {
+        let mut t = toml_edit::Table::new();
+        t.insert("id", toml_edit::value(self.id.as_str()));
+        if !self.name.is_empty() {
+            t.insert("name", toml_edit::value(self.name.as_str()));
+        }
+        t.insert("url", toml_edit::value(self.url.as_str()));
+        if self.kind != IndexKind::Html {
+            t.insert("kind", toml_edit::value(self.kind.as_str()));
+        }
+        if let Some(n) = self.max_pages {
+            t.insert("max_pages", toml_edit::value(n as i64));
+        }
+        t
+    }
+
+    fn toml(&self) -> String {
+        let mut doc = toml_edit::DocumentMut::new();
+        let mut aot = toml_edit::ArrayOfTables::new();
+        aot.push(self.table());
+        doc.insert("source", toml_edit::Item::ArrayOfTables(aot));
+        doc.to_string()
+    }
+}
+
+impl Report {
+    fn block(&self) -> Option<Block> {
+        let c = self.choice.as_ref()?;
+        Some(Block {
+            id: self.id.clone(),
+            name: self.site_name.clone(),
+            url: c.url.clone(),
+            kind: c.kind,
+            // One page more than the first catches bursts between two runs.
+            max_pages: c.next_page.as_ref().map(|_| 2),
+        })
+    }
+
+    /// The comment lines above the block: platform, feeds, sitemaps, other lists, the
+    /// sample and the warnings.
+    fn comments(&self) -> Vec<String> {
+        let mut out = vec![format!("portalfeed discover {}", self.asked)];
+        out.push(match &self.platform {
+            Some(p) if !self.generator.is_empty() => {
+                format!("platform: {p} (generator \"{}\")", self.generator)
+            }
+            Some(p) => format!("platform: {p}"),
+            None => "platform: unknown (the generic extractor applies)".into(),
+        });
+        for f in &self.feeds {
+            out.push(format!(
+                "feed: {} ({}{} items, {} on this site)",
+                f.url,
+                if f.title.is_empty() {
+                    String::new()
+                } else {
+                    format!("\"{}\", ", f.title)
+                },
+                f.items,
+                f.on_site
+            ));
+        }
+        for s in &self.sitemaps {
+            out.push(format!("sitemap (robots.txt): {s}"));
+        }
+        for a in &self.alternatives {
+            out.push(format!(
+                "also a list: {} ({}, {} articles)",
+                a.url,
+                a.label,
+                a.links.len()
+            ));
+        }
+        if let Some(c) = &self.choice {
+            out.push(format!(
+                "{} articles found on {} ({}); a sample:",
+                c.links.len(),
+                c.url,
+                c.label
+            ));
+            for l in c.links.iter().take(SAMPLE) {
+                let title = if l.title.is_empty() {
+                    l.url.to_string()
+                } else {
+                    l.title.clone()
+                };
+                out.push(format!("  - {title}"));
+            }
+            if let Some(next) = &c.next_page {
+                out.push(format!("next page: {next}"));
+            }
+        }
+        if let Some(s) = &self.sample {
+            out.push(format!(
+                "first article read: \"{}\", {}{}, {} paragraphs",
+                s.title,
+                s.published
+                    .map(|d| d.format("%Y-%m-%d %H:%M %:z").to_string())
+                    .unwrap_or_else(|| "no date".into()),
+                s.author
+                    .as_ref()
+                    .map(|a| format!(", by {a}"))
+                    .unwrap_or_default(),
+                s.paragraphs
+            ));
+        }
+        for w in &self.warnings {
+            out.push(format!("warning: {w}"));
+        }
+        out
+    }
+
+    /// The `[[source]]` block with its comments, ready to paste into a configuration.
+    /// Without an index, only the comments (what was found, and why nothing fits).
+    pub fn toml(&self) -> String {
+        let comments: String = self.comments().iter().map(|c| format!("# {c}\n")).collect();
+        match self.block() {
+            Some(b) => format!("{comments}{}", b.toml()),
+            None => comments,
+        }
+    }
+
+    /// Appends the block to the configuration file at `path`, keeping everything already
+    /// in it (comments, order, formatting); the file is replaced atomically and only when
+    /// the result is a valid configuration.
+    pub fn append_to(&self, path: &std::path::Path) -> Result<(), String> {
+        let block = self
+            .block()
+            .ok_or_else(|| "nothing to write: no index was found".to_string())?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let mut doc: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut table = block.table();
+        let prefix: String = self.comments().iter().map(|c| format!("# {c}\n")).collect();
+        table.decor_mut().set_prefix(format!("\n{prefix}"));
+        match doc.get_mut("source") {
+            None => {
+                let mut aot = toml_edit::ArrayOfTables::new();
+                aot.push(table);
+                doc.insert("source", toml_edit::Item::ArrayOfTables(aot));
+            }
+            Some(item) => item
+                .as_array_of_tables_mut()
+                .ok_or_else(|| {
+                    format!(
+                        "{}: `source` is not a list of [[source]] tables",
+                        path.display()
+                    )
+                })?
+                .push(table),
+        }
+        let out = doc.to_string();
+        Config::from_str(&out, path)
+            .map_err(|e| format!("the configuration would not be valid with the new block: {e}"))?;
+        let tmp = path.with_extension("toml.portalfeed-tmp");
+        std::fs::write(&tmp, &out).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
+    }
+}
+
+/// What one read of the page tells, before anything else is fetched.
+struct PageFacts {
+    site_name: String,
+    feed_links: Vec<Url>,
+    /// Section pages the menus and breadcrumbs link to, best first, with their labels.
+    sections: Vec<(String, Url)>,
+    is_home: bool,
+    is_article: bool,
+}
+
+/// Words of news sections, folded (no diacritics, lower case).
+const SECTION_WORDS: &[&str] = &[
+    "tin tuc",
+    "tin tuc su kien",
+    "tin tuc - su kien",
+    "tin hoat dong",
+    "hoat dong",
+    "tin moi",
+    "tin moi nhat",
+    "thoi su",
+    "su kien",
+    "tin tong hop",
+    "tin dia phuong",
+    "tin trong tinh",
+    "tin trong huyen",
+    "tin trong xa",
+    "tin trong nuoc",
+    "tin chinh tri",
+    "chinh tri",
+    "kinh te",
+    "van hoa - xa hoi",
+    "xa hoi",
+    "tin",
+    "news",
+    "latest news",
+];
+
+/// URL pieces of news sections.
+static SECTION_URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(tin-?tuc|/tin-|news|thoi-?su|su-?kien|hoat-?dong|chuyen-?muc|danh-?muc|category|categories|/lists/|/pages/tin)")
+        .expect("static regex")
+});
+
+/// A home page by its path.
+static HOME_PATH: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^/((index|default|home|trang-?chu)(\.[a-z]+)?|pages/(default|home|trang-?chu)\.aspx|web/guest(/home|/trang-?chu)?|portal/?)?/?$")
+        .expect("static regex")
+});
+
+impl PageFacts {
+    fn read(html: &str, page_url: &Url) -> PageFacts {
+        let doc = Html::parse_document(html);
+        let sel = |s: &str| Selector::parse(s).ok();
+        let meta = |name: &str| -> Option<String> {
+            let s = sel(&format!("meta[property=\"{name}\"], meta[name=\"{name}\"]"))?;
+            doc.select(&s)
+                .find_map(|e| e.value().attr("content"))
+                .map(normalize)
+                .filter(|v| !v.is_empty())
+        };
+        let title = sel("title")
+            .and_then(|s| doc.select(&s).next())
+            .map(|t| normalize(&t.text().collect::<String>()))
+            .unwrap_or_default();
+        let site_name = meta("og:site_name")
+            .or_else(|| site_part(&title))
+            .unwrap_or_else(|| page_url.host_str().unwrap_or_default().to_string());
+
+        let mut feed_links = Vec::new();
+        if let Some(s) = sel("link[rel~=alternate][href]") {
+            for e in doc.select(&s) {
+                let ty = e.value().attr("type").unwrap_or("").to_ascii_lowercase();
+                if (ty.contains("rss") || ty.contains("atom") || ty.contains("feed+json"))
+                    && let Some(u) = e
+                        .value()
+                        .attr("href")
+                        .and_then(|h| page_url.join(h.trim()).ok())
+                    && text::same_site(&u, page_url)
+                    && !feed_links.contains(&u)
+                {
+                    feed_links.push(u);
+                }
+            }
+        }
+
+        // Section pages: breadcrumb links first (an article's own section), then menu
+        // and other links whose label or path reads like a news section.
+        let mut scored: Vec<(i32, usize, String, Url)> = Vec::new();
+        let page = text::canonical_url(page_url);
+        if let Some(a) = sel("a[href]") {
+            for (i, e) in doc.select(&a).enumerate() {
+                let Some(u) = e
+                    .value()
+                    .attr("href")
+                    .and_then(|h| page_url.join(h.trim()).ok())
+                else {
+                    continue;
+                };
+                if !matches!(u.scheme(), "http" | "https") || !text::same_site(&u, page_url) {
+                    continue;
+                }
+                let u = text::canonical_url(&u);
+                if u == page || HOME_PATH.is_match(u.path()) {
+                    continue;
+                }
+                let label = normalize(&e.text().collect::<String>());
+                let folded = fold_search(&label);
+                let folded = folded.trim_matches(|c: char| !c.is_alphanumeric());
+                let in_breadcrumb = e.ancestors().any(|n| {
+                    n.value().as_element().is_some_and(|el| {
+                        let c = el.attr("class").unwrap_or("").to_ascii_lowercase();
+                        let id = el.attr("id").unwrap_or("").to_ascii_lowercase();
+                        c.contains("breadcrumb") || id.contains("breadcrumb")
+                    })
+                });
+                let mut score = 0;
+                if SECTION_WORDS.contains(&folded) {
+                    score += 3;
+                } else if SECTION_WORDS
+                    .iter()
+                    .any(|w| w.len() > 4 && folded.starts_with(w))
+                {
+                    score += 2;
+                }
+                if SECTION_URL.is_match(u.as_str()) {
+                    score += 2;
+                }
+                if in_breadcrumb {
+                    score += 3;
+                }
+                // Articles are not sections; nor are long labels (headlines).
+                if discover::looks_like_article(&u, page_url) && !in_breadcrumb {
+                    score -= 4;
+                }
+                if word_count(&label) > 6 || label.is_empty() {
+                    score -= 3;
+                }
+                if score >= 3 && !scored.iter().any(|(_, _, _, x)| *x == u) {
+                    scored.push((score, i, label, u));
+                }
+            }
+        }
+        scored.sort_by_key(|(score, i, _, _)| (std::cmp::Reverse(*score), *i));
+        let sections = scored.into_iter().map(|(_, _, l, u)| (l, u)).collect();
+
+        let is_home = HOME_PATH.is_match(page_url.path()) && page_url.query().is_none();
+        let is_article = !is_home && looks_like_an_article(html, page_url);
+        PageFacts {
+            site_name,
+            feed_links,
+            sections,
+            is_home,
+            is_article,
+        }
+    }
+}
+
+/// An article page: shaped like one by its URL, and holding a long body of real
+/// paragraphs (a list page's extraction is a few short items).
+fn looks_like_an_article(html: &str, page_url: &Url) -> bool {
+    let origin = page_url.join("/").unwrap_or_else(|_| page_url.clone());
+    if !discover::looks_like_article(page_url, &origin) {
+        return false;
+    }
+    let Ok(a) = crate::extract::extract(html, page_url, &Default::default()) else {
+        return false;
+    };
+    let long = a
+        .paragraphs
+        .iter()
+        .filter(|p| p.chars().count() >= 150)
+        .count();
+    a.text().chars().count() >= 1200 && long >= 3
+}
+
+/// The part of a page title that names the site: "Tin hoạt động - Cổng thông tin điện tử
+/// tỉnh Long An" → the part naming a portal, a paper or an office, else the last part.
+fn site_part(title: &str) -> Option<String> {
+    let title = normalize(title);
+    let parts: Vec<&str> = title
+        .split(" - ")
+        .flat_map(|p| p.split(" | "))
+        .flat_map(|p| p.split(" – "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    const SITE_WORDS: &[&str] = &[
+        "cong thong tin",
+        "trang thong tin",
+        "bao ",
+        "ban dan van",
+        "tinh uy",
+        "huyen uy",
+        "uy ban",
+        "ubnd",
+        "portal",
+        "dien tu",
+    ];
+    parts
+        .iter()
+        .find(|p| {
+            let f = fold_search(p);
+            SITE_WORDS.iter().any(|w| f.contains(w))
+        })
+        .or(parts.last())
+        .map(|p| p.to_string())
+}
+
+/// Feed links on a page that lists feeds (NukeViet's /rss/).
+fn feed_anchors(html: &str, page_url: &Url) -> Vec<Url> {
+    let doc = Html::parse_document(html);
+    let Ok(a) = Selector::parse("a[href]") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in doc.select(&a) {
+        let Some(u) = e
+            .value()
+            .attr("href")
+            .and_then(|h| page_url.join(h.trim()).ok())
+        else {
+            continue;
+        };
+        let path = u.path().to_ascii_lowercase();
+        if text::same_site(&u, page_url)
+            && u != *page_url
+            && (path.ends_with(".rss") || path.contains("/rss/") || path.ends_with(".xml"))
+            && !out.contains(&u)
+        {
+            out.push(u);
+        }
+    }
+    out.truncate(MAX_FEEDS);
+    out
+}
+
+fn looks_like_html(resp: &Response) -> bool {
+    let ct = resp
+        .content_type
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ct.contains("html") {
+        return true;
+    }
+    if ct.contains("xml") || ct.contains("rss") || ct.contains("atom") || ct.contains("json") {
+        return false;
+    }
+    let head: String = String::from_utf8_lossy(&resp.body[..resp.body.len().min(512)])
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .to_ascii_lowercase();
+    !(head.starts_with("<?xml") || head.starts_with("<rss") || head.starts_with("<feed"))
+}
+
+/// A source id from a host name: `www.dakrong.quangtri.gov.vn` → `dakrong-quangtri`.
+pub fn id_for(url: &Url) -> String {
+    let host = url.host_str().unwrap_or("source").to_ascii_lowercase();
+    let mut labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
+    if labels.first() == Some(&"www") {
+        labels.remove(0);
+    }
+    if labels.len() > 1 {
+        labels.pop(); // the top-level domain
+    }
+    while labels.len() > 1
+        && matches!(
+            labels.last(),
+            Some(&("gov" | "org" | "com" | "edu" | "net" | "ac" | "info" | "vn"))
+        )
+    {
+        labels.pop();
+    }
+    let id: String = labels
+        .join("-")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let id = id.trim_matches('-').to_string();
+    if id.is_empty() || matches!(id.as_str(), "all" | "tag" | "search") {
+        format!("source-{id}").trim_end_matches('-').to_string()
+    } else {
+        id
+    }
+}
+
+/// `base`, or `base-2`, `base-3`… whichever is free.
+fn unique_id(base: &str, taken: &[String]) -> String {
+    if !taken.iter().any(|t| t == base) {
+        return base.to_string();
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|c| !taken.contains(c))
+        .unwrap_or_else(|| base.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_from_hosts() {
+        let id = |s: &str| id_for(&Url::parse(s).unwrap());
+        assert_eq!(id("https://www.longan.gov.vn/tin-tuc/"), "longan");
+        assert_eq!(id("http://dakrong.quangtri.gov.vn/"), "dakrong-quangtri");
+        assert_eq!(id("https://baolongan.vn/"), "baolongan");
+        assert_eq!(id("http://dakrong.portal.test/tin-tuc/"), "dakrong-portal");
+        assert_eq!(id("http://127.0.0.1:8080/"), "127-0-0");
+        assert_eq!(unique_id("longan", &["longan".into()]), "longan-2");
+        assert_eq!(
+            unique_id("longan", &["longan".into(), "longan-2".into()]),
+            "longan-3"
+        );
+    }
+
+    #[test]
+    fn site_names_from_titles() {
+        assert_eq!(
+            site_part("Tin hoạt động - Cổng thông tin điện tử tỉnh Long An").as_deref(),
+            Some("Cổng thông tin điện tử tỉnh Long An")
+        );
+        assert_eq!(
+            site_part("Báo Phù Sa điện tử | Chính trị").as_deref(),
+            Some("Báo Phù Sa điện tử")
+        );
+        assert_eq!(site_part("Trang chủ").as_deref(), Some("Trang chủ"));
+    }
+
+    #[test]
+    fn sections_from_a_home_page() {
+        let home = Url::parse("http://xa.test/").unwrap();
+        let html = r#"<html><head><title>Trang thông tin điện tử xã Tân Lập</title>
+            <link rel="alternate" type="application/rss+xml" href="/feed/"></head><body>
+            <ul class="menu"><li><a href="/">Trang chủ</a></li>
+            <li><a href="/gioi-thieu/">Giới thiệu</a></li>
+            <li><a href="/tin-tuc/">Tin tức</a></li>
+            <li><a href="/van-ban/">Văn bản</a></li>
+            <li><a href="/lien-he/">Liên hệ</a></li></ul>
+            <div class="hot"><a href="/tin-tuc/xa-to-chuc-hoi-nghi-tong-ket-cong-tac-nam-2024-123.html">Xã tổ chức hội nghị tổng kết công tác năm 2024</a></div>
+            </body></html>"#;
+        let f = PageFacts::read(html, &home);
+        assert!(f.is_home);
+        assert!(!f.is_article);
+        assert_eq!(f.site_name, "Trang thông tin điện tử xã Tân Lập");
+        assert_eq!(
+            f.feed_links,
+            vec![Url::parse("http://xa.test/feed/").unwrap()]
+        );
+        assert_eq!(
+            f.sections.first().map(|(l, u)| (l.as_str(), u.as_str())),
+            Some(("Tin tức", "http://xa.test/tin-tuc/"))
+        );
+        assert!(
+            !f.sections
+                .iter()
+                .any(|(l, _)| l == "Liên hệ" || l == "Văn bản")
+        );
+    }
+
+    #[test]
+    fn blocks_parse_to_sources() {
+        let url = Url::parse("http://p.test/tin-tuc/").unwrap();
+        let s = provisional_source("p", &url, IndexKind::Feed).unwrap();
+        assert_eq!(s.id, "p");
+        assert_eq!(s.kind, IndexKind::Feed);
+        assert_eq!(s.url, url);
+    }
+}
