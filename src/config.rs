@@ -73,6 +73,10 @@ pub struct DaemonConfig {
     pub public_url: Url,
     pub max_items: usize,
     pub max_concurrency: usize,
+    /// Source runs at the same time. Politeness keeps each run mostly waiting on its
+    /// host, so many run while `max_concurrency` bounds the requests; bounding the runs
+    /// bounds memory (each holds a connection and its pages).
+    pub max_running: usize,
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub max_body_bytes: usize,
@@ -199,6 +203,7 @@ struct RawDaemon {
     public_url: Option<Spanned<String>>,
     max_items: Option<Spanned<i64>>,
     max_concurrency: Option<Spanned<i64>>,
+    max_running: Option<Spanned<i64>>,
     connect_timeout: Option<Spanned<String>>,
     timeout: Option<Spanned<String>>,
     max_body: Option<Spanned<String>>,
@@ -341,6 +346,7 @@ impl Config {
             public_url,
             max_items: v.count(&d.max_items, 30)?,
             max_concurrency: v.count(&d.max_concurrency, 8)?,
+            max_running: v.count(&d.max_running, 128)?,
             connect_timeout: v.duration(&d.connect_timeout, Duration::from_secs(10))?,
             timeout: v.duration(&d.timeout, Duration::from_secs(30))?,
             max_body_bytes: match &d.max_body {

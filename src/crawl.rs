@@ -35,6 +35,8 @@ pub struct Crawler {
     pub recheck_for: Duration,
     /// Set when the daemon is stopping: the run finishes the page in hand and stops.
     pub stop: Arc<AtomicBool>,
+    /// Runs allowed at the same time (`[daemon] max_running`); a run waits for a slot.
+    pub running: Arc<tokio::sync::Semaphore>,
 }
 
 /// Why the index could not be read: the HTTP status when there was one, and the reason.
@@ -49,6 +51,8 @@ fn note(run: &mut RunRecord, line: String) {
 impl Crawler {
     /// Runs a source once. The caller records the result (it knows the next run time).
     pub async fn run(&self, source: &SourceConfig) -> RunRecord {
+        // A closed semaphore cannot happen (it is never closed); run anyway if it does.
+        let _slot = self.running.acquire().await.ok();
         let started = Utc::now();
         let mut run = RunRecord {
             source_id: source.id.clone(),

@@ -59,52 +59,79 @@ fn crawler(
         store,
         recheck_for: config.daemon.recheck_for,
         stop,
+        running: Arc::new(tokio::sync::Semaphore::new(
+            config.daemon.max_running.max(1),
+        )),
     })
 }
 
 /// One pass over the chosen sources (all when `ids` is empty), concurrently; the fetcher
 /// keeps each host polite.
-pub async fn crawl_once(config: &Config, ids: &[String]) -> Result<Vec<RunSummary>, DaemonError> {
-    let sources: Vec<SourceConfig> = if ids.is_empty() {
-        config.sources.clone()
+pub async fn crawl_once(
+    config: Arc<Config>,
+    ids: &[String],
+) -> Result<Vec<RunSummary>, DaemonError> {
+    // Indices into the configuration, not copies of it: with thousands of sources,
+    // copies are the largest thing in memory.
+    let chosen: Vec<usize> = if ids.is_empty() {
+        (0..config.sources.len()).collect()
     } else {
         ids.iter()
             .map(|id| {
                 config
-                    .source(id)
-                    .cloned()
+                    .sources
+                    .iter()
+                    .position(|s| &s.id == id)
                     .ok_or_else(|| DaemonError::UnknownSource(id.clone()))
             })
             .collect::<Result<_, _>>()?
     };
-    let store = open_store(config)?;
+    let store = open_store(&config)?;
     store.sync_sources(&config.sources)?;
-    let crawler = crawler(config, store.clone(), Arc::new(AtomicBool::new(false)))?;
+    let crawler = crawler(&config, store.clone(), Arc::new(AtomicBool::new(false)))?;
+    // Tasks are started as run slots free up, not all at once: 5,000 waiting tasks would
+    // hold 5,000 futures for nothing.
+    let slots = Arc::new(tokio::sync::Semaphore::new(
+        config.daemon.max_running.max(1),
+    ));
     let mut tasks = tokio::task::JoinSet::new();
-    for (i, source) in sources.into_iter().enumerate() {
+    let mut results = Vec::new();
+    for (i, index) in chosen.into_iter().enumerate() {
         let crawler = crawler.clone();
         let store = store.clone();
+        // Each task shares the configuration (a copy each would cost sources²).
         let config = config.clone();
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            break;
+        };
+        // Collect finished runs as we go, so the set stays as small as the slots.
+        while let Some(joined) = tasks.try_join_next() {
+            match joined {
+                Ok(r) => results.push(r),
+                Err(e) => error!(error = %e, "a source task panicked"),
+            }
+        }
         tasks.spawn(async move {
+            let _slot = slot;
+            let source = &config.sources[index];
             let failures = store
                 .health(&source.id)
                 .map(|h| h.consecutive_failures)
                 .unwrap_or(0);
-            let mut run = crawler.run(&source).await;
+            let mut run = crawler.run(source).await;
             let failures = if run.ok { 0 } else { failures + 1 };
-            run.next_run = Some(next_run(&source, &config, failures));
+            run.next_run = Some(next_run(source, &config, failures));
             record(&store, &run);
             (i, run)
         });
     }
-    let mut results = Vec::new();
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok(r) => results.push(r),
             Err(e) => error!(error = %e, "a source task panicked"),
         }
     }
-    retention(&store, config);
+    retention(&store, &config);
     results.sort_by_key(|(i, _)| *i);
     Ok(results.into_iter().map(|(_, r)| r).collect())
 }
@@ -344,7 +371,9 @@ impl Scheduler {
                         _ = tokio::time::sleep(wait) => {}
                         _ = rx.wait_for(|s| *s) => break,
                     }
-                    let mut run = crawler.run(&source).await;
+                    // Boxed: the run's state exists only while it runs, so 5,000
+                    // waiting sources cost 5,000 small tasks, not 5,000 run states.
+                    let mut run = Box::pin(crawler.run(&source)).await;
                     failures = if run.ok { 0 } else { failures + 1 };
                     next = next_run(&source, &config, failures);
                     run.next_run = Some(next);

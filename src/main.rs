@@ -195,7 +195,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Crawl { config, sources } => {
             let config = Config::load(&config)?;
-            let results = runtime()?.block_on(daemon::crawl_once(&config, &sources))?;
+            let results =
+                runtime()?.block_on(daemon::crawl_once(std::sync::Arc::new(config), &sources))?;
             println!(
                 "{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7}  error",
                 "source", "found", "new", "updated", "unchanged", "merged", "failed"

@@ -694,3 +694,66 @@ async fn one_request_at_a_time_per_host_with_the_gap() {
         );
     }
 }
+
+/// `[daemon] max_running` bounds the source runs in progress (each run holds a
+/// connection and its pages, so this bounds memory with thousands of sources), and every
+/// source still runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_running_bounds_the_runs_in_progress() {
+    /// The most runs in progress at once, a run being a host's first request to its last.
+    fn most_at_once(log: &[Hit]) -> usize {
+        let mut runs: HashMap<&str, (Instant, Instant)> = HashMap::new();
+        for h in log {
+            let r = runs.entry(h.host.as_str()).or_insert((h.start, h.end));
+            r.0 = r.0.min(h.start);
+            r.1 = r.1.max(h.end);
+        }
+        runs.values()
+            .map(|a| runs.values().filter(|b| b.0 <= a.0 && a.0 < b.1).count())
+            .max()
+            .unwrap_or(0)
+    }
+    let sources: Vec<(String, String)> = (1..=6)
+        .map(|i| (format!("g{i}"), format!("http://g{i}.fault.test/tin-tuc/")))
+        .collect();
+    let sources: Vec<(&str, &str, &str)> = sources
+        .iter()
+        .map(|(id, url)| (id.as_str(), url.as_str(), "html"))
+        .collect();
+    let mut seen = Vec::new();
+    for max_running in [2, 128] {
+        let (state, port) = start_server().await;
+        state.faulty.store(false, Ordering::SeqCst);
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(
+            dir.path(),
+            "127.0.0.1:1",
+            &sources,
+            &format!("max_running = {max_running}\n"),
+        );
+        // A gap between requests to a host makes each run last (robots, list, 2 articles).
+        let text = std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("per_host_delay = \"0s\"", "per_host_delay = \"200ms\"");
+        std::fs::write(&config, text).unwrap();
+        let out = run(port, &["crawl", "--config", config.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let rows = rows(&String::from_utf8_lossy(&out.stdout));
+        for (id, ..) in &sources {
+            assert_eq!(
+                rows[*id].0[1], 2,
+                "{id} did not store its 2 articles: {rows:?}"
+            );
+        }
+        seen.push(most_at_once(&state.log.lock().unwrap()));
+    }
+    assert!(seen[0] <= 2, "max_running = 2 let {} runs overlap", seen[0]);
+    assert!(
+        seen[1] > 2,
+        "without the bound, runs should overlap: {seen:?}"
+    );
+}

@@ -226,6 +226,11 @@ impl Fetcher {
             .connect_timeout(self.config.connect_timeout)
             .timeout(self.config.timeout)
             .redirect(reqwest::redirect::Policy::none())
+            // A portal's connection is reused within its run, across the polite gaps;
+            // between runs (minutes apart) an idle connection only holds memory (a read
+            // buffer as large as the last page) on both ends.
+            .pool_idle_timeout(self.config.per_host_delay + Duration::from_secs(2))
+            .pool_max_idle_per_host(1)
             .dns_resolver(Arc::new(guard::GuardedResolver { allow_private }));
         if let Some(path) = &tls.ca_file {
             let pem = std::fs::read(path).map_err(|e| {
