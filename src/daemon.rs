@@ -114,10 +114,7 @@ pub async fn crawl_once(
         tasks.spawn(async move {
             let _slot = slot;
             let source = &config.sources[index];
-            let failures = store
-                .health(&source.id)
-                .map(|h| h.consecutive_failures)
-                .unwrap_or(0);
+            let failures = store.run_streak(&source.id).map(|(_, f)| f).unwrap_or(0);
             let mut run = crawler.run(source).await;
             let failures = if run.ok { 0 } else { failures + 1 };
             run.next_run = Some(next_run(source, &config, failures));
@@ -295,11 +292,10 @@ fn notify(states: &[sd_notify::NotifyState<'_>]) {
 /// The one-line status: sources, items, the last run, and a reload problem if any.
 fn summary(store: &Store, config: &Config, extra: &std::sync::Mutex<String>) -> String {
     let items = store.item_count().unwrap_or(0);
-    let last = config
-        .sources
-        .iter()
-        .filter_map(|s| store.health(&s.id).ok().and_then(|h| h.last))
-        .max_by_key(|r| r.finished)
+    let last = store
+        .latest_run()
+        .ok()
+        .flatten()
         .map(|r| {
             format!(
                 "last run {} ({}) at {}",
@@ -363,7 +359,7 @@ impl Scheduler {
             let config = config.clone();
             let source = source.clone();
             self.tasks.spawn(async move {
-                let mut failures = store.health(&source.id).map(|h| h.consecutive_failures).unwrap_or(0);
+                let mut failures = store.run_streak(&source.id).map(|(_, f)| f).unwrap_or(0);
                 let mut next = first_run(&store, &source, &config);
                 loop {
                     let wait = (next - Utc::now()).to_std().unwrap_or(Duration::ZERO);
@@ -476,17 +472,16 @@ fn record(store: &Store, run: &RunSummary) {
 /// daemon was down; otherwise at its next cron time, pushed back after failures.
 fn first_run(store: &Store, source: &SourceConfig, config: &Config) -> chrono::DateTime<Utc> {
     let now = Utc::now();
-    let Ok(health) = store.health(&source.id) else {
+    let Ok((Some(last), failures)) = store.run_streak(&source.id) else {
         return now;
     };
-    let Some(last) = health.last else { return now };
     let due = source
         .schedule
         .next_after(last.started, config.daemon.timezone)
         .unwrap_or(now);
     let due = due
         + chrono::Duration::from_std(schedule::failure_backoff(
-            health.consecutive_failures,
+            failures,
             config.daemon.backoff_base,
             config.daemon.backoff_max,
         ))

@@ -383,3 +383,52 @@ fn a_database_from_a_newer_portalfeed_is_refused() {
     let err = Store::open(&db).err().unwrap().to_string();
     assert!(err.contains("newer"), "{err}");
 }
+
+/// Run history is bounded per source (100 runs), the failure streak counts back from the
+/// newest run, and the newest run of any source is found without reading every source.
+#[test]
+fn run_history_is_bounded_and_streaks_count_from_the_newest() {
+    use portalfeed::store::RunRecord;
+    let (dir, store) = store();
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    for i in 0..130i64 {
+        let started = t0 + Duration::minutes(30 * i);
+        store
+            .record_run(&RunRecord {
+                source_id: "a".into(),
+                started,
+                finished: started + Duration::seconds(5),
+                // The last three runs fail.
+                ok: i < 127,
+                new: i as usize,
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let b_started = t0 + Duration::minutes(30 * 129) + Duration::seconds(1);
+    store
+        .record_run(&RunRecord {
+            source_id: "b".into(),
+            started: b_started,
+            finished: b_started,
+            ok: true,
+            ..Default::default()
+        })
+        .unwrap();
+    let (last, failures) = store.run_streak("a").unwrap();
+    let last = last.unwrap();
+    assert_eq!(last.new, 129);
+    assert_eq!(failures, 3);
+    assert_eq!(store.health("a").unwrap().consecutive_failures, 3);
+    let (none, zero) = store.run_streak("nobody").unwrap();
+    assert!(none.is_none());
+    assert_eq!(zero, 0);
+    assert_eq!(store.latest_run().unwrap().unwrap().source_id, "b");
+    let kept: i64 = rusqlite::Connection::open(dir.path().join("t.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM runs WHERE source_id = 'a'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(kept, 100);
+}

@@ -509,55 +509,56 @@ impl Store {
                 run.next_run.map(|t| t.timestamp())
             ],
         )?;
-        // Health history is for people; a month of it is plenty.
+        // Health history is for people: the last 100 runs of a source (two days at the
+        // default half-hour schedule), and never more than a month. Unbounded, 5,000
+        // sources on that schedule would add 240,000 rows a day.
         conn.execute(
-            "DELETE FROM runs WHERE source_id = ?1 AND started < ?2",
-            params![run.source_id, run.started.timestamp() - 31 * 24 * 3600],
+            "DELETE FROM runs WHERE source_id = ?1 AND (started < ?2 OR id <= (
+                 SELECT id FROM runs WHERE source_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?3))",
+            params![
+                run.source_id,
+                run.started.timestamp() - 31 * 24 * 3600,
+                RUNS_KEPT
+            ],
         )?;
         Ok(())
     }
 
-    /// Health of a source: its last run and its current streak of failures.
-    pub fn health(&self, source_id: &str) -> Result<SourceHealth, StoreError> {
+    /// A source's last run and its current streak of failures: what scheduling needs,
+    /// without counting the source's items.
+    pub fn run_streak(&self, source_id: &str) -> Result<(Option<RunRecord>, u32), StoreError> {
         let conn = self.reader();
-        let mut stmt = conn.prepare(
-            "SELECT started, finished, ok, status, error, found, new, updated, unchanged, merged, failed,
-                    skipped, notes, next_run
-             FROM runs WHERE source_id = ?1 ORDER BY id DESC LIMIT 50",
-        )?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE source_id = ?1 ORDER BY id DESC LIMIT 50"
+        ))?;
         let runs: Vec<RunRecord> = stmt
-            .query_map(params![source_id], |r| {
-                Ok(RunRecord {
-                    source_id: source_id.to_string(),
-                    started: from_ts(r.get(0)?),
-                    finished: from_ts(r.get(1)?),
-                    ok: r.get(2)?,
-                    status: r.get(3)?,
-                    error: r.get(4)?,
-                    found: r.get::<_, i64>(5)? as usize,
-                    new: r.get::<_, i64>(6)? as usize,
-                    updated: r.get::<_, i64>(7)? as usize,
-                    unchanged: r.get::<_, i64>(8)? as usize,
-                    merged: r.get::<_, i64>(9)? as usize,
-                    failed: r.get::<_, i64>(10)? as usize,
-                    skipped: r.get::<_, i64>(11)? as usize,
-                    notes: r
-                        .get::<_, Option<String>>(12)?
-                        .map(|n| n.lines().map(str::to_string).collect())
-                        .unwrap_or_default(),
-                    next_run: r.get::<_, Option<i64>>(13)?.map(from_ts),
-                })
-            })?
+            .query_map(params![source_id], run_from_row)?
             .collect::<Result<_, _>>()?;
-        let items: i64 = conn.query_row(
+        let failures = runs.iter().take_while(|r| !r.ok).count() as u32;
+        Ok((runs.into_iter().next(), failures))
+    }
+
+    /// The newest run of any source.
+    pub fn latest_run(&self) -> Result<Option<RunRecord>, StoreError> {
+        let conn = self.reader();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT 1"
+        ))?;
+        Ok(stmt.query_map([], run_from_row)?.next().transpose()?)
+    }
+
+    /// Health of a source: its last run, its current streak of failures, its items.
+    pub fn health(&self, source_id: &str) -> Result<SourceHealth, StoreError> {
+        let (last, consecutive_failures) = self.run_streak(source_id)?;
+        let items: i64 = self.reader().query_row(
             "SELECT count(DISTINCT item_id) FROM copies WHERE source_id = ?1",
             params![source_id],
             |r| r.get(0),
         )?;
         Ok(SourceHealth {
             source_id: source_id.to_string(),
-            consecutive_failures: runs.iter().take_while(|r| !r.ok).count() as u32,
-            last: runs.into_iter().next(),
+            last,
+            consecutive_failures,
             items: items as usize,
         })
     }
@@ -869,4 +870,35 @@ pub fn guid_for(canonical_url: &str) -> String {
 
 fn from_ts(ts: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(ts, 0).unwrap_or_default()
+}
+
+/// Runs kept per source (see `record_run`).
+const RUNS_KEPT: i64 = 100;
+
+/// The columns `run_from_row` reads, in its order.
+const RUN_COLUMNS: &str = "source_id, started, finished, ok, status, error, found, new, updated, unchanged, \
+                           merged, failed, skipped, notes, next_run";
+
+fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
+    let count = |i: usize| r.get::<_, i64>(i).map(|n| n as usize);
+    Ok(RunRecord {
+        source_id: r.get(0)?,
+        started: from_ts(r.get(1)?),
+        finished: from_ts(r.get(2)?),
+        ok: r.get(3)?,
+        status: r.get(4)?,
+        error: r.get(5)?,
+        found: count(6)?,
+        new: count(7)?,
+        updated: count(8)?,
+        unchanged: count(9)?,
+        merged: count(10)?,
+        failed: count(11)?,
+        skipped: count(12)?,
+        notes: r
+            .get::<_, Option<String>>(13)?
+            .map(|n| n.lines().map(str::to_string).collect())
+            .unwrap_or_default(),
+        next_run: r.get::<_, Option<i64>>(14)?.map(from_ts),
+    })
 }

@@ -81,7 +81,12 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// The portalfeed binary: `$PORTALFEED_BIN` when set (a copy, so that building while
+/// the harness runs does not change what it measures), else this checkout's, built now.
 fn binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("PORTALFEED_BIN") {
+        return PathBuf::from(bin);
+    }
     let status = Command::new("cargo")
         .args(["build", "--release", "--quiet"])
         .current_dir(repo())
