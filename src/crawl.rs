@@ -37,6 +37,10 @@ pub struct Crawler {
     pub stop: Arc<AtomicBool>,
     /// Runs allowed at the same time (`[daemon] max_running`); a run waits for a slot.
     pub running: Arc<tokio::sync::Semaphore>,
+    /// Extractions and saves at the same time: one per core. They run on blocking
+    /// threads, so a burst of pages never holds up the async workers serving feeds, and
+    /// no more are in hand than the cores can work on (each holds a page's DOM).
+    pub work: Arc<tokio::sync::Semaphore>,
 }
 
 /// Why the index could not be read: the HTTP status when there was one, and the reason.
@@ -49,6 +53,11 @@ fn note(run: &mut RunRecord, line: String) {
 }
 
 impl Crawler {
+    /// Permits for `work`: the cores this process may use.
+    pub fn work_slots() -> usize {
+        std::thread::available_parallelism().map_or(2, |n| n.get())
+    }
+
     /// Runs a source once. The caller records the result (it knows the next run time).
     pub async fn run(&self, source: &SourceConfig) -> RunRecord {
         // A closed semaphore cannot happen (it is never closed); run anyway if it does.
@@ -241,15 +250,24 @@ impl Crawler {
             }
             Err(e) => return Err(ArticleError::Failed(e.to_string())),
         };
-        let article = article_of(&page, source).map_err(ArticleError::Failed)?;
-        let outcome = self
-            .store
-            .save(&source.id, url.as_str(), &article, Utc::now())
-            .map_err(store_err)?;
-        self.store
-            .set_validators(url.as_str(), &page.validators, Utc::now())
-            .map_err(store_err)?;
-        Ok(outcome)
+        // Parsing, extraction and the write are CPU and SQLite work: off the async
+        // workers (see `work`). A panic there fails this article, not the run.
+        let _slot = self.work.acquire().await.ok();
+        let store = self.store.clone();
+        let rules = source.article.clone();
+        let (source_id, url) = (source.id.clone(), url.to_string());
+        tokio::task::spawn_blocking(move || {
+            let article = article_of(&page, &rules).map_err(ArticleError::Failed)?;
+            let outcome = store
+                .save(&source_id, &url, &article, Utc::now())
+                .map_err(store_err)?;
+            store
+                .set_validators(&url, &page.validators, Utc::now())
+                .map_err(store_err)?;
+            Ok(outcome)
+        })
+        .await
+        .unwrap_or_else(|e| Err(ArticleError::Failed(format!("extraction stopped: {e}"))))
     }
 }
 
@@ -341,7 +359,7 @@ pub async fn read_article(
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{url}: not modified"))?;
-    let article = article_of(&page, source)?;
+    let article = article_of(&page, &source.article)?;
     Ok((page, article))
 }
 
@@ -349,10 +367,10 @@ pub async fn read_article(
 /// an error, not an empty item.
 fn article_of(
     page: &crate::fetch::Page,
-    source: &SourceConfig,
+    rules: &extract::ArticleRules,
 ) -> Result<extract::Article, String> {
-    let article = extract::extract(&page.html, &page.url, &source.article)
-        .map_err(|e| format!("{}: {e}", page.url))?;
+    let article =
+        extract::extract(&page.html, &page.url, rules).map_err(|e| format!("{}: {e}", page.url))?;
     if article.paragraphs.is_empty() {
         return Err(format!("{}: no article text found", page.url));
     }

@@ -62,6 +62,7 @@ fn crawler(
         running: Arc::new(tokio::sync::Semaphore::new(
             config.daemon.max_running.max(1),
         )),
+        work: Arc::new(tokio::sync::Semaphore::new(Crawler::work_slots())),
     })
 }
 
@@ -321,8 +322,18 @@ struct Scheduler {
     crawler: Crawler,
     store: Arc<Store>,
     tasks: tokio::task::JoinSet<()>,
-    /// Source id → (its configuration as run, the switch that stops its task).
-    running: HashMap<String, (String, watch::Sender<bool>)>,
+    /// Source id → (a fingerprint of its configuration as run, the switch that stops
+    /// its task).
+    running: HashMap<String, (u64, watch::Sender<bool>)>,
+}
+
+/// A source's configuration reduced to a number: a reload restarts the sources whose
+/// number changed. (Keeping the text instead cost kilobytes per source.)
+fn fingerprint(source: &SourceConfig) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    format!("{source:?}").hash(&mut h);
+    h.finish()
 }
 
 impl Scheduler {
@@ -334,11 +345,7 @@ impl Scheduler {
         let stale: Vec<String> = self
             .running
             .iter()
-            .filter(|(id, (fingerprint, _))| {
-                wanted
-                    .get(*id)
-                    .is_none_or(|s| format!("{s:?}") != *fingerprint)
-            })
+            .filter(|(id, (print, _))| wanted.get(*id).is_none_or(|s| fingerprint(s) != *print))
             .map(|(id, _)| id.clone())
             .collect();
         for id in stale {
@@ -353,7 +360,7 @@ impl Scheduler {
             }
             let (off, mut rx) = watch::channel(false);
             self.running
-                .insert(source.id.clone(), (format!("{source:?}"), off));
+                .insert(source.id.clone(), (fingerprint(source), off));
             let crawler = self.crawler.clone();
             let store = self.store.clone();
             let config = config.clone();

@@ -467,9 +467,17 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
     }
     html.push_str(" <a href=\"/opml\">OPML</a></p>");
     html.push_str("<table><thead><tr><th>Source</th><th>Last run</th><th>Outcome</th><th>Items</th><th>Last 30 days</th><th>Last error or note</th><th>Feeds</th></tr></thead><tbody>");
+    // Off the async workers: with thousands of sources this reads the whole run table.
+    let store = state.store.clone();
+    let mut overview =
+        tokio::task::spawn_blocking(move || store.overview(30, Utc::now(), offset).ok())
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
     for s in &config.sources {
-        let health = state.store.health(&s.id).ok();
-        let last = health.as_ref().and_then(|h| h.last.clone());
+        let row = overview.remove(&s.id).unwrap_or_default();
+        let last = row.last;
         let (when, outcome, error) = match &last {
             Some(r) => (
                 r.started
@@ -485,10 +493,11 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
             ),
             None => ("never".to_string(), "—".to_string(), String::new()),
         };
-        let days = state
-            .store
-            .items_per_day(&s.id, 30, Utc::now(), offset)
-            .unwrap_or_else(|_| vec![0; 30]);
+        let days = if row.per_day.is_empty() {
+            vec![0; 30]
+        } else {
+            row.per_day
+        };
         let class = if last.as_ref().is_some_and(|r| !r.ok) {
             " class=\"failed\""
         } else {
@@ -506,7 +515,7 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
             url = esc(s.url.as_str()),
             name = esc(&s.name),
             id = esc(&s.id),
-            items = health.map(|h| h.items).unwrap_or(0),
+            items = row.items,
             spark = sparkline(&days),
             error = esc(&error),
         );

@@ -357,10 +357,18 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
         .await
         .unwrap();
     for site in sites() {
+        let id = source_id(&site.folder);
+        let row = status
+            .split("<tr")
+            .find(|row| row.contains(&format!("<small>({id})</small>")))
+            .unwrap_or_else(|| panic!("status page misses {}", site.folder));
+        // The row has the source's last run, its items and the bars of its days.
+        assert!(row.contains("<td>ok: "), "{row}");
+        assert!(!row.contains("<td>never</td>"), "{row}");
+        assert!(!row.contains("<td>0</td>"), "no items shown: {row}");
         assert!(
-            status.contains(&source_id(&site.folder)),
-            "status page misses {}",
-            site.folder
+            (1..=9).any(|d| row.contains(&format!("<title>{d}"))),
+            "no day with items: {row}"
         );
     }
 

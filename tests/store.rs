@@ -432,3 +432,110 @@ fn run_history_is_bounded_and_streaks_count_from_the_newest() {
         .unwrap();
     assert_eq!(kept, 100);
 }
+
+/// The status page's rows: last run, items and items per day for every source at once.
+#[test]
+fn overview_gives_every_source_its_last_run_items_and_days() {
+    use portalfeed::store::RunRecord;
+    // Texts that share no wording, so no two merge.
+    fn text(seed: u64) -> Vec<String> {
+        const WORDS: &[&str] = &[
+            "huyện",
+            "xã",
+            "nông",
+            "thôn",
+            "mới",
+            "đường",
+            "giao",
+            "thông",
+            "trường",
+            "học",
+            "trạm",
+            "y",
+            "tế",
+            "cầu",
+            "kênh",
+            "lúa",
+            "gạo",
+            "cà",
+            "phê",
+            "hồ",
+            "tiêu",
+            "rừng",
+            "biển",
+            "đảo",
+            "chợ",
+            "điện",
+            "nước",
+            "sạch",
+            "vốn",
+            "vay",
+        ];
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (0..3)
+            .map(|_| {
+                (0..40)
+                    .map(|_| {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        WORDS[(x >> 33) as usize % WORDS.len()]
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+    let (_dir, store) = store();
+    let now = Utc.with_ymd_and_hms(2026, 11, 20, 5, 0, 0).unwrap(); // 12:00 in Vietnam
+    let saves = [
+        ("a", 1u64, now - Duration::hours(1)),
+        ("a", 2, now - Duration::days(1)),
+        ("a", 3, now - Duration::days(1) - Duration::hours(2)),
+        ("b", 4, now - Duration::days(40)),
+    ];
+    for (source, seed, at) in saves {
+        let url = format!("http://{source}.test/tin-tuc/bai-{seed}.html");
+        let paragraphs = text(seed);
+        let refs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+        assert_eq!(
+            store
+                .save(
+                    source,
+                    &url,
+                    &article(&url, &format!("Bài {seed}"), &refs),
+                    at
+                )
+                .unwrap(),
+            SaveOutcome::New
+        );
+    }
+    for (source, ok) in [("a", true), ("b", true), ("b", false)] {
+        store
+            .record_run(&RunRecord {
+                source_id: source.into(),
+                started: now,
+                finished: now,
+                ok,
+                ..Default::default()
+            })
+            .unwrap();
+    }
+    let rows = store.overview(30, now, 7 * 3600).unwrap();
+    let a = &rows["a"];
+    assert_eq!(a.items, 3);
+    assert_eq!(a.per_day.len(), 30);
+    assert_eq!((a.per_day[29], a.per_day[28]), (1, 2), "{:?}", a.per_day);
+    assert_eq!(a.per_day.iter().sum::<u32>(), 3);
+    assert!(a.last.as_ref().unwrap().ok);
+    let b = &rows["b"];
+    assert_eq!(b.items, 1);
+    assert_eq!(
+        b.per_day.iter().sum::<u32>(),
+        0,
+        "40 days ago is outside the bars"
+    );
+    assert!(!b.last.as_ref().unwrap().ok, "the newest run of b failed");
+}

@@ -171,6 +171,15 @@ pub struct SourceHealth {
     pub items: usize,
 }
 
+/// One source's row on the status page (see `Store::overview`).
+#[derive(Debug, Clone, Default)]
+pub struct SourceOverview {
+    pub last: Option<RunRecord>,
+    pub items: usize,
+    /// New items per day, oldest first.
+    pub per_day: Vec<u32>,
+}
+
 /// The database. Writes go through one connection (one writer); reads for feeds use a
 /// second one, which WAL lets run alongside a write.
 pub struct Store {
@@ -284,38 +293,6 @@ impl Store {
             self.changed();
         }
         Ok(())
-    }
-
-    /// Items first seen per day, oldest first, for the last `days` days up to `now`, in
-    /// the offset `tz_offset_secs` (for the status page's bars).
-    pub fn items_per_day(
-        &self,
-        source_id: &str,
-        days: u32,
-        now: DateTime<Utc>,
-        tz_offset_secs: i32,
-    ) -> Result<Vec<u32>, StoreError> {
-        let conn = self.reader();
-        let off = i64::from(tz_offset_secs);
-        let today = (now.timestamp() + off).div_euclid(86400);
-        let first = today - i64::from(days) + 1;
-        let mut stmt = conn.prepare_cached(
-            "SELECT (first_seen + ?2) / 86400 AS day, count(DISTINCT item_id) FROM copies
-             WHERE source_id = ?1 AND first_seen >= ?3 GROUP BY day",
-        )?;
-        let mut out = vec![0u32; days as usize];
-        let rows = stmt.query_map(params![source_id, off, first * 86400 - off], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
-        })?;
-        for row in rows {
-            let (day, n) = row?;
-            if let Ok(i) = usize::try_from(day - first)
-                && i < out.len()
-            {
-                out[i] = n as u32;
-            }
-        }
-        Ok(out)
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -536,6 +513,63 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let failures = runs.iter().take_while(|r| !r.ok).count() as u32;
         Ok((runs.into_iter().next(), failures))
+    }
+
+    /// Every source's status-page row at once: its last run, its items, and its new
+    /// items per day over the last `days` days (oldest first) in a zone `tz_offset_secs`
+    /// from UTC. Three queries in all, where a query per source would hold the read
+    /// connection (and the feeds waiting on it) for seconds with thousands of sources.
+    pub fn overview(
+        &self,
+        days: u32,
+        now: DateTime<Utc>,
+        tz_offset_secs: i32,
+    ) -> Result<std::collections::HashMap<String, SourceOverview>, StoreError> {
+        let conn = self.reader();
+        let mut out = std::collections::HashMap::<String, SourceOverview>::new();
+        let blank = || SourceOverview {
+            last: None,
+            items: 0,
+            per_day: vec![0; days as usize],
+        };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {RUN_COLUMNS} FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY source_id)"
+        ))?;
+        for run in stmt.query_map([], run_from_row)? {
+            let run = run?;
+            let id = run.source_id.clone();
+            out.entry(id).or_insert_with(blank).last = Some(run);
+        }
+        let mut stmt = conn
+            .prepare("SELECT source_id, count(DISTINCT item_id) FROM copies GROUP BY source_id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (id, n) = row?;
+            out.entry(id).or_insert_with(blank).items = n as usize;
+        }
+        let off = i64::from(tz_offset_secs);
+        let today = (now.timestamp() + off).div_euclid(86400);
+        let first = today - i64::from(days) + 1;
+        let mut stmt = conn.prepare(
+            "SELECT source_id, (first_seen + ?1) / 86400 AS day, count(DISTINCT item_id) FROM copies
+             WHERE first_seen >= ?2 GROUP BY source_id, day",
+        )?;
+        let rows = stmt.query_map(params![off, first * 86400 - off], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (id, day, n) = row?;
+            if let Ok(i) = usize::try_from(day - first)
+                && i < days as usize
+            {
+                out.entry(id).or_insert_with(blank).per_day[i] = n as u32;
+            }
+        }
+        Ok(out)
     }
 
     /// The newest run of any source.

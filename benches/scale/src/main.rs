@@ -302,12 +302,16 @@ async fn daemon_phase(bin: &Path, dir: &Path, farm: &Arc<Farm>, sources: usize, 
     while metric(&runs_url, "portalfeed_runs_total").await <= before {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    // Let that cycle finish before publishing.
+    // Let that cycle finish before publishing: every source has run once more, and runs
+    // pause (with thousands of polite sources a cycle outlasts the minute, so runs may
+    // never pause; a full cycle's worth is then enough).
     let mut last = -1.0;
+    let mut waited = 0;
     loop {
         tokio::time::sleep(Duration::from_secs(2)).await;
+        waited += 2;
         let now = metric(&runs_url, "portalfeed_runs_total").await;
-        if now == last && now >= before + sources as f64 {
+        if now >= before + sources as f64 && (now == last || waited >= 30) {
             break;
         }
         last = now;
