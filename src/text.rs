@@ -284,13 +284,19 @@ pub fn fold_search(s: &str) -> String {
     out
 }
 
+/// A text's shingle hashes (already hashes, so the set itself hashes them cheaply).
+pub type Shingles = rustc_hash::FxHashSet<u64>;
+
 /// The word 3-shingles of a text, folded for matching (diacritics, case, `đ`/eth) and
-/// hashed. The unit of near-duplicate detection.
-pub fn shingles(text: &str) -> std::collections::HashSet<u64> {
-    let folded = fold_search(&fold_eth(text));
-    let words: Vec<&str> = folded
+/// hashed: each word once with XXH3 (a fixed, published function, so stored band keys
+/// stay valid across builds), each shingle by chaining its words' hashes through `mix`.
+/// The unit of near-duplicate detection.
+pub fn shingles(text: &str) -> Shingles {
+    let folded = fold_search(text);
+    let words: Vec<u64> = folded
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
+        .map(|w| xxhash_rust::xxh3::xxh3_64(w.as_bytes()))
         .collect();
     let width = 3.min(words.len());
     if width == 0 {
@@ -298,15 +304,7 @@ pub fn shingles(text: &str) -> std::collections::HashSet<u64> {
     }
     words
         .windows(width)
-        .map(|w| {
-            let mut h = Sha256::new();
-            for word in w {
-                h.update(word.as_bytes());
-                h.update(b" ");
-            }
-            let d = h.finalize();
-            u64::from_le_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
-        })
+        .map(|w| w.iter().fold(0, |acc, &h| mix(acc ^ h)))
         .collect()
 }
 
@@ -326,14 +324,16 @@ fn mix(mut z: u64) -> u64 {
 
 /// The LSH band keys of a shingle set: one 64-bit key per band (the band number mixed
 /// in), to be indexed. Empty for a text without shingles.
-pub fn minhash_bands(shingles: &std::collections::HashSet<u64>) -> Vec<i64> {
+pub fn minhash_bands(shingles: &Shingles) -> Vec<i64> {
     if shingles.is_empty() {
         return Vec::new();
     }
+    // The i-th hash of the family is `mix(s ^ seed_i)`; the seeds are worked out once.
+    let seeds: [u64; MINHASH_BANDS * MINHASH_ROWS] = std::array::from_fn(|i| mix(i as u64 + 1));
     let mut mins = [u64::MAX; MINHASH_BANDS * MINHASH_ROWS];
     for &s in shingles {
-        for (i, m) in mins.iter_mut().enumerate() {
-            let h = mix(s ^ mix(i as u64 + 1));
+        for (m, seed) in mins.iter_mut().zip(&seeds) {
+            let h = mix(s ^ seed);
             if h < *m {
                 *m = h;
             }
@@ -349,7 +349,7 @@ pub fn minhash_bands(shingles: &std::collections::HashSet<u64>) -> Vec<i64> {
 /// trimmed or extended copy of the other. Texts of very different length (a notice and
 /// the long article that quotes it) are not near-duplicates, whatever they share: below
 /// a length ratio of 0.6 this is 0.
-pub fn resemblance(a: &std::collections::HashSet<u64>, b: &std::collections::HashSet<u64>) -> f64 {
+pub fn resemblance(a: &Shingles, b: &Shingles) -> f64 {
     let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
     if small.is_empty() || (small.len() as f64) < 0.6 * large.len() as f64 {
         return 0.0;

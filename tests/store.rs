@@ -336,7 +336,12 @@ fn a_version_1_database_upgrades_in_place() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5);
+    // Every old item has its near-duplicate band keys, as a new one would.
+    let bands: i64 = conn
+        .query_row("SELECT count(*) FROM item_bands", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(bands, 2 * portalfeed::text::MINHASH_BANDS as i64);
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

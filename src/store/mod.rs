@@ -862,7 +862,7 @@ fn insert_copy(
 /// numbers, a changed figure may not).
 fn find_near_duplicate(
     tx: &rusqlite::Transaction<'_>,
-    shingles: &std::collections::HashSet<u64>,
+    shingles: &text::Shingles,
     bands: &[i64],
     body: &str,
     threshold: f64,
