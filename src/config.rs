@@ -5,7 +5,7 @@
 //! (cron, URLs, selectors, regexes, ids) and turns a failure into a [`ConfigError`] that
 //! names the file, line and column, the way a compiler would.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -398,6 +398,8 @@ impl Config {
 
         let id_re = Regex::new("^[a-z0-9][a-z0-9-]*$").expect("static regex");
         let mut seen = HashSet::new();
+        // Sources naming the same expression share one parsed schedule (see `Schedule`).
+        let mut schedules: HashMap<String, Schedule> = HashMap::new();
         let mut sources = Vec::with_capacity(raw.source.len());
         for s in raw.source {
             let id = s.id.get_ref().clone();
@@ -422,7 +424,14 @@ impl Config {
             }
             let url = v.check(&s.url, parse_http_url)?;
             let schedule = match &s.schedule {
-                Some(x) => v.check(x, Schedule::parse)?,
+                Some(x) => match schedules.get(x.get_ref().as_str()) {
+                    Some(parsed) => parsed.clone(),
+                    None => {
+                        let parsed = v.check(x, Schedule::parse)?;
+                        schedules.insert(x.get_ref().clone(), parsed.clone());
+                        parsed
+                    }
+                },
                 None => schedule.clone(),
             };
             let mut tags = Vec::new();

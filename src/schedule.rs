@@ -12,10 +12,13 @@ use croner::parser::{CronParser, Seconds, Year};
 
 /// A parsed cron expression: standard 5-field crontab (POSIX weekdays, 0 and 7 are Sunday)
 /// or 6 fields with seconds first.
+/// Clones share the parsed expression: croner's `Cron` is about 5 KB, and every source
+/// on the default schedule holds one (twice, in the daemon), which made schedules the
+/// largest thing in memory with thousands of sources.
 #[derive(Clone)]
 pub struct Schedule {
     expr: String,
-    cron: Cron,
+    cron: std::sync::Arc<Cron>,
 }
 
 impl Schedule {
@@ -35,7 +38,7 @@ impl Schedule {
             .map_err(|e| format!("invalid cron expression {expr:?}: {e}"))?;
         Ok(Schedule {
             expr: expr.trim().to_string(),
-            cron,
+            cron: std::sync::Arc::new(cron),
         })
     }
 
