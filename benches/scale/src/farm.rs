@@ -356,7 +356,8 @@ impl Farm {
 
     /// Whether article k of a site is a provincial press release, and which.
     fn press_release(&self, site: usize, k: usize) -> Option<(u64, u64)> {
-        mix((site as u64) << 20 | k as u64).is_multiple_of(10)
+        mix((site as u64) << 20 | k as u64)
+            .is_multiple_of(10)
             .then(|| ((site / self.cfg.province.max(1)) as u64, k as u64))
     }
 
