@@ -90,30 +90,26 @@ pub async fn crawl_once(
     let store = open_store(&config)?;
     store.sync_sources(&config.sources)?;
     let crawler = crawler(&config, store.clone(), Arc::new(AtomicBool::new(false)))?;
-    // Tasks are started as run slots free up, not all at once: 5,000 waiting tasks would
-    // hold 5,000 futures for nothing.
-    let slots = Arc::new(tokio::sync::Semaphore::new(
-        config.daemon.max_running.max(1),
-    ));
+    // The crawler bounds the runs (`max_running`); starting no more tasks than that
+    // keeps 5,000 sources from being 5,000 futures waiting for a slot.
+    let limit = config.daemon.max_running.max(1);
     let mut tasks = tokio::task::JoinSet::new();
     let mut results = Vec::new();
+    let mut collect = |joined: Result<(usize, RunSummary), tokio::task::JoinError>| match joined {
+        Ok(r) => results.push(r),
+        Err(e) => error!(error = %e, "a source task panicked"),
+    };
     for (i, index) in chosen.into_iter().enumerate() {
+        if tasks.len() >= limit
+            && let Some(joined) = tasks.join_next().await
+        {
+            collect(joined);
+        }
         let crawler = crawler.clone();
         let store = store.clone();
         // Each task shares the configuration (a copy each would cost sources²).
         let config = config.clone();
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            break;
-        };
-        // Collect finished runs as we go, so the set stays as small as the slots.
-        while let Some(joined) = tasks.try_join_next() {
-            match joined {
-                Ok(r) => results.push(r),
-                Err(e) => error!(error = %e, "a source task panicked"),
-            }
-        }
         tasks.spawn(async move {
-            let _slot = slot;
             let source = &config.sources[index];
             let failures = store.run_streak(&source.id).map(|(_, f)| f).unwrap_or(0);
             let mut run = crawler.run(source).await;
@@ -124,10 +120,7 @@ pub async fn crawl_once(
         });
     }
     while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(r) => results.push(r),
-            Err(e) => error!(error = %e, "a source task panicked"),
-        }
+        collect(joined);
     }
     retention(&store, &config);
     results.sort_by_key(|(i, _)| *i);

@@ -39,14 +39,7 @@ async fn every_format_and_feed_kind() {
     let c = client();
 
     // JSON Feed 1.1 with the same items as Atom.
-    let atom = c
-        .get(format!("{base}/feeds/all.atom"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let atom = get_text(format!("{base}/feeds/all.atom")).await;
     let json = c
         .get(format!("{base}/feeds/all.json"))
         .send()
@@ -73,14 +66,7 @@ async fn every_format_and_feed_kind() {
     );
 
     // RSS extras: enclosure for the lead image, categories for source and tags.
-    let rss = c
-        .get(format!("{base}/feeds/all.rss"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let rss = get_text(format!("{base}/feeds/all.rss")).await;
     assert!(
         rss.contains("<enclosure url=\"http://"),
         "lead image enclosure"
@@ -114,14 +100,7 @@ async fn every_format_and_feed_kind() {
     }
 
     // OPML lists every feed.
-    let opml = c
-        .get(format!("{base}/opml"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let opml = get_text(format!("{base}/opml")).await;
     let cfg_loaded = portalfeed::config::Config::load(&config).unwrap();
     assert_eq!(
         opml.matches("<outline ").count(),
@@ -181,27 +160,13 @@ async fn every_format_and_feed_kind() {
     assert_eq!(traversal.status(), 404);
 
     // Metrics and the status page.
-    let metrics = c
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get_text(format!("{base}/metrics")).await;
     assert!(
         metrics.contains("portalfeed_feed_requests_total{format=\"atom\",status=\"200\"}"),
         "{metrics}"
     );
     assert!(metrics.contains("portalfeed_items "));
-    let status = c
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = get_text(format!("{base}/")).await;
     assert!(status.contains("<svg class=\"spark\""));
     assert!(status.contains("/feeds/dan-van-kheo.atom"));
 

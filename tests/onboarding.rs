@@ -423,14 +423,7 @@ async fn demo_serves_feeds_offline_and_stops_on_sigint() {
     }
     assert!(entries > 0, "no entry in {feed_url} within 30 s");
     // The status page lists the demo's sources.
-    let status = c
-        .get(format!("http://{listen}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = get_text(format!("http://{listen}/")).await;
     assert!(status.contains("longan-portal"), "{status}");
 
     let _ = Command::new("kill")

@@ -348,14 +348,7 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
     );
 
     // The status page lists every source.
-    let status = client()
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = get_text(format!("{base}/")).await;
     for site in sites() {
         let id = source_id(&site.folder);
         let row = status

@@ -174,14 +174,7 @@ async fn notify_reload_and_clean_stop() {
     assert!(ready.contains("STATUS=2 sources"), "{ready}");
     notes.wait_for("WATCHDOG=1", Duration::from_secs(5));
     let base = format!("http://{listen}");
-    let status = common::client()
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = common::get_text(format!("{base}/")).await;
     assert!(status.contains("(mot)") && status.contains("(hai)"));
 
     // Reload: one source removed, one added.
@@ -190,14 +183,7 @@ async fn notify_reload_and_clean_stop() {
     notes.wait_for("RELOADING=1", Duration::from_secs(10));
     let after = notes.wait_for("READY=1", Duration::from_secs(10));
     assert!(after.contains("STATUS=2 sources"), "{after}");
-    let status = common::client()
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = common::get_text(format!("{base}/")).await;
     assert!(
         status.contains("(ba)") && !status.contains("(hai)"),
         "the reload took effect"
@@ -217,14 +203,7 @@ async fn notify_reload_and_clean_stop() {
         failed.contains("portalfeed.toml:2:12"),
         "the status names the position: {failed}"
     );
-    let status = common::client()
-        .get(format!("{base}/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = common::get_text(format!("{base}/")).await;
     assert!(
         status.contains("(ba)") && status.contains("(mot)"),
         "the old configuration still runs"

@@ -331,6 +331,18 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
+/// GETs `url` from the daemon and returns the body as text.
+pub async fn get_text(url: impl reqwest::IntoUrl) -> String {
+    client()
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 /// Polls `url` until it answers 200 or the deadline passes.
 pub async fn wait_until_up(url: &str, within: Duration) {
     let c = client();

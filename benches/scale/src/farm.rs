@@ -522,33 +522,21 @@ impl Farm {
             .unwrap_or_else(|e| e.into_inner())
             .clone();
         let platform = Farm::platform(site);
-        let (body, etag) = if let Some(page) = list_page_number(platform, &path) {
-            let etag = format!("\"l{site}-{}-{page}\"", published.len());
-            if not_modified(req.headers(), &etag) {
-                self.not_modified.fetch_add(1, Ordering::Relaxed);
-                return reply(
-                    StatusCode::NOT_MODIFIED,
-                    "text/html",
-                    Vec::new(),
-                    Some(etag),
-                );
-            }
-            (self.list(site, page, &published), etag)
+        // Which page, and its validator; the page is only built when it is sent.
+        enum Page {
+            List(usize),
+            Article(usize),
+        }
+        let (page, etag) = if let Some(n) = list_page_number(platform, &path) {
+            (
+                Page::List(n),
+                format!("\"l{site}-{}-{n}\"", published.len()),
+            )
         } else if let Some(k) = article_number(&path)
             && let Some(&when) = published.get(k)
             && self.article_path(site, k, when) == path
         {
-            let etag = format!("\"a{site}-{k}\"");
-            if not_modified(req.headers(), &etag) {
-                self.not_modified.fetch_add(1, Ordering::Relaxed);
-                return reply(
-                    StatusCode::NOT_MODIFIED,
-                    "text/html",
-                    Vec::new(),
-                    Some(etag),
-                );
-            }
-            (self.article(site, k, &published), etag)
+            (Page::Article(k), format!("\"a{site}-{k}\""))
         } else {
             return reply(
                 StatusCode::NOT_FOUND,
@@ -556,6 +544,19 @@ impl Farm {
                 "not found".into(),
                 None,
             );
+        };
+        if not_modified(req.headers(), &etag) {
+            self.not_modified.fetch_add(1, Ordering::Relaxed);
+            return reply(
+                StatusCode::NOT_MODIFIED,
+                "text/html",
+                Vec::new(),
+                Some(etag),
+            );
+        }
+        let body = match page {
+            Page::List(n) => self.list(site, n, &published),
+            Page::Article(k) => self.article(site, k, &published),
         };
         self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
         reply(

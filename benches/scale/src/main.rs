@@ -377,6 +377,23 @@ async fn daemon_phase(bin: &Path, dir: &Path, farm: &Arc<Farm>, sources: usize, 
     );
 }
 
+/// A fresh farm of `sites` sites as the arguments describe.
+fn new_farm(a: &Args, sites: usize) -> Arc<Farm> {
+    Farm::new(
+        FarmConfig {
+            sites,
+            articles: a.articles,
+            per_page: 10,
+            latency: a.latency,
+            slow_share: a.slow_share,
+            slow: Duration::from_secs(2),
+            fail_share: a.fail_share,
+            province: 50,
+        },
+        unix_now(),
+    )
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -390,19 +407,7 @@ async fn main() {
     {
         let dir = std::env::temp_dir().join("portalfeed-farm");
         std::fs::create_dir_all(&dir).expect("work dir");
-        let farm = Farm::new(
-            FarmConfig {
-                sites: n,
-                articles: a.articles,
-                per_page: 10,
-                latency: a.latency,
-                slow_share: a.slow_share,
-                slow: Duration::from_secs(2),
-                fail_share: a.fail_share,
-                province: 50,
-            },
-            unix_now(),
-        );
+        let farm = new_farm(&a, n);
         let addr = farm.serve().await;
         let fast = write_config(&dir, n, false, "127.0.0.1:0", "*/30 * * * *");
         let polite = write_config(&dir, n, true, "127.0.0.1:0", "*/30 * * * *");
@@ -431,19 +436,7 @@ async fn main() {
         let dir = std::env::temp_dir().join(format!("portalfeed-scale-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("work dir");
-        let farm = Farm::new(
-            FarmConfig {
-                sites: n,
-                articles: a.articles,
-                per_page: 10,
-                latency: a.latency,
-                slow_share: a.slow_share,
-                slow: Duration::from_secs(2),
-                fail_share: a.fail_share,
-                province: 50,
-            },
-            unix_now(),
-        );
+        let farm = new_farm(&a, n);
         let addr = farm.clone().serve().await;
         let proxy = format!("http://{addr}");
         let fast = write_config(&dir, n, false, "127.0.0.1:0", "*/30 * * * *");
