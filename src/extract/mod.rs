@@ -11,6 +11,7 @@
 //! deepest element wins, so wrappers that add nothing are shed. This needs no knowledge of
 //! the platform, which is why it also works on portals nobody wrote a rule for.
 
+mod chrome;
 pub mod dates;
 pub mod profile;
 pub mod rules;
@@ -400,6 +401,19 @@ impl Piece {
         match &self.kind {
             PieceKind::Text { text, .. } => Some(text),
             PieceKind::Image { .. } => None,
+        }
+    }
+
+    /// Whether most of its letters are link text.
+    fn is_mostly_links(&self) -> bool {
+        match &self.kind {
+            PieceKind::Text {
+                text, link_chars, ..
+            } if *link_chars > 0 => {
+                let letters = text.chars().filter(|c| !c.is_whitespace()).count();
+                *link_chars * 10 >= letters * 6
+            }
+            _ => false,
         }
     }
 
@@ -900,6 +914,12 @@ impl<'a> Page<'a> {
         let mut cut_from = None;
         for (i, b) in blocks.iter_mut().enumerate() {
             let Some(t) = b.text() else { continue };
+            if b.is_mostly_links() {
+                // Tag lists ("Thẻ: Dân vận, Nghị quyết 25"), "Xem chi tiết tại đây",
+                // lists of other articles: what a reader clicks, not what they read.
+                b.dropped = true;
+                continue;
+            }
             match rules::classify(t) {
                 BlockText::Chrome => b.dropped = true,
                 BlockText::RelatedHeading => {

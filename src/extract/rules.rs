@@ -98,39 +98,7 @@ fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
         .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
-/// The element's class and id attributes.
-fn class_and_id(el: &Element) -> (&str, &str) {
-    let (mut class, mut id) = ("", "");
-    for (name, value) in el.attrs() {
-        match name {
-            "class" => class = value,
-            "id" => id = value,
-            _ => {}
-        }
-    }
-    (class, id)
-}
-
-static CHROME_ATTR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)(share|sharing|social|addthis|sharethis|zalo|fb-like|facebook|twitter|rating|ratings|rate-|vote|comment|binhluan|binh-luan|related|lienquan|lien-quan|tinkhac|tin-khac|othernews|other-news|news-other|asset-related|tags\b|tag-list|toolbar|tools\b|print|fontsize|font-size|breadcrumb|pagination|pager|paging|advert|adsbygoogle|banner|navbar|menu|sidebar|footer|widget|counter|statistic|thongke|viewcount|view-count|views\b|hits\b|sendmail|send-mail|feedback|phanhoi|captcha|login|newsletter|signup|subscribe|byline|kicker|eyebrow|promo)",
-    )
-    .expect("static regex")
-});
-
-/// Chrome inside an article container: share bars, ratings, comment blocks, related lists,
-/// toolbars. Judged by class and id, because portals name these blocks consistently.
-pub fn is_chrome(el: &Element) -> bool {
-    if matches!(
-        el.name(),
-        "nav" | "aside" | "form" | "footer" | "header" | "marquee"
-    ) {
-        return true;
-    }
-    let (class, id) = class_and_id(el);
-    (!class.is_empty() && CHROME_ATTR.is_match(class))
-        || (!id.is_empty() && CHROME_ATTR.is_match(id))
-}
+pub use super::chrome::is_chrome;
 
 /// Phrases of share bars, toolbars, counters and ratings, folded (no diacritics, lower
 /// case). A block made only of these, separators and numbers is chrome.

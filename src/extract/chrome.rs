@@ -1,0 +1,347 @@
+//! Chrome by markup: whether an element's tag, ARIA role, class or id says it is a share
+//! bar, a rating widget, a comment block, a related list, a menu or a footer.
+//!
+//! Class names are read as words, not as substrings. A token such as `font-size-text`,
+//! `elementor-widget-container` or `article-body` is split into its words (`-`, `_`,
+//! camelCase, digits), and:
+//! - a token names chrome when one of its words (or two adjacent words, for compounds
+//!   such as `binh-luan` or `font-size`) is a chrome word;
+//! - a token names content when its last word, its head, is a content word (`content`,
+//!   `body`, `text`, `noidung`…): `font-size-text` is text set in a size, not a toolbar;
+//! - an element is chrome when some token names chrome and none names content.
+//!
+//! A few words mean chrome only as a token's first word: `widget` is a sidebar widget in
+//! `widget_recent_entries` but a layout box in Elementor's `elementor-widget-container`,
+//! which wraps every post. Callers add the structural guards that markup cannot give
+//! (see `Page::is_strippable`): an element that holds most of the article's prose is never
+//! stripped, whatever its name.
+
+use scraper::node::Element;
+
+/// Tags that are chrome wherever they sit inside an article container.
+fn is_chrome_tag(name: &str) -> bool {
+    matches!(
+        name,
+        "nav" | "aside" | "form" | "footer" | "header" | "marquee"
+    )
+}
+
+/// ARIA landmark and widget roles that are never the article.
+fn is_chrome_role(role: &str) -> bool {
+    role.split_ascii_whitespace().any(|r| {
+        [
+            "navigation",
+            "banner",
+            "contentinfo",
+            "complementary",
+            "search",
+            "menu",
+            "menubar",
+            "toolbar",
+            "dialog",
+            "alertdialog",
+            "tablist",
+        ]
+        .iter()
+        .any(|x| r.eq_ignore_ascii_case(x))
+    })
+}
+
+/// Words that name chrome anywhere in a class token.
+const CHROME_WORDS: &[&str] = &[
+    "share",
+    "sharing",
+    "social",
+    "addthis",
+    "sharethis",
+    "sharedaddy",
+    "addtoany",
+    "zalo",
+    "facebook",
+    "twitter",
+    "tweet",
+    "rating",
+    "ratings",
+    "rate",
+    "vote",
+    "voting",
+    "comment",
+    "comments",
+    "binhluan",
+    "related",
+    "relatedposts",
+    "lienquan",
+    "tinkhac",
+    "othernews",
+    "toolbar",
+    "tools",
+    "breadcrumb",
+    "breadcrumbs",
+    "pathway",
+    "pagination",
+    "pager",
+    "paging",
+    "advert",
+    "advertisement",
+    "adsbygoogle",
+    "ads",
+    "banner",
+    "navbar",
+    "nav",
+    "navigation",
+    "menu",
+    "sidebar",
+    "footer",
+    "counter",
+    "statistic",
+    "statistics",
+    "thongke",
+    "viewcount",
+    "views",
+    "hits",
+    "print",
+    "sendmail",
+    "feedback",
+    "phanhoi",
+    "captcha",
+    "login",
+    "newsletter",
+    "signup",
+    "subscribe",
+    "byline",
+    "kicker",
+    "eyebrow",
+    "promo",
+    "tags",
+    "popup",
+    "cookie",
+    "masthead",
+];
+
+/// Two adjacent words that together name chrome (`binh-luan`, `font-size`, `fb-like`).
+const CHROME_PAIRS: &[(&str, &str)] = &[
+    ("binh", "luan"),
+    ("lien", "quan"),
+    ("tin", "khac"),
+    ("thong", "ke"),
+    ("phan", "hoi"),
+    ("font", "size"),
+    ("view", "count"),
+    ("send", "mail"),
+    ("other", "news"),
+    ("news", "other"),
+    ("tag", "list"),
+    ("fb", "like"),
+    ("add", "this"),
+    ("share", "this"),
+];
+
+/// Words that name chrome only as a token's first word.
+const CHROME_FIRST_WORDS: &[&str] = &["widget", "tag"];
+
+/// Head words of content tokens, which outweigh a chrome word in the same token:
+/// `entry-content`, `article-body`, `font-size-text`, `div.noidung`.
+const CONTENT_HEADS: &[&str] = &["content", "body", "text", "noidung"];
+const CONTENT_HEAD_PAIRS: &[(&str, &str)] = &[("noi", "dung")];
+/// Head words that say content only when no chrome word is in the token: `content-detail`
+/// and `news-article` are articles, `tags-detail` and `article-footer`… are not.
+const WEAK_CONTENT_HEADS: &[&str] = &[
+    "article",
+    "entry",
+    "story",
+    "detail",
+    "details",
+    "post",
+    "chitiet",
+    "chitiettin",
+];
+
+/// What a class or id token says of its element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenSays {
+    Chrome,
+    /// Its head is a content word: no chrome word elsewhere in the element outweighs it.
+    Content,
+    /// Its head is a weak content word (`detail`, `post`) and it has no chrome word.
+    WeakContent,
+    Nothing,
+}
+
+/// The words of a class token: split at non-letters and at lower-to-upper case changes;
+/// digits are dropped.
+fn words(token: &str) -> impl Iterator<Item = &str> {
+    let bytes = token.as_bytes();
+    let mut start = 0usize;
+    let mut i = 0usize;
+    std::iter::from_fn(move || {
+        while i <= bytes.len() {
+            let at_end = i == bytes.len();
+            let b = if at_end { b'-' } else { bytes[i] };
+            let boundary_before =
+                !at_end && i > start && b.is_ascii_uppercase() && bytes[i - 1].is_ascii_lowercase();
+            if !b.is_ascii_alphabetic() || boundary_before {
+                let word = &token[start..i];
+                start = if b.is_ascii_alphabetic() { i } else { i + 1 };
+                i += 1;
+                if !word.is_empty() {
+                    return Some(word);
+                }
+                continue;
+            }
+            i += 1;
+        }
+        None
+    })
+}
+
+fn one_of(word: &str, list: &[&str]) -> bool {
+    list.iter().any(|w| word.eq_ignore_ascii_case(w))
+}
+
+fn pair_of(a: &str, b: &str, list: &[(&str, &str)]) -> bool {
+    list.iter()
+        .any(|(x, y)| a.eq_ignore_ascii_case(x) && b.eq_ignore_ascii_case(y))
+}
+
+fn token_says(token: &str) -> TokenSays {
+    let mut chrome = false;
+    let (mut before_last, mut last): (Option<&str>, Option<&str>) = (None, None);
+    for (n, w) in words(token).enumerate() {
+        if one_of(w, CHROME_WORDS)
+            || (n == 0 && one_of(w, CHROME_FIRST_WORDS))
+            || last.is_some_and(|p| pair_of(p, w, CHROME_PAIRS))
+        {
+            chrome = true;
+        }
+        before_last = last;
+        last = Some(w);
+    }
+    // The head: the last word, or the last two read as one Vietnamese compound.
+    let head_is_content = match (before_last, last) {
+        (_, None) => false,
+        (Some(a), Some(b)) if pair_of(a, b, CONTENT_HEAD_PAIRS) => true,
+        (_, Some(b)) => one_of(b, CONTENT_HEADS),
+    };
+    let head_is_weak_content = last.is_some_and(|b| one_of(b, WEAK_CONTENT_HEADS))
+        || matches!((before_last, last), (Some(a), Some(b)) if a.eq_ignore_ascii_case("chi") && b.eq_ignore_ascii_case("tiet"));
+    if head_is_content {
+        TokenSays::Content
+    } else if chrome {
+        TokenSays::Chrome
+    } else if head_is_weak_content {
+        TokenSays::WeakContent
+    } else {
+        TokenSays::Nothing
+    }
+}
+
+/// What the whole attribute value (space-separated tokens) says.
+fn attr_says(value: &str) -> TokenSays {
+    let mut chrome = false;
+    for token in value.split_ascii_whitespace() {
+        match token_says(token) {
+            TokenSays::Content => return TokenSays::Content,
+            TokenSays::Chrome => chrome = true,
+            TokenSays::WeakContent | TokenSays::Nothing => {}
+        }
+    }
+    if chrome {
+        TokenSays::Chrome
+    } else {
+        TokenSays::Nothing
+    }
+}
+
+/// Chrome inside an article container, by tag, role, class and id.
+pub fn is_chrome(el: &Element) -> bool {
+    if is_chrome_tag(el.name()) {
+        return true;
+    }
+    let (mut class, mut id, mut role) = ("", "", "");
+    for (name, value) in el.attrs() {
+        match name {
+            "class" => class = value,
+            "id" => id = value,
+            "role" => role = value,
+            _ => {}
+        }
+    }
+    if !role.is_empty() && is_chrome_role(role) {
+        return true;
+    }
+    match (attr_says(class), attr_says(id)) {
+        (TokenSays::Content, _) | (_, TokenSays::Content) => false,
+        (TokenSays::Chrome, _) | (_, TokenSays::Chrome) => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chrome(html: &str) -> bool {
+        let doc = scraper::Html::parse_fragment(html);
+        let el = doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+            .find(|e| e.value().name() != "html")
+            .expect("an element");
+        is_chrome(el.value())
+    }
+
+    #[test]
+    fn words_split_at_separators_case_and_digits() {
+        assert_eq!(
+            words("dnn_ctr1425_ChiTietTin_pnlNoiDung").collect::<Vec<_>>(),
+            ["dnn", "ctr", "Chi", "Tiet", "Tin", "pnl", "Noi", "Dung"]
+        );
+        assert_eq!(
+            words("relatedArticles").collect::<Vec<_>>(),
+            ["related", "Articles"]
+        );
+        assert_eq!(words("--").count(), 0);
+    }
+
+    #[test]
+    fn containers_named_after_their_content_are_not_chrome() {
+        for html in [
+            r#"<div class="content-detail font-size-text mb-20">x</div>"#,
+            r#"<div class="elementor-widget-container">x</div>"#,
+            r#"<div class="elementor-element elementor-widget elementor-widget-theme-post-content">x</div>"#,
+            r#"<div class="article-body pagination-first">x</div>"#,
+            r#"<div id="dnn_ctr1425_ChiTietTin_pnlNoiDung" class="noidung">x</div>"#,
+            r#"<div class="chitiettin">x</div>"#,
+            r#"<div class="brief font-size-text">x</div>"#,
+            r#"<div class="tweetable-quote-text">x</div>"#,
+            r#"<div class="viewer">x</div>"#,
+            r#"<div class="shared-memory">x</div>"#,
+        ] {
+            assert!(!chrome(html), "{html}");
+        }
+    }
+
+    #[test]
+    fn chrome_is_read_from_words_roles_and_tags() {
+        for html in [
+            r#"<div class="block_share pull-right">x</div>"#,
+            r#"<div class="social-connect clearfix">x</div>"#,
+            r#"<div class="relatedArticles mt-20">x</div>"#,
+            r#"<div class="tags-detail">x</div>"#,
+            r#"<div class="widget widget_recent_entries">x</div>"#,
+            r#"<div class="box-binh-luan">x</div>"#,
+            r#"<div class="tieude_tinkhac">x</div>"#,
+            r#"<div class="jp-relatedposts">x</div>"#,
+            r#"<div class="sharedaddy sd-sharing-enabled">x</div>"#,
+            r#"<div id="fontSize">x</div>"#,
+            r#"<div role="navigation">x</div>"#,
+            r#"<section role="complementary">x</section>"#,
+            r#"<nav>x</nav>"#,
+            r#"<div class="article-footer">x</div>"#,
+            r#"<div class="entry-tags post-detail">x</div>"#,
+        ] {
+            assert!(chrome(html), "{html}");
+        }
+    }
+}
