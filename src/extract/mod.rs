@@ -255,8 +255,8 @@ struct Page<'a> {
     /// position of the last node of each one's subtree.
     by_pos: Vec<NodeId>,
     end_by_pos: Vec<usize>,
-    /// Elements later steps look for, gathered by the same walk: `h1`s, microdata
-    /// `datePublished` and `time[datetime]`, in document order.
+    /// Elements later steps look for, gathered by the same walk: `h1`s and microdata
+    /// headlines, microdata `datePublished` and `time[datetime]`, in document order.
     h1s: Vec<NodeId>,
     date_props: Vec<NodeId>,
     times: Vec<NodeId>,
@@ -578,8 +578,12 @@ impl<'a> Page<'a> {
                             "time" if el.attr("datetime").is_some() => times.push(n.id()),
                             _ => {}
                         }
-                        if el.attr("itemprop") == Some("datePublished") {
-                            date_props.push(n.id());
+                        match el.attr("itemprop") {
+                            Some("datePublished") => date_props.push(n.id()),
+                            Some("headline") if !matches!(el.name(), "meta" | "h1") => {
+                                h1s.push(n.id())
+                            }
+                            _ => {}
                         }
                     }
                     if open.len() > MAX_DEPTH {
@@ -1044,6 +1048,26 @@ impl<'a> Page<'a> {
         style
     }
 
+    /// Whether most of an element's text is inside links: a teaser's headline, not the
+    /// article's.
+    fn is_link_list(&self, id: NodeId) -> bool {
+        let Some(n) = self.node(id) else { return false };
+        let (mut all, mut linked) = (0usize, 0usize);
+        for d in n.descendants() {
+            if let Node::Text(t) = d.value() {
+                let len = t.trim().len();
+                all += len;
+                if d.ancestors()
+                    .take_while(|a| a.id() != id)
+                    .any(|a| a.value().as_element().is_some_and(|e| e.name() == "a"))
+                {
+                    linked += len;
+                }
+            }
+        }
+        all > 0 && linked * 2 > all
+    }
+
     fn text_of(&self, id: NodeId) -> String {
         self.text_within(id, usize::MAX).unwrap_or_default()
     }
@@ -1155,29 +1179,56 @@ impl<'a> Page<'a> {
             best.map(|(_, id)| id)
         };
 
-        if let Some(og) = self.head.meta(&["og:title", "twitter:title"]) {
-            let text = strip_site_name(&og, site.as_deref());
-            if !text.is_empty() && Some(text.as_str()) != site.as_deref() {
-                let node = find_node(&text);
-                return Title { text, node };
-            }
-        }
-        if let Some(h1) = self
+        // The headline as the page shows it: a visible `h1` or microdata headline nearest
+        // the body, not a link to another article.
+        let heading = self
             .h1s
             .iter()
             .filter_map(|id| self.element(*id))
-            .filter(|e| visible(e))
-            .filter(|e| word_count(&self.text_of(e.id())) >= 2)
-            .min_by_key(|e| distance(e.id()))
+            .filter(|e| visible(e) && !self.is_link_list(e.id()))
+            .map(|e| (e.id(), self.text_of(e.id())))
+            .filter(|(_, t)| word_count(t) >= 2 && rules::classify(t) == BlockText::Content)
+            .min_by_key(|(id, _)| distance(*id));
+        let og = self.head.meta(&["og:title", "twitter:title"]);
+        // The heading wins when what the page declares (`og:title`, `<title>`) agrees with
+        // it, with or without a site name around it: that strips any suffix, known or not.
+        if let Some((id, text)) = &heading
+            && [og.as_deref(), Some(page_title.as_str())]
+                .into_iter()
+                .flatten()
+                .any(|declared| agrees(text, declared))
         {
-            let text = self.text_of(h1.id());
-            if page_title.is_empty() || !is_site_name(&text, &page_title) || distance(h1.id()) < 40
-            {
-                return Title {
-                    text,
-                    node: Some(h1.id()),
-                };
+            return Title {
+                text: text.clone(),
+                node: Some(*id),
+            };
+        }
+        if let Some(og) = og {
+            let text = strip_site_name(&og, site.as_deref());
+            if !text.is_empty() && Some(text.as_str()) != site.as_deref() {
+                let node = find_node(&text);
+                // An `og:title` that nothing on the page shows ("Chi tiết tin tức" on every
+                // article) yields to a headline printed at the body.
+                if node.is_none()
+                    && let Some((id, h)) = &heading
+                    && distance(*id) < 40
+                    && shared_words(&text, h) * 2 < word_count(&text)
+                {
+                    return Title {
+                        text: h.clone(),
+                        node: Some(*id),
+                    };
+                }
+                return Title { text, node };
             }
+        }
+        if let Some((id, text)) = heading
+            && (page_title.is_empty() || !is_site_name(&text, &page_title) || distance(id) < 40)
+        {
+            return Title {
+                text,
+                node: Some(id),
+            };
         }
         // Only the 80 nodes before the body are candidates: test those, not the page.
         if let Some(e) = self.by_pos[body_start.saturating_sub(79).min(body_start)..body_start]
@@ -1617,6 +1668,36 @@ fn is_decorative(el: &Element, url: &str) -> bool {
         ]
         .iter()
         .any(|w| lower.contains(w))
+}
+
+/// Whether a declared title (`og:title`, `<title>`) is `heading`, alone or with a site
+/// name before or after it ("Headline - Site", "Site | Headline").
+fn agrees(heading: &str, declared: &str) -> bool {
+    let (h, d) = (collapse_space(heading), collapse_space(declared));
+    if h.is_empty() {
+        return false;
+    }
+    if h == d {
+        return true;
+    }
+    let is_sep = |rest: &str| {
+        rest.trim_start()
+            .starts_with(['-', '|', '–', '—', ':', '»', '·', '/', '•', '~'])
+    };
+    d.strip_prefix(h.as_str()).is_some_and(|rest| is_sep(rest))
+        || d.strip_suffix(h.as_str())
+            .is_some_and(|rest| is_sep(&rest.chars().rev().collect::<String>()))
+}
+
+/// How many of `a`'s words (folded) occur in `b`: an `og:title` that is another wording of
+/// the headline shares most of its words with it; a page label shares none.
+fn shared_words(a: &str, b: &str) -> usize {
+    let b = text::fold_search(b);
+    let theirs: FxHashSet<&str> = b.split_whitespace().collect();
+    text::fold_search(a)
+        .split_whitespace()
+        .filter(|w| theirs.contains(w))
+        .count()
 }
 
 /// Whether `candidate` is only the site's name as printed in `<title>`.
