@@ -161,10 +161,13 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
                 .find(|e| !page.is_within(e.id(), body) && !page.is_within(body, e.id()))
         })
         .map(|e| e.id());
+    let title = page.title(body);
+    // Without a lead selector, a lead (sapo) printed between the headline and the body is
+    // found by its place: templates set it apart from the body text (bold, boxed).
+    let lead = lead.or_else(|| page.lead_between(title.node, body));
     if let (Some(_), Some(l)) = (body_hit, lead) {
         page.mark_stripped(l);
     }
-    let title = page.title(body);
     let mut blocks = match lead {
         Some(l) => {
             let mut b = page.body_blocks(l);
@@ -217,9 +220,10 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         ));
     }
     let mut content_html = String::new();
-    for root in lead.into_iter().chain(std::iter::once(body)) {
-        content_html.push_str(&page.clean_html(root, &dropped));
+    if let Some(l) = lead {
+        content_html.push_str(&as_paragraph(page.clean_html(l, &dropped)));
     }
+    content_html.push_str(&page.clean_html(body, &dropped));
 
     // The page was composed before parsing, but the parser can still put a combining mark
     // next to a new base letter (an entity, a dropped NUL), so the output is composed again;
@@ -1256,6 +1260,91 @@ impl<'a> Page<'a> {
         Title { text, node }
     }
 
+    /// A lead printed between the headline and the body, outside both: the largest element
+    /// in that gap holding a block of prose, when that prose is shorter than the body's.
+    fn lead_between(&self, title: Option<NodeId>, body: NodeId) -> Option<NodeId> {
+        let (_, title_end) = self.span(title?);
+        let (body_start, _) = self.span(body);
+        if title_end >= body_start {
+            return None;
+        }
+        let in_gap = |id: NodeId| {
+            let (s, e) = self.span(id);
+            s > title_end && e < body_start
+        };
+        let scope = self.metadata_scope(title, body);
+        let pieces = self.walk(scope, true, &|n, el| {
+            self.never_content(el, n.id())
+                || (rules::is_chrome(el) && !self.is_within(body, n.id()))
+        });
+        let prose = |p: &Piece| match &p.kind {
+            PieceKind::Text {
+                text,
+                len,
+                link_chars,
+                ..
+            } => {
+                *len >= 80
+                    && link_chars * 4 < *len
+                    && rules::classify(text) == BlockText::Content
+                    && !rules::is_date_line(text)
+                    && rules::parse_credit(text).is_none()
+            }
+            PieceKind::Image { .. } => false,
+        };
+        // A sapo is set apart as one: named so, or set in bold. An unmarked paragraph
+        // there is a caption, a dek or a promotion, which news sites leave out of the text.
+        let marked = |p: &Piece| {
+            let mut n = self.node(p.owner);
+            while let Some(x) = n {
+                if !in_gap(x.id()) {
+                    break;
+                }
+                if let Some(el) = x.value().as_element() {
+                    if matches!(el.name(), "figure" | "figcaption") {
+                        return false;
+                    }
+                    if el.attr("class").is_some_and(names_a_lead) {
+                        return true;
+                    }
+                }
+                n = x.parent();
+            }
+            self.block_style(p).emphasised
+        };
+        let first = pieces
+            .iter()
+            .find(|p| in_gap(p.owner) && prose(p) && marked(p))?;
+        let body_len: usize = pieces
+            .iter()
+            .filter(|p| self.is_within(p.owner, body))
+            .filter_map(|p| match &p.kind {
+                PieceKind::Text { len, .. } => Some(*len),
+                PieceKind::Image { .. } => None,
+            })
+            .sum();
+        let lead_len: usize = pieces
+            .iter()
+            .filter(|p| in_gap(p.owner))
+            .filter_map(|p| match &p.kind {
+                PieceKind::Text { len, .. } => Some(*len),
+                PieceKind::Image { .. } => None,
+            })
+            .sum();
+        if lead_len >= body_len {
+            return None;
+        }
+        // Climb from the prose block to the largest element still inside the gap.
+        let mut lead = first.owner;
+        while let Some(parent) = self.node(lead).and_then(|n| n.parent()) {
+            if !parent.value().is_element() || !in_gap(parent.id()) {
+                break;
+            }
+            lead = parent.id();
+        }
+        Some(lead)
+    }
+
     /// Where the article's metadata lives: the smallest element holding both the headline
     /// and the body; without a headline on the page, the body's parent.
     fn metadata_scope(&self, title: Option<NodeId>, body: NodeId) -> NodeId {
@@ -1572,6 +1661,42 @@ impl<'a> Page<'a> {
             }
         }
         sanitize(&out)
+    }
+}
+
+/// Whether a class attribute names a lead (sapo): `sapo`, `lead`, `brief`, `tomtat`,
+/// `summary`, `intro`, as a whole word of a token.
+fn names_a_lead(class: &str) -> bool {
+    class.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        [
+            "sapo", "lead", "brief", "tomtat", "summary", "intro", "chapeau", "teaser",
+        ]
+        .iter()
+        .any(|l| w.eq_ignore_ascii_case(l))
+    })
+}
+
+/// A lead's HTML as block markup: a template that prints the lead as bare text in a `div`
+/// gives a text node, which a reader would run into the first paragraph.
+fn as_paragraph(html: String) -> String {
+    let t = html.trim_start();
+    let block = [
+        "<p",
+        "<div",
+        "<figure",
+        "<ul",
+        "<ol",
+        "<table",
+        "<h",
+        "<blockquote",
+        "<img",
+    ]
+    .iter()
+    .any(|b| t.starts_with(b));
+    if t.is_empty() || block {
+        html
+    } else {
+        format!("<p>{html}</p>")
     }
 }
 

@@ -263,15 +263,81 @@ static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-/// The origin named in a "Nguồn: …" line, when the whole block is that line.
+static THEO: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)^\(?\s*theo\s*:?\s+(.+?)\s*\)?\s*$").expect("static regex"));
+
+/// The origin named in a "Nguồn: …" line, when the whole block is that line; or in a
+/// "Theo …" line that names a publication rather than a person ("Theo Báo Long An",
+/// "Theo danvan.longan.gov.vn", "(Theo TTXVN)"; "Theo Thanh Tùng" is a byline).
 pub fn parse_credit(text: &str) -> Option<String> {
     let t = collapse_space(text);
     if t.chars().count() > 120 {
         return None;
     }
-    let c = CREDIT.captures(&t)?;
-    let credit = c[1].trim_end_matches(['.', ' ']).trim().to_string();
+    let raw = match CREDIT.captures(&t) {
+        Some(c) => c[1].to_string(),
+        None => {
+            let c = THEO.captures(&t)?;
+            let named = c[1].trim_end_matches(['.', ' ']).trim();
+            if !names_a_publication(named) {
+                return None;
+            }
+            named.to_string()
+        }
+    };
+    let credit = raw.trim_end_matches(['.', ' ']).trim().to_string();
     (!credit.is_empty()).then_some(credit)
+}
+
+/// Whether a credited name is a publication or an office: a domain, an acronym, or a name
+/// that starts with the word for a newspaper, portal, station or agency.
+fn names_a_publication(name: &str) -> bool {
+    // A clause ("Theo báo cáo, …") is not a name.
+    if name.is_empty() || word_count(name) > 12 || name.contains([',', ';']) {
+        return false;
+    }
+    let is_domain = !name.contains(' ')
+        && name.contains('.')
+        && name
+            .split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    let is_acronym = name.chars().filter(|c| c.is_alphabetic()).count() >= 2
+        && name.split_whitespace().next().is_some_and(|w| {
+            w.chars()
+                .filter(|c| c.is_alphabetic())
+                .all(|c| c.is_uppercase())
+        });
+    let folded = fold_search(name);
+    let institution = [
+        "bao ",
+        "tap chi ",
+        "cong thong tin",
+        "cong ttdt",
+        "trang thong tin",
+        "trang ttdt",
+        "dai ",
+        "thong tan xa",
+        "kenh ",
+        "so ",
+        "ban ",
+        "bo ",
+        "hoi ",
+        "uy ban",
+        "tinh uy",
+        "huyen uy",
+        "thanh uy",
+        "thi uy",
+        "dang uy",
+        "mat tran",
+        "van phong",
+        "trung tam",
+        "cuc ",
+        "tong cuc",
+    ]
+    .iter()
+    .any(|p| folded.starts_with(p))
+        && name.chars().next().is_some_and(char::is_uppercase);
+    is_domain || is_acronym || institution
 }
 
 static ROLE_LABEL: LazyLock<Regex> = LazyLock::new(|| {
@@ -451,6 +517,21 @@ mod tests {
         assert_eq!(parse_credit("(Nguồn: TTXVN)").as_deref(), Some("TTXVN"));
         assert_eq!(
             parse_credit("Ghi rõ nguồn “Cổng thông tin” khi phát hành lại"),
+            None
+        );
+        assert_eq!(
+            parse_credit("Theo danvan.longan.gov.vn").as_deref(),
+            Some("danvan.longan.gov.vn")
+        );
+        assert_eq!(
+            parse_credit("Theo Báo Long An").as_deref(),
+            Some("Báo Long An")
+        );
+        assert_eq!(parse_credit("(Theo TTXVN)").as_deref(), Some("TTXVN"));
+        // A person is a byline, and a sentence is neither.
+        assert_eq!(parse_credit("Theo Thanh Tùng"), None);
+        assert_eq!(
+            parse_credit("Theo báo cáo, 6 tháng đầu năm, UBND thị xã đã chỉ đạo"),
             None
         );
     }
