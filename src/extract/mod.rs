@@ -184,7 +184,15 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         page.mark_stripped(scope);
     }
     let around = page.scope_blocks(scope, title.node, body);
-    let published = page.published(&around, &blocks);
+    // The date line may sit just outside that scope, in the article's header (VHV prints
+    // "18:24:00 | 30/06/2020" above the headline's container): dates are read one level
+    // wider, nearest the headline first.
+    let wider = page.widen(scope);
+    let published = if wider == scope {
+        page.published(&around, &blocks)
+    } else {
+        page.published(&page.scope_blocks(wider, title.node, body), &blocks)
+    };
     if meta.author.is_none() {
         meta.author = page.author_outside_body(&scope);
     }
@@ -843,7 +851,7 @@ impl<'a> Page<'a> {
                 } => {
                     let len = *len;
                     let prose = len.saturating_sub(*link_chars);
-                    if prose >= 40 && *link_chars * 2 < len {
+                    if prose >= 40 && *link_chars * 2 < len && !self.is_teaser(p.owner) {
                         (prose - link_chars) as f64
                     } else {
                         -(10.0 + *link_chars as f64)
@@ -896,6 +904,51 @@ impl<'a> Page<'a> {
                 "no block of prose on the page".into(),
             )),
         }
+    }
+
+    /// Whether a block of prose is a teaser's summary: it sits in a small item that has
+    /// siblings of the same kind (tag and class) and a headline link of its own. A list of
+    /// such items ("Tin cùng chuyên mục", a section grid) is a list of other articles,
+    /// however much prose its summaries add up to.
+    fn is_teaser(&self, owner: NodeId) -> bool {
+        let mut cur = self.node(owner);
+        for _ in 0..4 {
+            let Some(item) = cur else { return false };
+            let Some(el) = item.value().as_element() else {
+                return false;
+            };
+            if matches!(el.name(), "body" | "html" | "main") {
+                return false;
+            }
+            // Items are small: stop climbing at the first large container.
+            if self.text_within(item.id(), 1200).is_none() {
+                return false;
+            }
+            let class = el.attr("class");
+            let alike = item
+                .parent()
+                .into_iter()
+                .flat_map(|p| p.children())
+                .filter(|s| s.id() != item.id())
+                .filter_map(|s| s.value().as_element())
+                .filter(|s| s.name() == el.name() && s.attr("class") == class)
+                .take(2)
+                .count();
+            if alike >= 2 && self.has_headline_link(item.id(), owner) {
+                return true;
+            }
+            cur = item.parent();
+        }
+        false
+    }
+
+    /// Whether an element holds a link of three or more words outside `except`.
+    fn has_headline_link(&self, id: NodeId, except: NodeId) -> bool {
+        let Some(n) = self.node(id) else { return false };
+        n.descendants()
+            .filter(|d| !self.is_within(d.id(), except))
+            .filter(|d| d.value().as_element().is_some_and(|e| e.name() == "a"))
+            .any(|a| word_count(&self.text_of(a.id())) >= 3)
     }
 
     /// The body's pieces with chrome removed by markup.
@@ -1370,6 +1423,18 @@ impl<'a> Page<'a> {
         fallback
     }
 
+    /// The parent of a metadata scope, unless that is the whole page.
+    fn widen(&self, scope: NodeId) -> NodeId {
+        self.node(scope)
+            .and_then(|n| n.parent())
+            .filter(|p| {
+                p.value()
+                    .as_element()
+                    .is_some_and(|e| !matches!(e.name(), "body" | "html"))
+            })
+            .map_or(scope, |p| p.id())
+    }
+
     /// The text blocks of the scope outside the body and outside chrome such as related
     /// lists, nearest the headline first.
     fn scope_blocks(
@@ -1378,9 +1443,13 @@ impl<'a> Page<'a> {
         title: Option<NodeId>,
         body: NodeId,
     ) -> Vec<(String, NodeId)> {
+        // An article's `<header>` holds its date line and byline, not the site's menus.
         let pieces = self.walk(scope, true, &|n, el| {
             self.never_content(el, n.id())
-                || (n.id() != body && rules::is_chrome(el) && !self.is_within(body, n.id()))
+                || (n.id() != body
+                    && el.name() != "header"
+                    && rules::is_chrome(el)
+                    && !self.is_within(body, n.id()))
         });
         let anchor = title.map(|t| self.pos(t)).unwrap_or_else(|| self.pos(body));
         let mut out: Vec<(usize, String, NodeId)> = pieces
@@ -1416,8 +1485,19 @@ impl<'a> Page<'a> {
         {
             return Some(d);
         }
-        let visible = self.visible_date(around, blocks);
         let machine = self.machine_date();
+        // A machine-readable date that one of the date lines near the headline shows is
+        // the publication date, even when a nearer line is a re-posting or "today" date.
+        let visible = machine
+            .and_then(|m| {
+                around
+                    .iter()
+                    .take(12)
+                    .filter(|(t, _)| t.chars().count() <= 200)
+                    .filter_map(|(t, _)| dates::parse_text_detailed(t))
+                    .find(|(v, _)| v.date_naive() == m.date_naive())
+            })
+            .or_else(|| self.visible_date(around, blocks));
         match (visible, machine) {
             // The visible line agrees with a timestamp on the day: the timestamp is the more
             // precise of the two (time of day, zone).
