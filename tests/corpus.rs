@@ -1,6 +1,7 @@
-//! The extractor against every page of the corpus (tests/fixtures/corpus), page by page:
-//! exact paragraphs, no leaks, and title, date, author, source and images exactly as the
-//! expected files say. Also the content keys of the dedup cases.
+//! The extractor against every page of the corpus (tests/fixtures/corpus) and of the five
+//! other portal platforms (tests/fixtures/platforms), page by page: exact paragraphs, no
+//! leaks, and title, date, author, source and images exactly as the expected files say.
+//! Also the content keys of the dedup cases.
 
 mod common;
 
@@ -101,6 +102,12 @@ fn extra_cases() -> Vec<Case> {
     cases_in(&corpus_dir().parent().unwrap().join("extra"))
 }
 
+/// Five more portal platforms (VHV, DotNetNuke, SharePoint 2010 news, layout tables,
+/// WordPress + Elementor) and a near-duplicate, copied from shared/platforms.
+fn platform_cases() -> Vec<Case> {
+    cases_in(&corpus_dir().parent().unwrap().join("platforms"))
+}
+
 fn run(case: &Case) -> Article {
     run_with(case, &ArticleRules::default())
 }
@@ -133,18 +140,60 @@ fn pages_in_other_layouts_extract_exactly() {
     assert_exact(&cases, &ArticleRules::default());
 }
 
+#[test]
+fn every_page_of_the_other_platforms_extracts_exactly() {
+    let cases = platform_cases();
+    assert_eq!(cases.len(), 16, "the platforms set has 16 scored pages");
+    assert_exact(&cases, &ArticleRules::default());
+}
+
 /// The generic path alone, no profile: what a portal nobody wrote rules for gets.
 #[test]
 fn the_generic_path_alone_extracts_every_page_exactly() {
     let mut all = cases();
     all.extend(extra_cases());
+    all.extend(platform_cases());
     assert_exact(&all, &generic());
+}
+
+/// The re-post in special-near-dup (one sentence cut, another photo, a credit added) is
+/// the same story as h2-dnn article-1: its content key differs, and the store merges it.
+#[test]
+fn the_platforms_near_duplicate_merges_into_its_original() {
+    use portalfeed::store::{SaveOutcome, Store};
+    let all = platform_cases();
+    let get = |name: &str| run(all.iter().find(|c| c.name == name).unwrap());
+    let original = get("h2-dnn/article-1.html");
+    let copy = get("special-near-dup/article.html");
+    assert_ne!(
+        text::content_key(&original.paragraphs),
+        text::content_key(&copy.paragraphs)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let cfg = portalfeed::config::Config::from_str(
+        "[[source]]\nid = \"canduoc\"\nurl = \"http://canduoc.portal.test/\"\n",
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap();
+    store.sync_sources(&cfg.sources).unwrap();
+    let t0 = chrono::Utc::now();
+    assert_eq!(
+        store.save("canduoc", &original.url, &original, t0).unwrap(),
+        SaveOutcome::New
+    );
+    assert_eq!(
+        store.save("canduoc", &copy.url, &copy, t0).unwrap(),
+        SaveOutcome::Merged
+    );
+    assert_eq!(store.item_count().unwrap(), 1);
 }
 
 #[test]
 fn profiles_are_detected_on_their_platforms() {
     let mut all = cases();
     all.extend(extra_cases());
+    all.extend(platform_cases());
     let want = [
         ("s1-longan-portal/article-1.html", Some("sharepoint")),
         ("s2-provincial-newspaper/article-1.html", None),
@@ -155,6 +204,9 @@ fn profiles_are_detected_on_their_platforms() {
         ("joomla-district/article.html", Some("joomla")),
         ("dotnetnuke-department/article.html", Some("dotnetnuke")),
         ("table-portal-2008/article.html", None),
+        ("h3-sharepoint-news/article-1.html", Some("sharepoint")),
+        ("h5-wordpress-gov/article-1.html", Some("wordpress")),
+        ("h1-vhv/article-1.html", None),
         ("news-en/article.html", None),
     ];
     // Every profile carries a test page in the corpus format.
