@@ -137,7 +137,7 @@ const CHROME_PAIRS: &[(&str, &str)] = &[
 ];
 
 /// Words that name chrome only as a token's first word.
-const CHROME_FIRST_WORDS: &[&str] = &["widget", "tag"];
+const CHROME_FIRST_WORDS: &[&str] = &["widget"];
 
 /// Head words of content tokens, which outweigh a chrome word in the same token:
 /// `entry-content`, `article-body`, `font-size-text`, `div.noidung`.

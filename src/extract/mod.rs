@@ -110,8 +110,49 @@ pub enum ExtractError {
     Selector { selector: String, message: String },
 }
 
+/// A body shorter than this many characters, taken by a selector, is checked against the
+/// generic scorer: a selector that now matches a wrapper, a caption or a toolbar must not
+/// turn an article into a line.
+const SHORT_BODY: usize = 200;
+
 /// Extracts the article from a decoded HTML page fetched from `page_url`.
+///
+/// A page without body text is an error that says why, never an empty article. When a
+/// profile's or a source's body selector yields next to nothing, the generic scorer is
+/// tried, and its article is taken when it finds clearly more text.
 pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Article, ExtractError> {
+    let (first, by_selector) = extract_once(html, page_url, rules)?;
+    let chars: usize = first.paragraphs.iter().map(|p| p.chars().count()).sum();
+    if by_selector && chars < SHORT_BODY {
+        let generic = ArticleRules {
+            profile: Some(profile::GENERIC.to_string()),
+            body: None,
+            lead: None,
+            ..rules.clone()
+        };
+        if let Ok((other, _)) = extract_once(html, page_url, &generic) {
+            let other_chars: usize = other.paragraphs.iter().map(|p| p.chars().count()).sum();
+            if other_chars >= SHORT_BODY && other_chars > chars * 2 {
+                return Ok(other);
+            }
+        }
+    }
+    if first.paragraphs.is_empty() && first.images.is_empty() {
+        return Err(ExtractError::NoArticle(if by_selector {
+            "the body selector matched an element without text, and no block of prose was found elsewhere".into()
+        } else {
+            format!("the headline {:?} has no body text under it", first.title)
+        }));
+    }
+    Ok(first)
+}
+
+/// One extraction under `rules`, and whether the body came from a selector.
+fn extract_once(
+    html: &str,
+    page_url: &Url,
+    rules: &ArticleRules,
+) -> Result<(Article, bool), ExtractError> {
     // Compose the page once, so that every later step can treat its text as NFC.
     let html: std::borrow::Cow<'_, str> = if text::is_nfc(html) {
         std::borrow::Cow::Borrowed(html)
@@ -236,7 +277,7 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
     // The page was composed before parsing, but the parser can still put a combining mark
     // next to a new base letter (an entity, a dropped NUL), so the output is composed again;
     // the quick check makes that nearly free.
-    Ok(Article {
+    let article = Article {
         url: page.canonical_url().to_string(),
         title: text::normalize(&title.text),
         published,
@@ -250,7 +291,8 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
         content_html: text::nfc(&content_html),
         images,
         profile: chosen.map(|p| p.name.clone()),
-    })
+    };
+    Ok((article, body_hit.is_some()))
 }
 
 /// A parsed page with what every stage needs: the base URL, the compiled selectors and
@@ -952,10 +994,62 @@ impl<'a> Page<'a> {
     }
 
     /// The body's pieces with chrome removed by markup.
+    ///
+    /// Markup can be wrong about a container (WordPress writes `tag-…` classes of the post
+    /// on its `<article>`), so an element named as chrome that holds half or more of the
+    /// body's prose is kept: a share bar or a comment block is never most of an article.
     fn body_blocks(&self, body: NodeId) -> Vec<Piece> {
-        self.walk(body, true, &|n, el| {
-            self.never_content(el, n.id()) || rules::is_chrome(el)
-        })
+        let left_out = self.left_out_of(body);
+        self.walk(body, true, &|n, el| left_out(n.id(), el))
+    }
+
+    /// What the body's text and HTML leave out: never-content elements, and chrome that
+    /// holds less than half of the body's prose.
+    fn left_out_of(&self, body: NodeId) -> impl Fn(NodeId, &Element) -> bool + '_ {
+        let prose = self.prose_index(body);
+        let total = prose.last().copied().unwrap_or(0);
+        let (body_start, _) = self.span(body);
+        move |id, el| {
+            if self.never_content(el, id) {
+                return true;
+            }
+            if !rules::is_chrome(el) {
+                return false;
+            }
+            let (s, e) = self.span(id);
+            let at = |p: usize| {
+                prose
+                    .get(p.saturating_sub(body_start))
+                    .copied()
+                    .unwrap_or(total)
+            };
+            total == 0 || (at(e + 1) - at(s)) * 2 < total
+        }
+    }
+
+    /// Prefix sums of prose characters by document position over a subtree: entry `i` is
+    /// the prose owned by positions before `start + i` (prose: blocks of 40+ characters
+    /// mostly outside links).
+    fn prose_index(&self, root: NodeId) -> Vec<usize> {
+        let (start, end) = self.span(root);
+        let mut at = vec![0usize; end - start + 2];
+        for p in self.walk(root, false, &|n, el| self.never_content(el, n.id())) {
+            if let PieceKind::Text {
+                len, link_chars, ..
+            } = p.kind
+                && len >= 40
+                && link_chars * 2 < len
+            {
+                let i = self.pos(p.owner).saturating_sub(start) + 1;
+                if let Some(slot) = at.get_mut(i) {
+                    *slot += len - link_chars;
+                }
+            }
+        }
+        for i in 1..at.len() {
+            at[i] += at[i - 1];
+        }
+        at
     }
 
     /// Applies the text rules to the body's pieces: drops chrome blocks and related lists,
@@ -1670,6 +1764,7 @@ impl<'a> Page<'a> {
         let Some(root) = self.node(body) else {
             return String::new();
         };
+        let left_out = self.left_out_of(body);
         let mut out = String::with_capacity(4096);
         let mut skipping: Option<NodeId> = None;
         for edge in root.traverse() {
@@ -1687,7 +1782,7 @@ impl<'a> Page<'a> {
                             if n.id() == body {
                                 continue;
                             }
-                            if self.never_content(el, n.id()) || rules::is_chrome(el) {
+                            if left_out(n.id(), el) {
                                 skipping = Some(n.id());
                                 continue;
                             }
