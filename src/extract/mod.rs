@@ -893,7 +893,7 @@ impl<'a> Page<'a> {
                 } => {
                     let len = *len;
                     let prose = len.saturating_sub(*link_chars);
-                    if prose >= 40 && *link_chars * 2 < len && !self.is_teaser(p.owner) {
+                    if prose >= 40 && *link_chars * 2 < len && !self.is_teaser(p.owner, len) {
                         (prose - link_chars) as f64
                     } else {
                         -(10.0 + *link_chars as f64)
@@ -904,7 +904,8 @@ impl<'a> Page<'a> {
                     decorative,
                     ..
                 } => {
-                    if *in_link || *decorative {
+                    // A grid of thumbnails is a gallery or a list, not an article.
+                    if *in_link || *decorative || self.is_grid_cell(p.owner) {
                         0.0
                     } else {
                         30.0
@@ -948,11 +949,12 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// Whether a block of prose is a teaser's summary: it sits in a small item that has
+    /// Whether a block of prose (`len` characters) is a teaser's summary: it sits in a
+    /// small item that has
     /// siblings of the same kind (tag and class) and a headline link of its own. A list of
     /// such items ("Tin cùng chuyên mục", a section grid) is a list of other articles,
     /// however much prose its summaries add up to.
-    fn is_teaser(&self, owner: NodeId) -> bool {
+    fn is_teaser(&self, owner: NodeId, len: usize) -> bool {
         let mut cur = self.node(owner);
         for _ in 0..4 {
             let Some(item) = cur else { return false };
@@ -962,8 +964,10 @@ impl<'a> Page<'a> {
             if matches!(el.name(), "body" | "html" | "main") {
                 return false;
             }
-            // Items are small: stop climbing at the first large container.
-            if self.text_within(item.id(), 1200).is_none() {
+            // A teaser is its summary, a headline and a date: stop climbing at the first
+            // container with much more text than that (a short article's paragraphs); the
+            // bound is on raw text, indentation included.
+            if self.text_within(item.id(), 4 * len + 400).is_none() {
                 return false;
             }
             let class = el.attr("class");
@@ -978,6 +982,39 @@ impl<'a> Page<'a> {
                 .count();
             if alike >= 2 && self.has_headline_link(item.id(), owner) {
                 return true;
+            }
+            cur = item.parent();
+        }
+        false
+    }
+
+    /// Whether an image's block is a cell of a grid: it, or a small ancestor, has two or
+    /// more classed siblings of the same kind.
+    fn is_grid_cell(&self, owner: NodeId) -> bool {
+        let mut cur = self.node(owner);
+        for _ in 0..3 {
+            let Some(item) = cur else { return false };
+            let Some(el) = item.value().as_element() else {
+                return false;
+            };
+            if matches!(el.name(), "body" | "html" | "main")
+                || self.text_within(item.id(), 400).is_none()
+            {
+                return false;
+            }
+            if let Some(class) = el.attr("class") {
+                let alike = item
+                    .parent()
+                    .into_iter()
+                    .flat_map(|p| p.children())
+                    .filter(|s| s.id() != item.id())
+                    .filter_map(|s| s.value().as_element())
+                    .filter(|s| s.name() == el.name() && s.attr("class") == Some(class))
+                    .take(2)
+                    .count();
+                if alike >= 2 {
+                    return true;
+                }
             }
             cur = item.parent();
         }
