@@ -2021,7 +2021,7 @@ fn agrees(heading: &str, declared: &str) -> bool {
         rest.trim_start()
             .starts_with(['-', '|', '–', '—', ':', '»', '·', '/', '•', '~'])
     };
-    d.strip_prefix(h.as_str()).is_some_and(|rest| is_sep(rest))
+    d.strip_prefix(h.as_str()).is_some_and(is_sep)
         || d.strip_suffix(h.as_str())
             .is_some_and(|rest| is_sep(&rest.chars().rev().collect::<String>()))
 }
