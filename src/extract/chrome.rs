@@ -204,14 +204,14 @@ fn pair_of(a: &str, b: &str, list: &[(&str, &str)]) -> bool {
 }
 
 fn token_says(token: &str) -> TokenSays {
-    let mut chrome = false;
+    let (mut chrome_word, mut chrome_pair) = (false, false);
     let (mut before_last, mut last): (Option<&str>, Option<&str>) = (None, None);
     for (n, w) in words(token).enumerate() {
-        if one_of(w, CHROME_WORDS)
-            || (n == 0 && one_of(w, CHROME_FIRST_WORDS))
-            || last.is_some_and(|p| pair_of(p, w, CHROME_PAIRS))
-        {
-            chrome = true;
+        if one_of(w, CHROME_WORDS) || (n == 0 && one_of(w, CHROME_FIRST_WORDS)) {
+            chrome_word = true;
+        }
+        if last.is_some_and(|p| pair_of(p, w, CHROME_PAIRS)) {
+            chrome_pair = true;
         }
         before_last = last;
         last = Some(w);
@@ -224,9 +224,12 @@ fn token_says(token: &str) -> TokenSays {
     };
     let head_is_weak_content = last.is_some_and(|b| one_of(b, WEAK_CONTENT_HEADS))
         || matches!((before_last, last), (Some(a), Some(b)) if a.eq_ignore_ascii_case("chi") && b.eq_ignore_ascii_case("tiet"));
-    if head_is_content {
+    // A chrome word names what the token's head belongs to: `footer-text`, `comment-body`
+    // and `sidebar-content` are chrome's own text. A compound is a modifier of the head:
+    // `font-size-text` is text set in a size.
+    if head_is_content && !chrome_word {
         TokenSays::Content
-    } else if chrome {
+    } else if chrome_word || chrome_pair {
         TokenSays::Chrome
     } else if head_is_weak_content {
         TokenSays::WeakContent
@@ -252,10 +255,21 @@ fn attr_says(value: &str) -> TokenSays {
     }
 }
 
-/// Chrome inside an article container, by tag, role, class and id.
-pub fn is_chrome(el: &Element) -> bool {
+/// What an element's markup says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Markup {
+    /// Chrome by its tag, ARIA role, class or id.
+    Chrome,
+    /// A class or id token whose head is a content word (`entry-content`,
+    /// `field-name-body`): the box that holds an article's text.
+    Content,
+    Neither,
+}
+
+/// Reads an element's tag, role, class and id once.
+pub fn classify(el: &Element) -> Markup {
     if is_chrome_tag(el.name()) {
-        return true;
+        return Markup::Chrome;
     }
     let (mut class, mut id, mut role) = ("", "", "");
     for (name, value) in el.attrs() {
@@ -267,13 +281,18 @@ pub fn is_chrome(el: &Element) -> bool {
         }
     }
     if !role.is_empty() && is_chrome_role(role) {
-        return true;
+        return Markup::Chrome;
     }
     match (attr_says(class), attr_says(id)) {
-        (TokenSays::Content, _) | (_, TokenSays::Content) => false,
-        (TokenSays::Chrome, _) | (_, TokenSays::Chrome) => true,
-        _ => false,
+        (TokenSays::Content, _) | (_, TokenSays::Content) => Markup::Content,
+        (TokenSays::Chrome, _) | (_, TokenSays::Chrome) => Markup::Chrome,
+        _ => Markup::Neither,
     }
+}
+
+/// Chrome inside an article container, by tag, role, class and id.
+pub fn is_chrome(el: &Element) -> bool {
+    classify(el) == Markup::Chrome
 }
 
 #[cfg(test)]
@@ -340,6 +359,9 @@ mod tests {
             r#"<nav>x</nav>"#,
             r#"<div class="article-footer">x</div>"#,
             r#"<div class="entry-tags post-detail">x</div>"#,
+            // A chrome word names whose text it is: a footer's, a comment's.
+            r#"<div class="footer-bottom-text">x</div>"#,
+            r#"<div class="comment-body">x</div>"#,
         ] {
             assert!(chrome(html), "{html}");
         }

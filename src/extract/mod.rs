@@ -209,14 +209,24 @@ fn extract_once(
     if let (Some(_), Some(l)) = (body_hit, lead) {
         page.mark_stripped(l);
     }
+    let figure = page.figure_between(title.node, lead, body);
+    if let (Some(_), Some(f)) = (body_hit, figure) {
+        page.mark_stripped(f);
+    }
     let mut blocks = match lead {
-        Some(l) => {
-            let mut b = page.body_blocks(l);
-            b.extend(page.body_blocks(body));
-            b
-        }
-        None => page.body_blocks(body),
+        Some(l) => page.body_blocks(l),
+        None => Vec::new(),
     };
+    // The picture's caption stays with it in the HTML; news sites leave a hero image's
+    // caption out of the article's text, so only its image joins the blocks.
+    if let Some(f) = figure {
+        blocks.extend(
+            page.body_blocks(f)
+                .into_iter()
+                .filter(|b| matches!(b.kind, PieceKind::Image { .. })),
+        );
+    }
+    blocks.extend(page.body_blocks(body));
     let mut meta = page.trim_blocks(&mut blocks, &title.text);
 
     let scope = page.metadata_scope(title.node, body);
@@ -271,6 +281,9 @@ fn extract_once(
     let mut content_html = String::new();
     if let Some(l) = lead {
         content_html.push_str(&as_paragraph(page.clean_html(l, &dropped)));
+    }
+    if let Some(f) = figure {
+        content_html.push_str(&page.clean_html(f, &dropped));
     }
     content_html.push_str(&page.clean_html(body, &dropped));
 
@@ -874,20 +887,67 @@ impl<'a> Page<'a> {
     }
 
     /// The generic main-content scorer (see the module documentation).
+    ///
+    /// Prose inside chrome (a footer, an aside, a share bar, a "related" box: see
+    /// [`chrome::classify`]) does not count for its candidates, so a site's long footer
+    /// text cannot outscore a short article. A chrome box that holds a box named as content
+    /// (`l-sidebar-fixed` around `c-entry-content`, a layout "with sidebar" around
+    /// `field-name-body`) is a layout, not chrome. When that leaves no candidate at all,
+    /// chrome prose counts again.
     fn choose_body(&self) -> Result<NodeId, ExtractError> {
         let root = self
             .head
             .body
             .unwrap_or_else(|| self.doc.root_element().id());
-        let pieces = self.walk(root, false, &|n, el| self.never_content(el, n.id()));
+        let marked = std::cell::RefCell::new((Vec::new(), Vec::new()));
+        let pieces = self.walk(root, false, &|n, el| {
+            if self.never_content(el, n.id()) {
+                return true;
+            }
+            match chrome::classify(el) {
+                chrome::Markup::Chrome => marked.borrow_mut().0.push(self.span(n.id())),
+                chrome::Markup::Content => marked.borrow_mut().1.push(self.pos(n.id())),
+                chrome::Markup::Neither => {}
+            }
+            false
+        });
+        // Which positions lie inside chrome: +1 at a span's start, -1 past its end.
+        let (chrome_spans, content_at) = marked.into_inner();
+        let n = self.by_pos.len();
+        let mut depth = vec![0i32; n + 2];
+        for (start, end) in chrome_spans {
+            // `content_at` is in document order: the first content box at or after `start`.
+            let first = content_at.partition_point(|p| *p < start);
+            if content_at.get(first).is_some_and(|p| *p <= end) {
+                continue;
+            }
+            depth[start] += 1;
+            depth[end + 1] -= 1;
+        }
+        for i in 1..=n {
+            depth[i] += depth[i - 1];
+        }
+        let in_chrome = |id: NodeId| depth[self.pos(id)] > 0;
+        self.best_candidate(&pieces, Some(&in_chrome))
+            .or_else(|| self.best_candidate(&pieces, None))
+            .ok_or_else(|| ExtractError::NoArticle("no block of prose on the page".into()))
+    }
+
+    /// The best-scoring element holding any of `pieces`, if it scores above zero; prose
+    /// whose owner `in_chrome` says is chrome counts nothing.
+    fn best_candidate(
+        &self,
+        pieces: &[Piece],
+        in_chrome: Option<&dyn Fn(NodeId) -> bool>,
+    ) -> Option<NodeId> {
         // A node's score is the sum of the weights of the pieces inside it. Weights are put
         // at their owner's document position; with prefix sums over positions, a subtree's
         // sum is a difference, since a subtree is a run of positions.
         let n = self.by_pos.len();
         let mut weight = vec![0.0f64; n + 1];
         let mut pieces_in = vec![0u32; n + 1];
-        for p in &pieces {
-            let w = match &p.kind {
+        for p in pieces {
+            let mut w = match &p.kind {
                 PieceKind::Text {
                     len, link_chars, ..
                 } => {
@@ -912,6 +972,9 @@ impl<'a> Page<'a> {
                     }
                 }
             };
+            if w > 0.0 && in_chrome.is_some_and(|f| f(p.owner)) {
+                w = 0.0;
+            }
             let at = self.pos(p.owner);
             weight[at + 1] += w;
             pieces_in[at + 1] += 1;
@@ -940,13 +1003,7 @@ impl<'a> Page<'a> {
                 }
             }
         }
-        let best = best.map(|(id, _, s)| (id, s));
-        match best {
-            Some((id, s)) if s > 0.0 => Ok(id),
-            _ => Err(ExtractError::NoArticle(
-                "no block of prose on the page".into(),
-            )),
-        }
+        best.filter(|(_, _, s)| *s > 0.0).map(|(id, _, _)| id)
     }
 
     /// Whether a block of prose (`len` characters) is a teaser's summary: it sits in a
@@ -1527,6 +1584,65 @@ impl<'a> Page<'a> {
             lead = parent.id();
         }
         Some(lead)
+    }
+
+    /// The article's own picture printed between the headline (or the lead) and the body,
+    /// outside both: WordPress's post thumbnail, NukeViet's home image with its caption.
+    /// It is the largest element in that gap holding the first plain image (not a link,
+    /// not decorative, not a cell of a grid) and no more text than a caption.
+    fn figure_between(
+        &self,
+        title: Option<NodeId>,
+        lead: Option<NodeId>,
+        body: NodeId,
+    ) -> Option<NodeId> {
+        let after = lead.or(title)?;
+        let (_, gap_start) = self.span(after);
+        let (body_start, _) = self.span(body);
+        if gap_start >= body_start {
+            return None;
+        }
+        let in_gap = |id: NodeId| {
+            let (s, e) = self.span(id);
+            s > gap_start && e < body_start
+        };
+        let scope = self.metadata_scope(title, body);
+        let (scope_start, scope_end) = self.span(scope);
+        let image = self.by_pos[gap_start + 1..body_start.min(scope_end + 1)]
+            .iter()
+            .copied()
+            .filter(|id| self.pos(*id) >= scope_start)
+            .find(|id| {
+                self.element(*id).is_some_and(|e| {
+                    e.value().name() == "img"
+                        && self
+                            .image_url(e.value())
+                            .is_some_and(|url| !is_decorative(e.value(), &url))
+                })
+            })?;
+        let node = self.node(image)?;
+        let mut figure = node.parent()?;
+        if node.ancestors().any(|a| {
+            a.value().as_element().is_some_and(|e| {
+                e.name() == "a"
+                    || (rules::is_chrome(e) && !self.is_within(body, a.id()))
+                    || rules::is_never_content(e)
+            })
+        }) || self.is_grid_cell(figure.id())
+        {
+            return None;
+        }
+        // Climb while the element stays in the gap and holds no more than a caption.
+        while let Some(parent) = figure.parent() {
+            if !parent.value().is_element()
+                || !in_gap(parent.id())
+                || self.text_within(parent.id(), 300).is_none()
+            {
+                break;
+            }
+            figure = parent;
+        }
+        (in_gap(figure.id()) && self.text_within(figure.id(), 300).is_some()).then_some(figure.id())
     }
 
     /// Where the article's metadata lives: the smallest element holding both the headline
@@ -2138,6 +2254,48 @@ mod tests {
         let a = extract(html, &url(), &ArticleRules::default()).unwrap();
         assert!(!a.content_html.contains("alert"), "{}", a.content_html);
         assert!(!a.content_html.contains("onclick"));
+    }
+
+    #[test]
+    fn a_long_footer_does_not_outscore_a_short_article() {
+        let html = r#"<html><body><div class="main"><h1>Cháy nhà xưởng ở khu công nghiệp</h1>
+            <div itemprop="articleBody">Rạng sáng nay, một đám cháy lớn bùng phát tại nhà xưởng của công ty may trong khu công nghiệp, lực lượng chữa cháy đã có mặt kịp thời.</div></div>
+            <div class="footer-wrap"><div class="footer-bottom-text">Cơ quan chủ quản: Ủy ban nhân dân tỉnh. Chịu trách nhiệm nội dung: Chánh Văn phòng. Địa chỉ: số 1 đường Lê Lợi, phường 1, thành phố; điện thoại 0272 000 000; thư điện tử vanphong@tinh.gov.vn; giấy phép số 12/GP-TTĐT cấp ngày 1/1/2020.</div></div>
+            </body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.paragraphs.len(), 1, "{:?}", a.paragraphs);
+        assert!(a.paragraphs[0].starts_with("Rạng sáng nay"));
+    }
+
+    #[test]
+    fn a_layout_box_named_like_chrome_around_the_content_still_counts() {
+        let html = r#"<html><body><div class="layout-sidebar-fixed"><div class="entry-content">
+            <p>Đoạn thứ nhất của bài viết, đủ dài để được tính là nội dung của bài báo này.</p>
+            <p>Đoạn thứ hai của bài viết, cũng đủ dài để được tính là nội dung của bài báo.</p></div>
+            <div class="widget"><a href="/x">Bài khác</a></div></div></body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.paragraphs.len(), 2, "{:?}", a.paragraphs);
+    }
+
+    #[test]
+    fn the_picture_between_headline_and_body_joins_the_article() {
+        let html = r#"<html><body><article><header class="entry-header"><h1>Ra quân vệ sinh môi trường</h1></header>
+            <figure class="home-image"><img src="/img/hero.jpg" alt="Ra quân"><figcaption>Đoàn viên ra quân</figcaption></figure>
+            <div class="entry-content"><p>Sáng Chủ nhật, đoàn viên thanh niên xã tổ chức ra quân vệ sinh môi trường dọc các tuyến đường liên ấp.</p>
+            <p>Hơn 150 đoàn viên, hội viên và người dân đã tham gia thu gom rác thải và trồng cây xanh hai bên đường.</p></div>
+            </article></body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(
+            a.images,
+            vec!["http://portal.test/img/hero.jpg".to_string()]
+        );
+        // Its caption stays with it in the HTML; the text keeps the body.
+        assert!(
+            a.content_html.contains("Đoàn viên ra quân"),
+            "{}",
+            a.content_html
+        );
+        assert!(a.text().contains("Hơn 150 đoàn viên"));
     }
 
     #[test]

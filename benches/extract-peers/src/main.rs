@@ -1,241 +1,140 @@
-//! Extraction benchmark: portalfeed against dom_smoothie (a readability.js port) and
-//! trafilatura (a go-trafilatura port), on the same decoded pages, single-threaded.
+//! Extraction evaluation: portalfeed (with its platform profiles, and on the generic path
+//! alone) against dom_smoothie (a readability.js port) and trafilatura (a go-trafilatura
+//! port), on the same decoded pages of every set, single-threaded.
 //!
 //!     cargo run --release --manifest-path benches/extract-peers/Cargo.toml
+//!     … -- --set aeb-dev --set platforms      # some sets only
+//!     … -- --pages aeb-dev                    # each page's score, every engine
+//!     … -- --rounds 5 --seconds 2             # speed rounds (default 3 of 2 s)
 //!
-//! For each engine it reports quality (bag-of-words body F1 as the corpus's score.py
-//! computes it, leaked boilerplate strings, exact titles, dates and authors), speed
-//! (pages/s over repeated passes) and peak resident memory. Each engine runs in its own
-//! child process so that the peak memory is its own, in interleaved rounds (`--rounds`,
-//! default 5, of `--seconds` each, default 2) whose median is reported.
+//! Sets (see `sets.rs`): the corpus, the platforms and the extra layouts from
+//! `tests/fixtures`, and, when `../shared/datasets` is there, the news benchmark's aeb-dev
+//! half and Mozilla Readability's test pages. Quality is computed once in this process;
+//! speed and peak memory are measured in a child process per engine and set, in interleaved
+//! rounds whose median is reported, so a slow minute on a shared machine costs every engine
+//! alike.
 
-use std::collections::HashMap;
+mod engines;
+mod score;
+mod sets;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use serde::Deserialize;
-use unicode_normalization::UnicodeNormalization;
+use engines::{ENGINES, run};
+use sets::{Expect, Page};
 
-const ENGINES: &[&str] = &[
-    "portalfeed",
-    "portalfeed-generic",
-    "dom_smoothie",
-    "trafilatura",
-];
-
-struct Page {
-    name: String,
-    html: String,
-    url: String,
-    expected: serde_json::Value,
-    paragraphs: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct SiteToml {
-    #[serde(default)]
-    page: Vec<PageToml>,
-}
-
-#[derive(Deserialize)]
-struct PageToml {
-    file: String,
-    content_type: String,
-}
-
-/// What an engine produced for one page.
+/// One engine's quality on one set; `None` where the set has no truth for a field.
 #[derive(Default)]
-struct Output {
-    title: String,
-    text: String,
-    /// RFC 3339 or a bare date, as the engine gives it.
-    date: Option<String>,
-    author: Option<String>,
+struct Quality {
+    f1: f64,
+    /// Precision and recall, for the news benchmark's metric.
+    pr: Option<(f64, f64)>,
+    leaks: Option<usize>,
+    titles: Option<usize>,
+    dates: Option<usize>,
+    authors: Option<usize>,
+    /// Each page's body F1, for `--pages`.
+    per_page: Vec<(String, f64, bool)>,
 }
 
-fn load(roots: &[PathBuf]) -> Vec<Page> {
-    let mut pages = Vec::new();
-    for root in roots {
-        let mut dirs = Vec::new();
-        let mut stack = vec![root.clone()];
-        while let Some(d) = stack.pop() {
-            if d.join("site.toml").exists() {
-                dirs.push(d.clone());
+fn quality(engine: &str, set: &str, root: &Path, pages: &[Page]) -> Quality {
+    let mut q = Quality::default();
+    let mut f1_sum = 0.0;
+    let (mut leaks, mut dates, mut titles, mut authors) = (0, 0, 0, 0);
+    let pred = std::env::temp_dir().join(format!(
+        "extract-peers-{}/{engine}-{set}",
+        std::process::id()
+    ));
+    for p in pages {
+        let out = run(engine, &p.html, &p.url);
+        match &p.expect {
+            Expect::Fixture {
+                expected,
+                paragraphs,
+            } => {
+                let f1 = score::bag_f1(&out.text, &paragraphs.join("\n\n"));
+                f1_sum += f1;
+                let seen = score::norm(&format!("{} {}", out.title, out.text));
+                leaks += expected["must_not_contain"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| {
+                        let s = score::norm(s.as_str().unwrap_or(""));
+                        !s.is_empty() && seen.contains(&s)
+                    })
+                    .count();
+                let title_ok = score::norm(&out.title)
+                    == score::norm(expected["title"].as_str().unwrap_or(""));
+                titles += usize::from(title_ok);
+                dates += usize::from(score::same_date(
+                    out.date.as_deref(),
+                    expected["published"].as_str().unwrap_or(""),
+                ));
+                authors += usize::from(
+                    out.author.as_deref().map(score::norm)
+                        == expected["author"].as_str().map(score::norm),
+                );
+                q.per_page.push((p.name.clone(), f1, title_ok));
             }
-            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
-                if e.path().is_dir() {
-                    stack.push(e.path());
+            Expect::Aeb { id } => {
+                std::fs::create_dir_all(&pred).unwrap();
+                std::fs::write(pred.join(format!("{id}.txt")), &out.text).unwrap();
+            }
+            Expect::Readability { title, byline } => {
+                let title_ok = score::norm(&out.title) == score::norm(title);
+                titles += usize::from(title_ok);
+                authors += usize::from(
+                    byline.is_some()
+                        && out.author.as_deref().map(score::norm)
+                            == byline.as_deref().map(score::norm),
+                );
+                q.per_page.push((p.name.clone(), f64::NAN, title_ok));
+            }
+        }
+    }
+    match set {
+        "aeb-dev" => {
+            let per_doc = pred.with_extension("tsv");
+            let script = root.join("../eval_extract.py");
+            match score::eval_extract(
+                &script,
+                &root.join("ground-truth.json"),
+                &pred,
+                Some(&per_doc),
+            ) {
+                Ok((f1, p, r)) => {
+                    q.f1 = f1;
+                    q.pr = Some((p, r));
+                }
+                Err(e) => eprintln!("{engine} on {set}: {e}"),
+            }
+            let tsv = std::fs::read_to_string(&per_doc).unwrap_or_default();
+            for line in tsv.lines().skip(1) {
+                let f: Vec<&str> = line.split('\t').collect();
+                if let [id, _, _, f1, ..] = f.as_slice() {
+                    q.per_page
+                        .push((id.to_string(), f1.parse().unwrap_or(0.0), false));
                 }
             }
+            let _ = std::fs::remove_dir_all(pred.parent().unwrap());
         }
-        dirs.sort();
-        for dir in dirs {
-            let site: SiteToml =
-                toml::from_str(&std::fs::read_to_string(dir.join("site.toml")).unwrap()).unwrap();
-            let ct: HashMap<String, String> = site
-                .page
-                .into_iter()
-                .map(|p| (p.file, p.content_type))
-                .collect();
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .unwrap()
-                .flatten()
-                .map(|e| e.path())
-                .collect();
-            files.sort();
-            for f in files {
-                let fname = f.file_name().unwrap().to_string_lossy().to_string();
-                if !fname.ends_with("expected.json") {
-                    continue;
-                }
-                let exp: serde_json::Value =
-                    serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
-                let mut variants: Vec<(String, Vec<String>)> = Vec::new();
-                if let Some(vs) = exp["versions"].as_array() {
-                    for v in vs {
-                        variants.push((
-                            v["file"].as_str().unwrap().to_string(),
-                            strings(&v["paragraphs"]),
-                        ));
-                    }
-                } else {
-                    let stem = fname.strip_suffix(".expected.json").unwrap_or("article");
-                    variants.push((format!("{stem}.html"), strings(&exp["paragraphs"])));
-                }
-                for (file, paragraphs) in variants {
-                    let bytes = std::fs::read(dir.join(&file)).unwrap();
-                    let decoded = portalfeed::fetch::decode::decode_html(
-                        &bytes,
-                        ct.get(&file).map(String::as_str),
-                    )
-                    .unwrap();
-                    pages.push(Page {
-                        name: format!(
-                            "{}/{}",
-                            dir.strip_prefix(root).unwrap_or(&dir).display(),
-                            file
-                        ),
-                        html: decoded.text,
-                        url: exp["url"].as_str().unwrap().to_string(),
-                        expected: exp.clone(),
-                        paragraphs,
-                    });
-                }
-            }
+        "readability" => {
+            q.f1 = f64::NAN;
+            q.titles = Some(titles);
+            q.authors = Some(authors);
+        }
+        _ => {
+            q.f1 = f1_sum / pages.len().max(1) as f64;
+            q.leaks = Some(leaks);
+            q.dates = Some(dates);
+            q.titles = Some(titles);
+            q.authors = Some(authors);
         }
     }
-    pages
-}
-
-fn strings(v: &serde_json::Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn run(engine: &str, page: &Page) -> Output {
-    match engine {
-        "portalfeed" | "portalfeed-generic" => {
-            let rules = portalfeed::extract::ArticleRules {
-                profile: (engine == "portalfeed-generic").then(|| "generic".to_string()),
-                ..Default::default()
-            };
-            let url = url::Url::parse(&page.url).unwrap();
-            match portalfeed::extract::extract(&page.html, &url, &rules) {
-                Ok(a) => Output {
-                    title: a.title.clone(),
-                    text: a.text(),
-                    date: a.published.map(|d| d.to_rfc3339()),
-                    author: a.author,
-                },
-                Err(_) => Output::default(),
-            }
-        }
-        "dom_smoothie" => {
-            let Ok(mut r) =
-                dom_smoothie::Readability::new(page.html.as_str(), Some(&page.url), None)
-            else {
-                return Output::default();
-            };
-            match r.parse() {
-                Ok(a) => Output {
-                    title: a.title.clone(),
-                    text: a.text_content.to_string(),
-                    date: a.published_time.clone(),
-                    author: a.byline.clone(),
-                },
-                Err(_) => Output::default(),
-            }
-        }
-        "trafilatura" => {
-            let opts = trafilatura::Options::default();
-            match trafilatura::extract(&page.html, &opts) {
-                Ok(r) => Output {
-                    title: r.metadata.title.clone(),
-                    text: r.content_text.clone(),
-                    date: r.metadata.date.map(|d| d.to_string()),
-                    author: (!r.metadata.author.is_empty()).then(|| r.metadata.author.clone()),
-                },
-                Err(_) => Output::default(),
-            }
-        }
-        other => panic!("unknown engine {other}"),
-    }
-}
-
-fn norm(s: &str) -> String {
-    let s: String = s.nfc().collect::<String>().replace('\u{a0}', " ");
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn words(s: &str) -> Vec<String> {
-    let re = regex::Regex::new(r"\w+").unwrap();
-    re.find_iter(&norm(s).to_lowercase())
-        .map(|m| m.as_str().to_string())
-        .collect()
-}
-
-fn f1(pred: &str, gold: &str) -> f64 {
-    let count = |ws: Vec<String>| {
-        let mut m: HashMap<String, usize> = HashMap::new();
-        for w in ws {
-            *m.entry(w).or_default() += 1;
-        }
-        m
-    };
-    let (p, g) = (count(words(pred)), count(words(gold)));
-    let common: usize = p
-        .iter()
-        .map(|(w, n)| (*n).min(*g.get(w).unwrap_or(&0)))
-        .sum();
-    let (np, ng): (usize, usize) = (p.values().sum(), g.values().sum());
-    if np == 0 && ng == 0 {
-        return 1.0;
-    }
-    if common == 0 {
-        return 0.0;
-    }
-    let (prec, rec) = (common as f64 / np as f64, common as f64 / ng as f64);
-    2.0 * prec * rec / (prec + rec)
-}
-
-/// Same instant for RFC 3339 answers; same calendar day for engines that give a date only.
-fn same_date(got: Option<&str>, want: &str) -> bool {
-    let Some(got) = got else { return false };
-    let want_dt = chrono_like(want);
-    match (chrono_like(got), want_dt) {
-        (Some(g), Some(w)) => g == w,
-        _ => got.len() == 10 && want.starts_with(got),
-    }
-}
-
-fn chrono_like(s: &str) -> Option<i64> {
-    portalfeed::extract::dates::parse_iso(s).map(|d| d.timestamp())
+    q
 }
 
 fn peak_rss_kib() -> u64 {
@@ -250,48 +149,18 @@ fn peak_rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
-fn measure(engine: &str, pages: &[Page], seconds: f64) -> serde_json::Value {
-    let (mut f1_sum, mut leaks, mut titles, mut dates, mut authors) = (0.0, 0, 0, 0, 0);
-    for p in pages {
-        let out = run(engine, p);
-        f1_sum += f1(&out.text, &p.paragraphs.join("\n\n"));
-        let seen = norm(&format!("{} {}", out.title, out.text));
-        leaks += p.expected["must_not_contain"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| {
-                let s = norm(s.as_str().unwrap());
-                !s.is_empty() && seen.contains(&s)
-            })
-            .count();
-        titles += usize::from(norm(&out.title) == norm(p.expected["title"].as_str().unwrap_or("")));
-        dates += usize::from(same_date(
-            out.date.as_deref(),
-            p.expected["published"].as_str().unwrap_or(""),
-        ));
-        authors +=
-            usize::from(out.author.as_deref().map(norm) == p.expected["author"].as_str().map(norm));
-    }
-    // Speed: whole passes over the pages until `seconds` have gone by.
+/// The child's job: whole passes over the set's pages until `seconds` have gone by.
+fn speed(engine: &str, pages: &[Page], seconds: f64) -> serde_json::Value {
     let start = Instant::now();
     let mut done = 0usize;
     while start.elapsed().as_secs_f64() < seconds {
         for p in pages {
-            std::hint::black_box(run(engine, p));
+            std::hint::black_box(run(engine, &p.html, &p.url));
         }
         done += pages.len();
     }
-    let rate = done as f64 / start.elapsed().as_secs_f64();
     serde_json::json!({
-        "engine": engine,
-        "pages": pages.len(),
-        "f1": f1_sum / pages.len() as f64,
-        "leaks": leaks,
-        "titles": titles,
-        "dates": dates,
-        "authors": authors,
-        "pages_per_s": rate,
+        "pages_per_s": done as f64 / start.elapsed().as_secs_f64(),
         "peak_rss_mib": peak_rss_kib() as f64 / 1024.0,
     })
 }
@@ -305,75 +174,142 @@ fn main() {
             .cloned()
     };
     let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let roots = vec![
-        here.join("../../tests/fixtures/corpus"),
-        here.join("../../tests/fixtures/extra"),
-    ];
     let seconds: f64 = arg("--seconds").and_then(|s| s.parse().ok()).unwrap_or(2.0);
+    let rounds: usize = arg("--rounds").and_then(|s| s.parse().ok()).unwrap_or(3);
 
-    if let Some(engine) = arg("--engine") {
-        let pages = load(&roots);
-        println!("{}", measure(&engine, &pages, seconds));
+    if let (Some(engine), Some(set)) = (arg("--engine"), arg("--set")) {
+        let pages = sets::load(&set, &sets::folder(here, &set));
+        println!("{}", speed(&engine, &pages, seconds));
         return;
     }
-    if args.iter().any(|a| a == "--pages") {
-        let pages = load(&roots);
-        for e in ENGINES {
-            for p in &pages {
-                let out = run(e, p);
-                println!(
-                    "{e}\t{}\tF1 {:.3}",
-                    p.name,
-                    f1(&out.text, &p.paragraphs.join("\n\n"))
-                );
+    if let Some(set) = arg("--pages") {
+        let root = sets::folder(here, &set);
+        let pages = sets::load(&set, &root);
+        let scores: Vec<Quality> = ENGINES
+            .iter()
+            .map(|e| quality(e, &set, &root, &pages))
+            .collect();
+        println!("page\t{}", ENGINES.join("\t"));
+        for (i, (name, _, _)) in scores[0].per_page.iter().enumerate() {
+            let cells: Vec<String> = scores
+                .iter()
+                .map(|q| {
+                    let (_, f1, title) = &q.per_page[i];
+                    if f1.is_nan() {
+                        format!("title {}", if *title { "ok" } else { "--" })
+                    } else {
+                        format!("{f1:.3}")
+                    }
+                })
+                .collect();
+            println!("{name}\t{}", cells.join("\t"));
+        }
+        return;
+    }
+
+    let wanted: Vec<String> = args
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| *a == "--set")
+        .filter_map(|(i, _)| args.get(i + 1).cloned())
+        .collect();
+    let chosen: Vec<(&str, PathBuf)> = sets::NAMES
+        .iter()
+        .filter(|s| wanted.is_empty() || wanted.iter().any(|w| w == *s))
+        .filter_map(|s| {
+            let root = sets::folder(here, s);
+            if root.exists() {
+                Some((*s, root))
+            } else {
+                eprintln!("{s}: {} is not here; skipped", root.display());
+                None
+            }
+        })
+        .collect();
+
+    // Speed first, interleaved: round after round, every set and engine takes its turn.
+    let exe = std::env::current_exe().unwrap();
+    let mut runs: Vec<Vec<Vec<serde_json::Value>>> =
+        vec![vec![Vec::new(); ENGINES.len()]; chosen.len()];
+    // `--quality` skips the speed rounds (and `--engines a,b` picks engines), for a quick
+    // look while changing the extractor.
+    let quick = args.iter().any(|a| a == "--quality");
+    let engines: Vec<&str> = match arg("--engines") {
+        Some(list) => ENGINES
+            .iter()
+            .copied()
+            .filter(|e| list.split(',').any(|l| l == *e))
+            .collect(),
+        None => ENGINES.to_vec(),
+    };
+    for _ in 0..if quick { 0 } else { rounds.max(1) } {
+        for (si, (set, _)) in chosen.iter().enumerate() {
+            for (ei, e) in ENGINES.iter().enumerate() {
+                if !engines.contains(e) {
+                    continue;
+                }
+                let out = Command::new(&exe)
+                    .args([
+                        "--engine",
+                        e,
+                        "--set",
+                        set,
+                        "--seconds",
+                        &seconds.to_string(),
+                    ])
+                    .output()
+                    .unwrap();
+                let v: serde_json::Value =
+                    serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+                        panic!("{e} on {set}: {}", String::from_utf8_lossy(&out.stderr))
+                    });
+                runs[si][ei].push(v);
             }
         }
-        return;
     }
-    // The engines take turns, round after round, and each reports its median: on a shared
-    // machine a slow minute then costs every engine alike.
-    let rounds: usize = arg("--rounds").and_then(|s| s.parse().ok()).unwrap_or(5);
-    let exe = std::env::current_exe().unwrap();
-    let mut results: Vec<Vec<serde_json::Value>> = vec![Vec::new(); ENGINES.len()];
-    for _ in 0..rounds.max(1) {
-        for (i, e) in ENGINES.iter().enumerate() {
-            let out = Command::new(&exe)
-                .args(["--engine", e, "--seconds", &seconds.to_string()])
-                .output()
-                .unwrap();
-            let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-                .unwrap_or_else(|_| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-            results[i].push(v);
-        }
-    }
+
     println!(
-        "| engine | pages | body F1 | leaks | titles | dates | authors | pages/s (1 thread, median of {rounds}) | peak RSS |"
+        "| set | engine | pages | body F1 | P / R | leaks | titles | dates | authors | pages/s (median of {rounds}) | peak RSS |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
-    for runs in &results {
-        let mut rates: Vec<f64> = runs
-            .iter()
-            .map(|v| v["pages_per_s"].as_f64().unwrap())
-            .collect();
-        rates.sort_by(f64::total_cmp);
-        let peak = runs
-            .iter()
-            .map(|v| v["peak_rss_mib"].as_f64().unwrap())
-            .fold(0.0, f64::max);
-        let v = &runs[0];
-        println!(
-            "| {} | {} | {:.3} | {} | {} | {} | {} | {:.0} ({:.0}–{:.0}) | {:.1} MiB |",
-            v["engine"].as_str().unwrap(),
-            v["pages"],
-            v["f1"].as_f64().unwrap(),
-            v["leaks"],
-            v["titles"],
-            v["dates"],
-            v["authors"],
-            rates[rates.len() / 2],
-            rates[0],
-            rates[rates.len() - 1],
-            peak,
-        );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    for (si, (set, root)) in chosen.iter().enumerate() {
+        let pages = sets::load(set, root);
+        let n = pages.len();
+        for (ei, e) in ENGINES.iter().enumerate() {
+            if !engines.contains(e) {
+                continue;
+            }
+            let q = quality(e, set, root, &pages);
+            let mut rates: Vec<f64> = runs[si][ei]
+                .iter()
+                .map(|v| v["pages_per_s"].as_f64().unwrap_or(0.0))
+                .collect();
+            rates.sort_by(f64::total_cmp);
+            if rates.is_empty() {
+                rates.push(f64::NAN);
+            }
+            let peak = runs[si][ei]
+                .iter()
+                .map(|v| v["peak_rss_mib"].as_f64().unwrap_or(0.0))
+                .fold(0.0, f64::max);
+            let dash = || "–".to_string();
+            println!(
+                "| {set} | {e} | {n} | {} | {} | {} | {} | {} | {} | {:.0} ({:.0}–{:.0}) | {:.1} MiB |",
+                if q.f1.is_nan() {
+                    dash()
+                } else {
+                    format!("{:.3}", q.f1)
+                },
+                q.pr.map_or_else(dash, |(p, r)| format!("{p:.3} / {r:.3}")),
+                q.leaks.map_or_else(dash, |l| l.to_string()),
+                q.titles.map_or_else(dash, |t| format!("{t}/{n}")),
+                q.dates.map_or_else(dash, |d| format!("{d}/{n}")),
+                q.authors.map_or_else(dash, |a| format!("{a}/{n}")),
+                rates[rates.len() / 2],
+                rates[0],
+                rates[rates.len() - 1],
+                peak,
+            );
+        }
     }
 }
