@@ -1,5 +1,6 @@
 //! From response bytes to text: BOM, then the HTTP charset, then `<meta charset>` or
-//! `http-equiv`, then detection. windows-1258 stores most tone marks as combining
+//! `http-equiv`, then detection; a declared legacy charset yields to bytes that are valid
+//! UTF-8 with non-ASCII text. windows-1258 stores most tone marks as combining
 //! characters, so the result is composed to NFC before anything else reads it.
 
 use encoding_rs::Encoding;
@@ -74,19 +75,27 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, 
             _ => "not text",
         }));
     }
-    let encoding = Encoding::for_bom(bytes)
-        .map(|(e, _)| e)
-        .or_else(|| {
-            content_type
-                .and_then(charset_param)
-                .and_then(|c| Encoding::for_label(c.as_bytes()))
-        })
-        .or_else(|| meta_charset(bytes))
-        .unwrap_or_else(|| {
-            let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
-            det.feed(bytes, true);
-            det.guess(Some(b"vn"), chardetng::Utf8Detection::Allow)
-        });
+    let bom = Encoding::for_bom(bytes).map(|(e, _)| e);
+    let declared = content_type
+        .and_then(charset_param)
+        .and_then(|c| Encoding::for_label(c.as_bytes()))
+        .or_else(|| meta_charset(bytes));
+    // A declared legacy charset loses to bytes that are valid UTF-8 with non-ASCII text in
+    // them: a page converted to UTF-8 whose template still says windows-1258 or gb2312 is
+    // common, while legacy text that happens to be valid UTF-8 throughout practically never
+    // occurs. Decoding it as declared would turn every accented letter into mojibake.
+    let declared = declared.map(|e| {
+        if e != encoding_rs::UTF_8 && !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
+            encoding_rs::UTF_8
+        } else {
+            e
+        }
+    });
+    let encoding = bom.or(declared).unwrap_or_else(|| {
+        let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
+        det.feed(bytes, true);
+        det.guess(Some(b"vn"), chardetng::Utf8Detection::Allow)
+    });
     // A page that declares UTF-16 in a meta tag is really ASCII-compatible (WHATWG rule).
     let encoding = if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE {
         if Encoding::for_bom(bytes).is_some() {
@@ -182,6 +191,19 @@ mod tests {
         let d = decode_html(&page, Some("text/html")).unwrap();
         assert_eq!(d.encoding, encoding_rs::WINDOWS_1258);
         assert!(d.text.contains("Việt"), "{}", d.text);
+    }
+
+    #[test]
+    fn valid_utf8_beats_a_declared_legacy_charset() {
+        let page = "<meta charset=gb2312><p>Đà Nẵng 人工智能</p>".as_bytes();
+        let d = decode_html(page, None).unwrap();
+        assert_eq!(d.encoding, encoding_rs::UTF_8);
+        assert!(d.text.contains("Đà Nẵng 人工智能"), "{}", d.text);
+        let d = decode_html(page, Some("text/html; charset=windows-1258")).unwrap();
+        assert!(d.text.contains("Đà Nẵng"), "{}", d.text);
+        // ASCII-only pages keep what they declare: nothing tells them apart.
+        let d = decode_html(b"<meta charset=windows-1258><p>ok</p>", None).unwrap();
+        assert_eq!(d.encoding, encoding_rs::WINDOWS_1258);
     }
 
     #[test]
