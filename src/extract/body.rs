@@ -1,0 +1,420 @@
+//! Finding the article's body: the generic main-content scorer, its guards against
+//! chrome, teasers and grids, and the trimming of the blocks it yields.
+
+use ego_tree::{NodeId, NodeRef};
+use scraper::Node;
+use scraper::node::Element;
+
+use super::page::is_block;
+use super::rules::{self, BlockStyle, BlockText};
+use super::{ExtractError, Page, Piece, PieceKind, TrailingMeta, chrome};
+use crate::text::{collapse_space, word_count};
+
+impl<'a> Page<'a> {
+    /// The generic main-content scorer (see the module documentation).
+    ///
+    /// Prose inside chrome (a footer, an aside, a share bar, a "related" box: see
+    /// [`chrome::classify`]) does not count for its candidates, so a site's long footer
+    /// text cannot outscore a short article. A chrome box that holds a box named as content
+    /// (`l-sidebar-fixed` around `c-entry-content`, a layout "with sidebar" around
+    /// `field-name-body`) is a layout, not chrome. When that leaves no candidate at all,
+    /// chrome prose counts again.
+    pub(super) fn choose_body(&self) -> Result<NodeId, ExtractError> {
+        let root = self
+            .head
+            .body
+            .unwrap_or_else(|| self.doc.root_element().id());
+        let marked = std::cell::RefCell::new((Vec::new(), Vec::new()));
+        let pieces = self.walk(root, false, &|n, el| {
+            if self.never_content(el, n.id()) {
+                return true;
+            }
+            match chrome::classify(el) {
+                chrome::Markup::Chrome => marked.borrow_mut().0.push(self.span(n.id())),
+                chrome::Markup::Content => marked.borrow_mut().1.push(self.pos(n.id())),
+                chrome::Markup::Neither => {}
+            }
+            false
+        });
+        // Which positions lie inside chrome: +1 at a span's start, -1 past its end.
+        let (chrome_spans, content_at) = marked.into_inner();
+        let n = self.by_pos.len();
+        let mut depth = vec![0i32; n + 2];
+        for (start, end) in chrome_spans {
+            // `content_at` is in document order: the first content box at or after `start`.
+            let first = content_at.partition_point(|p| *p < start);
+            if content_at.get(first).is_some_and(|p| *p <= end) {
+                continue;
+            }
+            depth[start] += 1;
+            depth[end + 1] -= 1;
+        }
+        for i in 1..=n {
+            depth[i] += depth[i - 1];
+        }
+        let in_chrome = |id: NodeId| depth[self.pos(id)] > 0;
+        self.best_candidate(&pieces, Some(&in_chrome))
+            .or_else(|| self.best_candidate(&pieces, None))
+            .ok_or_else(|| ExtractError::NoArticle("no block of prose on the page".into()))
+    }
+
+    /// The best-scoring element holding any of `pieces`, if it scores above zero; prose
+    /// whose owner `in_chrome` says is chrome counts nothing.
+    pub(super) fn best_candidate(
+        &self,
+        pieces: &[Piece],
+        in_chrome: Option<&dyn Fn(NodeId) -> bool>,
+    ) -> Option<NodeId> {
+        // A node's score is the sum of the weights of the pieces inside it. Weights are put
+        // at their owner's document position; with prefix sums over positions, a subtree's
+        // sum is a difference, since a subtree is a run of positions.
+        let n = self.by_pos.len();
+        let mut weight = vec![0.0f64; n + 1];
+        let mut pieces_in = vec![0u32; n + 1];
+        for p in pieces {
+            let mut w = match &p.kind {
+                PieceKind::Text {
+                    len, link_chars, ..
+                } => {
+                    let len = *len;
+                    let prose = len.saturating_sub(*link_chars);
+                    if prose >= 40 && *link_chars * 2 < len && !self.is_teaser(p.owner, len) {
+                        (prose - link_chars) as f64
+                    } else {
+                        -(10.0 + *link_chars as f64)
+                    }
+                }
+                PieceKind::Image {
+                    in_link,
+                    decorative,
+                    ..
+                } => {
+                    // A grid of thumbnails is a gallery or a list, not an article.
+                    if *in_link || *decorative || self.is_grid_cell(p.owner) {
+                        0.0
+                    } else {
+                        30.0
+                    }
+                }
+            };
+            if w > 0.0 && in_chrome.is_some_and(|f| f(p.owner)) {
+                w = 0.0;
+            }
+            let at = self.pos(p.owner);
+            weight[at + 1] += w;
+            pieces_in[at + 1] += 1;
+        }
+        for i in 1..=n {
+            weight[i] += weight[i - 1];
+            pieces_in[i] += pieces_in[i - 1];
+        }
+        // The best-scoring element holding any piece; on a tie, the deeper one.
+        let mut best: Option<(NodeId, usize, f64)> = None;
+        for (start, id) in self.by_pos.iter().enumerate() {
+            let end = self.end_by_pos[start];
+            if pieces_in[end + 1] == pieces_in[start]
+                || !self.node(*id).is_some_and(|x| x.value().is_element())
+            {
+                continue;
+            }
+            let s = weight[end + 1] - weight[start];
+            match best {
+                None => best = Some((*id, end, s)),
+                Some((_, best_end, bs)) => {
+                    // Document order: a later start inside the best's run is a descendant.
+                    if s > bs + 1e-9 || (s >= bs - 1e-9 && start <= best_end) {
+                        best = Some((*id, end, s));
+                    }
+                }
+            }
+        }
+        best.filter(|(_, _, s)| *s > 0.0).map(|(id, _, _)| id)
+    }
+
+    /// Whether a block of prose (`len` characters) is a teaser's summary: it sits in a
+    /// small item that has
+    /// siblings of the same kind (tag and class) and a headline link of its own. A list of
+    /// such items ("Tin cùng chuyên mục", a section grid) is a list of other articles,
+    /// however much prose its summaries add up to.
+    pub(super) fn is_teaser(&self, owner: NodeId, len: usize) -> bool {
+        let mut cur = self.node(owner);
+        for _ in 0..4 {
+            let Some(item) = cur else { return false };
+            let Some(el) = item.value().as_element() else {
+                return false;
+            };
+            if matches!(el.name(), "body" | "html" | "main") {
+                return false;
+            }
+            // A teaser is its summary, a headline and a date: stop climbing at the first
+            // container with much more text than that (a short article's paragraphs); the
+            // bound is on raw text, indentation included.
+            if self.text_within(item.id(), 4 * len + 400).is_none() {
+                return false;
+            }
+            let class = el.attr("class");
+            let alike = item
+                .parent()
+                .into_iter()
+                .flat_map(|p| p.children())
+                .filter(|s| s.id() != item.id())
+                .filter_map(|s| s.value().as_element())
+                .filter(|s| s.name() == el.name() && s.attr("class") == class)
+                .take(2)
+                .count();
+            if alike >= 2 && self.has_headline_link(item.id(), owner) {
+                return true;
+            }
+            cur = item.parent();
+        }
+        false
+    }
+
+    /// Whether an image's block is a cell of a grid: it, or a small ancestor, has two or
+    /// more classed siblings of the same kind.
+    pub(super) fn is_grid_cell(&self, owner: NodeId) -> bool {
+        let mut cur = self.node(owner);
+        for _ in 0..3 {
+            let Some(item) = cur else { return false };
+            let Some(el) = item.value().as_element() else {
+                return false;
+            };
+            if matches!(el.name(), "body" | "html" | "main")
+                || self.text_within(item.id(), 400).is_none()
+            {
+                return false;
+            }
+            if let Some(class) = el.attr("class") {
+                let alike = item
+                    .parent()
+                    .into_iter()
+                    .flat_map(|p| p.children())
+                    .filter(|s| s.id() != item.id())
+                    .filter_map(|s| s.value().as_element())
+                    .filter(|s| s.name() == el.name() && s.attr("class") == Some(class))
+                    .take(2)
+                    .count();
+                if alike >= 2 {
+                    return true;
+                }
+            }
+            cur = item.parent();
+        }
+        false
+    }
+
+    /// Whether an element holds a link of three or more words outside `except`.
+    pub(super) fn has_headline_link(&self, id: NodeId, except: NodeId) -> bool {
+        let Some(n) = self.node(id) else { return false };
+        n.descendants()
+            .filter(|d| !self.is_within(d.id(), except))
+            .filter(|d| d.value().as_element().is_some_and(|e| e.name() == "a"))
+            .any(|a| word_count(&self.text_of(a.id())) >= 3)
+    }
+
+    /// The body's pieces with chrome removed by markup.
+    ///
+    /// Markup can be wrong about a container (WordPress writes `tag-…` classes of the post
+    /// on its `<article>`), so an element named as chrome that holds half or more of the
+    /// body's prose is kept: a share bar or a comment block is never most of an article.
+    pub(super) fn body_blocks(&self, body: NodeId) -> Vec<Piece> {
+        let left_out = self.left_out_of(body);
+        self.walk(body, true, &|n, el| left_out(n.id(), el))
+    }
+
+    /// What the body's text and HTML leave out: never-content elements, and chrome that
+    /// holds less than half of the body's prose.
+    pub(super) fn left_out_of(&self, body: NodeId) -> impl Fn(NodeId, &Element) -> bool + '_ {
+        let prose = self.prose_index(body);
+        let total = prose.last().copied().unwrap_or(0);
+        let (body_start, _) = self.span(body);
+        move |id, el| {
+            if self.never_content(el, id) {
+                return true;
+            }
+            if !rules::is_chrome(el) {
+                return false;
+            }
+            let (s, e) = self.span(id);
+            let at = |p: usize| {
+                prose
+                    .get(p.saturating_sub(body_start))
+                    .copied()
+                    .unwrap_or(total)
+            };
+            total == 0 || (at(e + 1) - at(s)) * 2 < total
+        }
+    }
+
+    /// Prefix sums of prose characters by document position over a subtree: entry `i` is
+    /// the prose owned by positions before `start + i` (prose: blocks of 40+ characters
+    /// mostly outside links).
+    pub(super) fn prose_index(&self, root: NodeId) -> Vec<usize> {
+        let (start, end) = self.span(root);
+        let mut at = vec![0usize; end - start + 2];
+        for p in self.walk(root, false, &|n, el| self.never_content(el, n.id())) {
+            if let PieceKind::Text {
+                len, link_chars, ..
+            } = p.kind
+                && len >= 40
+                && link_chars * 2 < len
+            {
+                let i = self.pos(p.owner).saturating_sub(start) + 1;
+                if let Some(slot) = at.get_mut(i) {
+                    *slot += len - link_chars;
+                }
+            }
+        }
+        for i in 1..at.len() {
+            at[i] += at[i - 1];
+        }
+        at
+    }
+
+    /// Applies the text rules to the body's pieces: drops chrome blocks and related lists,
+    /// the headline and date line at the top, and takes the byline and the "Nguồn:" credit
+    /// from the bottom.
+    pub(super) fn trim_blocks(&self, blocks: &mut [Piece], title: &str) -> TrailingMeta {
+        let mut meta = TrailingMeta::default();
+        // Icons, spacers and tracking pixels are not article images.
+        for b in blocks.iter_mut() {
+            if let PieceKind::Image {
+                decorative: true, ..
+            } = b.kind
+            {
+                b.dropped = true;
+            }
+        }
+        let mut cut_from = None;
+        for (i, b) in blocks.iter_mut().enumerate() {
+            let Some(t) = b.text() else { continue };
+            if b.is_mostly_links() {
+                // Tag lists ("Thẻ: Dân vận, Nghị quyết 25"), "Xem chi tiết tại đây",
+                // lists of other articles: what a reader clicks, not what they read.
+                b.dropped = true;
+                continue;
+            }
+            match rules::classify(t) {
+                BlockText::Chrome => b.dropped = true,
+                BlockText::RelatedHeading => {
+                    cut_from = Some(i);
+                    break;
+                }
+                BlockText::Content => {}
+            }
+        }
+        if let Some(i) = cut_from {
+            for b in &mut blocks[i..] {
+                b.dropped = true;
+            }
+        }
+        // The head of the body: the headline, date lines and credits that some templates
+        // print inside the article container, up to the first real paragraph.
+        let title_norm = collapse_space(title);
+        for b in blocks.iter_mut() {
+            if b.dropped {
+                continue;
+            }
+            let Some(t) = b.text() else { continue };
+            if (!title_norm.is_empty() && t == title_norm) || rules::is_date_line(t) {
+                b.dropped = true;
+            } else if word_count(t) >= 20 {
+                break;
+            } else if let Some(credit) = rules::parse_credit(t) {
+                meta.source.get_or_insert(credit);
+                b.dropped = true;
+            }
+        }
+        // The tail: source line and byline, in either order, and empty leftovers.
+        for _ in 0..4 {
+            let Some(last) = blocks
+                .iter_mut()
+                .rev()
+                .find(|b| !b.dropped && b.text().is_some())
+            else {
+                break;
+            };
+            let Some(t) = last.text().map(str::to_string) else {
+                break;
+            };
+            if let Some(credit) = rules::parse_credit(&t) {
+                if meta.source.is_none() {
+                    meta.source = Some(credit);
+                }
+                last.dropped = true;
+                continue;
+            }
+            if meta.author.is_none()
+                && let Some(name) = rules::parse_byline(&t, self.block_style(last))
+            {
+                meta.author = Some(name);
+                last.dropped = true;
+                continue;
+            }
+            break;
+        }
+        // A caption or paragraph printed twice in a row appears once.
+        let mut prev: Option<usize> = None;
+        for i in 0..blocks.len() {
+            if blocks[i].dropped || blocks[i].text().is_none() {
+                continue;
+            }
+            if prev.is_some_and(|p| blocks[p].text() == blocks[i].text()) {
+                blocks[i].dropped = true;
+            }
+            prev = Some(i);
+        }
+        meta
+    }
+
+    /// How a text block is set: alignment, emphasis, indentation with `&nbsp;` runs.
+    pub(super) fn block_style(&self, piece: &Piece) -> BlockStyle {
+        let PieceKind::Text {
+            nbsp_indent, parts, ..
+        } = &piece.kind
+        else {
+            return BlockStyle::default();
+        };
+        let mut style = BlockStyle {
+            pushed_right: *nbsp_indent,
+            ..Default::default()
+        };
+        let mut n = self.node(piece.owner);
+        for _ in 0..3 {
+            let Some(x) = n else { break };
+            if let Some(el) = x.value().as_element() {
+                let st = el
+                    .attr("style")
+                    .unwrap_or("")
+                    .replace(' ', "")
+                    .to_ascii_lowercase();
+                if st.contains("text-align:right")
+                    || el
+                        .attr("align")
+                        .is_some_and(|a| a.eq_ignore_ascii_case("right"))
+                {
+                    style.right_aligned = true;
+                }
+                if is_block(el) && el.name() != "td" && el.name() != "div" {
+                    break;
+                }
+            }
+            n = x.parent();
+        }
+        let visible: Vec<NodeRef<'a, Node>> = parts
+            .iter()
+            .filter_map(|id| self.node(*id))
+            .filter(|n| match n.value() {
+                Node::Text(t) => t.chars().any(|c| !c.is_whitespace() && c != '\u{a0}'),
+                _ => true,
+            })
+            .collect();
+        style.emphasised = !visible.is_empty()
+            && visible.iter().all(|n| {
+                n.value()
+                    .as_element()
+                    .is_some_and(|e| matches!(e.name(), "strong" | "b" | "em" | "i"))
+            });
+        style
+    }
+}

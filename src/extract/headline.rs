@@ -1,0 +1,228 @@
+//! The headline: what the page shows (`h1`, title-like elements near the body) checked
+//! against what it declares (`og:title`, JSON-LD, `<title>`), site names removed.
+
+use ego_tree::NodeId;
+use rustc_hash::FxHashSet;
+use scraper::{ElementRef, Node, Selector};
+
+use super::rules::{self, BlockText};
+use super::{Page, Title, selector};
+use crate::text::{self, collapse_space, word_count};
+
+pub(super) static TITLE_LIKE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| {
+    selector(
+        "h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]",
+    )
+});
+
+impl<'a> Page<'a> {
+    /// The headline: source selector, `og:title`, the `h1` nearest the body, a
+    /// title-like element just above the body, then `<title>` without the site name.
+    pub(super) fn title(&self, body: NodeId) -> Title {
+        if let Some(sel) = &self.rules.title
+            && let Some(e) = self.doc.select(sel).next()
+        {
+            return Title {
+                text: self.text_of(e.id()),
+                node: Some(e.id()),
+            };
+        }
+        let site = self.head.meta(&["og:site_name"]);
+        let page_title = self.head.title.map(|t| self.text_of(t)).unwrap_or_default();
+        let (body_start, body_end) = self.span(body);
+        let distance = |id: NodeId| {
+            let p = self.pos(id);
+            if p < body_start {
+                body_start - p
+            } else {
+                p.saturating_sub(body_end)
+            }
+        };
+        let visible = |e: &ElementRef<'_>| {
+            let mut n = Some(**e);
+            while let Some(x) = n {
+                if x.value().as_element().is_some_and(rules::is_never_content) {
+                    return false;
+                }
+                n = x.parent();
+            }
+            true
+        };
+        // The element on the page that shows a given headline, nearest the body: start
+        // from the text nodes that hold its first words and climb a few levels, rather
+        // than comparing the text of every element on the page.
+        let find_node = |text: &str| -> Option<NodeId> {
+            let probe: String = text.chars().take(16).collect();
+            let mut best: Option<(usize, NodeId)> = None;
+            for n in self.doc.tree.nodes() {
+                let Node::Text(t) = n.value() else { continue };
+                // A text node much longer than the headline is not the headline.
+                if t.len() > text.len() * 2 + 64 {
+                    continue;
+                }
+                let first_word = probe.split_whitespace().next().unwrap_or("");
+                if !t.contains(first_word)
+                    || (!t.contains(probe.trim()) && !collapse_space(t).contains(probe.trim()))
+                {
+                    continue;
+                }
+                let mut cur = n.parent();
+                for _ in 0..4 {
+                    let Some(x) = cur else { break };
+                    // Raw text may carry white space and hidden parts: a generous bound.
+                    if let Some(e) = ElementRef::wrap(x)
+                        && self.text_within(x.id(), text.len() * 4 + 256).as_deref() == Some(text)
+                        && visible(&e)
+                    {
+                        let d = distance(x.id());
+                        if best.is_none_or(|(bd, _)| d < bd) {
+                            best = Some((d, x.id()));
+                        }
+                        break;
+                    }
+                    cur = x.parent();
+                }
+            }
+            best.map(|(_, id)| id)
+        };
+
+        // The headline as the page shows it: a visible `h1` or microdata headline nearest
+        // the body, not a link to another article.
+        let heading = self
+            .h1s
+            .iter()
+            .filter_map(|id| self.element(*id))
+            .filter(|e| visible(e) && !self.is_link_list(e.id()))
+            .map(|e| (e.id(), self.text_of(e.id())))
+            .filter(|(_, t)| word_count(t) >= 2 && rules::classify(t) == BlockText::Content)
+            .min_by_key(|(id, _)| distance(*id));
+        let og = self.head.meta(&["og:title", "twitter:title"]);
+        // The heading wins when what the page declares (`og:title`, `<title>`) agrees with
+        // it, with or without a site name around it: that strips any suffix, known or not.
+        if let Some((id, text)) = &heading
+            && [og.as_deref(), Some(page_title.as_str())]
+                .into_iter()
+                .flatten()
+                .any(|declared| agrees(text, declared))
+        {
+            return Title {
+                text: text.clone(),
+                node: Some(*id),
+            };
+        }
+        if let Some(og) = og {
+            let text = strip_site_name(&og, site.as_deref());
+            if !text.is_empty() && Some(text.as_str()) != site.as_deref() {
+                let node = find_node(&text);
+                // An `og:title` that nothing on the page shows ("Chi tiết tin tức" on every
+                // article) yields to a headline printed at the body.
+                if node.is_none()
+                    && let Some((id, h)) = &heading
+                    && distance(*id) < 40
+                    && shared_words(&text, h) * 2 < word_count(&text)
+                {
+                    return Title {
+                        text: h.clone(),
+                        node: Some(*id),
+                    };
+                }
+                return Title { text, node };
+            }
+        }
+        if let Some((id, text)) = heading
+            && (page_title.is_empty() || !is_site_name(&text, &page_title) || distance(id) < 40)
+        {
+            return Title {
+                text,
+                node: Some(id),
+            };
+        }
+        // Only the 80 nodes before the body are candidates: test those, not the page.
+        if let Some(e) = self.by_pos[body_start.saturating_sub(79).min(body_start)..body_start]
+            .iter()
+            .filter_map(|id| self.element(*id))
+            .filter(|e| TITLE_LIKE.matches(e) && visible(e))
+            .filter(|e| {
+                let t = self.text_of(e.id());
+                let words = word_count(&t);
+                (3..=60).contains(&words) && rules::classify(&t) == BlockText::Content
+            })
+            .max_by_key(|e| self.pos(e.id()))
+        {
+            return Title {
+                text: self.text_of(e.id()),
+                node: Some(e.id()),
+            };
+        }
+        let text = strip_site_name(&page_title, site.as_deref());
+        let node = if text.is_empty() {
+            None
+        } else {
+            find_node(&text)
+        };
+        Title { text, node }
+    }
+}
+
+/// Whether a declared title (`og:title`, `<title>`) is `heading`, alone or with a site
+/// name before or after it ("Headline - Site", "Site | Headline").
+pub(super) fn agrees(heading: &str, declared: &str) -> bool {
+    let (h, d) = (collapse_space(heading), collapse_space(declared));
+    if h.is_empty() {
+        return false;
+    }
+    if h == d {
+        return true;
+    }
+    let is_sep = |rest: &str| {
+        rest.trim_start()
+            .starts_with(['-', '|', '–', '—', ':', '»', '·', '/', '•', '~'])
+    };
+    d.strip_prefix(h.as_str()).is_some_and(is_sep)
+        || d.strip_suffix(h.as_str())
+            .is_some_and(|rest| is_sep(&rest.chars().rev().collect::<String>()))
+}
+
+/// How many of `a`'s words (folded) occur in `b`: an `og:title` that is another wording of
+/// the headline shares most of its words with it; a page label shares none.
+pub(super) fn shared_words(a: &str, b: &str) -> usize {
+    let b = text::fold_search(b);
+    let theirs: FxHashSet<&str> = b.split_whitespace().collect();
+    text::fold_search(a)
+        .split_whitespace()
+        .filter(|w| theirs.contains(w))
+        .count()
+}
+
+/// Whether `candidate` is only the site's name as printed in `<title>`.
+pub(super) fn is_site_name(candidate: &str, page_title: &str) -> bool {
+    page_title.contains(candidate) && !page_title.starts_with(candidate)
+}
+
+/// Removes a site-name prefix or suffix ("Site - Headline", "Headline | Site").
+pub(super) fn strip_site_name(title: &str, site: Option<&str>) -> String {
+    let title = collapse_space(title);
+    if let Some(site) = site.map(collapse_space).filter(|s| !s.is_empty()) {
+        for sep in [" - ", " | ", " – ", " — ", " :: ", " » "] {
+            if let Some(rest) = title.strip_suffix(&format!("{sep}{site}")) {
+                return rest.trim().to_string();
+            }
+            if let Some(rest) = title.strip_prefix(&format!("{site}{sep}")) {
+                return rest.trim().to_string();
+            }
+        }
+        return title;
+    }
+    // Without a declared site name, keep the longest segment of a separated title.
+    for sep in [" | ", " - ", " – ", " — ", " :: "] {
+        if title.contains(sep) {
+            let parts: Vec<&str> = title.split(sep).collect();
+            if let Some(longest) = parts.iter().max_by_key(|p| p.chars().count())
+                && word_count(longest) >= 3
+            {
+                return longest.trim().to_string();
+            }
+        }
+    }
+    title
+}

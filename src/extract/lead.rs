@@ -1,0 +1,166 @@
+//! What sits between the headline and the body and belongs to the article: the lead
+//! (sapo) and the article's picture.
+
+use ego_tree::NodeId;
+
+use super::page::is_decorative;
+use super::rules::{self, BlockText};
+use super::{Page, Piece, PieceKind};
+
+impl<'a> Page<'a> {
+    /// A lead printed between the headline and the body, outside both: the largest element
+    /// in that gap holding a block of prose, when that prose is shorter than the body's.
+    pub(super) fn lead_between(&self, title: Option<NodeId>, body: NodeId) -> Option<NodeId> {
+        let (_, title_end) = self.span(title?);
+        let (body_start, _) = self.span(body);
+        if title_end >= body_start {
+            return None;
+        }
+        let in_gap = |id: NodeId| {
+            let (s, e) = self.span(id);
+            s > title_end && e < body_start
+        };
+        let scope = self.metadata_scope(title, body);
+        let pieces = self.walk(scope, true, &|n, el| {
+            self.never_content(el, n.id())
+                || (rules::is_chrome(el) && !self.is_within(body, n.id()))
+        });
+        let prose = |p: &Piece| match &p.kind {
+            PieceKind::Text {
+                text,
+                len,
+                link_chars,
+                ..
+            } => {
+                *len >= 80
+                    && link_chars * 4 < *len
+                    && rules::classify(text) == BlockText::Content
+                    && !rules::is_date_line(text)
+                    && rules::parse_credit(text).is_none()
+            }
+            PieceKind::Image { .. } => false,
+        };
+        // A sapo is set apart as one: named so, or set in bold. An unmarked paragraph
+        // there is a caption, a dek or a promotion, which news sites leave out of the text.
+        let marked = |p: &Piece| {
+            let mut n = self.node(p.owner);
+            while let Some(x) = n {
+                if !in_gap(x.id()) {
+                    break;
+                }
+                if let Some(el) = x.value().as_element() {
+                    if matches!(el.name(), "figure" | "figcaption") {
+                        return false;
+                    }
+                    if el.attr("class").is_some_and(names_a_lead) {
+                        return true;
+                    }
+                }
+                n = x.parent();
+            }
+            self.block_style(p).emphasised
+        };
+        let first = pieces
+            .iter()
+            .find(|p| in_gap(p.owner) && prose(p) && marked(p))?;
+        let body_len: usize = pieces
+            .iter()
+            .filter(|p| self.is_within(p.owner, body))
+            .filter_map(|p| match &p.kind {
+                PieceKind::Text { len, .. } => Some(*len),
+                PieceKind::Image { .. } => None,
+            })
+            .sum();
+        let lead_len: usize = pieces
+            .iter()
+            .filter(|p| in_gap(p.owner))
+            .filter_map(|p| match &p.kind {
+                PieceKind::Text { len, .. } => Some(*len),
+                PieceKind::Image { .. } => None,
+            })
+            .sum();
+        if lead_len >= body_len {
+            return None;
+        }
+        // Climb from the prose block to the largest element still inside the gap.
+        let mut lead = first.owner;
+        while let Some(parent) = self.node(lead).and_then(|n| n.parent()) {
+            if !parent.value().is_element() || !in_gap(parent.id()) {
+                break;
+            }
+            lead = parent.id();
+        }
+        Some(lead)
+    }
+
+    /// The article's own picture printed between the headline (or the lead) and the body,
+    /// outside both: WordPress's post thumbnail, NukeViet's home image with its caption.
+    /// It is the largest element in that gap holding the first plain image (not a link,
+    /// not decorative, not a cell of a grid) and no more text than a caption.
+    pub(super) fn figure_between(
+        &self,
+        title: Option<NodeId>,
+        lead: Option<NodeId>,
+        body: NodeId,
+    ) -> Option<NodeId> {
+        let after = lead.or(title)?;
+        let (_, gap_start) = self.span(after);
+        let (body_start, _) = self.span(body);
+        if gap_start >= body_start {
+            return None;
+        }
+        let in_gap = |id: NodeId| {
+            let (s, e) = self.span(id);
+            s > gap_start && e < body_start
+        };
+        let scope = self.metadata_scope(title, body);
+        let (scope_start, scope_end) = self.span(scope);
+        let image = self.by_pos[gap_start + 1..body_start.min(scope_end + 1)]
+            .iter()
+            .copied()
+            .filter(|id| self.pos(*id) >= scope_start)
+            .find(|id| {
+                self.element(*id).is_some_and(|e| {
+                    e.value().name() == "img"
+                        && self
+                            .image_url(e.value())
+                            .is_some_and(|url| !is_decorative(e.value(), &url))
+                })
+            })?;
+        let node = self.node(image)?;
+        let mut figure = node.parent()?;
+        if node.ancestors().any(|a| {
+            a.value().as_element().is_some_and(|e| {
+                e.name() == "a"
+                    || (rules::is_chrome(e) && !self.is_within(body, a.id()))
+                    || rules::is_never_content(e)
+            })
+        }) || self.is_grid_cell(figure.id())
+        {
+            return None;
+        }
+        // Climb while the element stays in the gap and holds no more than a caption.
+        while let Some(parent) = figure.parent() {
+            if !parent.value().is_element()
+                || !in_gap(parent.id())
+                || self.text_within(parent.id(), 300).is_none()
+            {
+                break;
+            }
+            figure = parent;
+        }
+        (in_gap(figure.id()) && self.text_within(figure.id(), 300).is_some()).then_some(figure.id())
+    }
+}
+
+/// Whether a class attribute names a lead (sapo): `sapo`, `lead`, `brief`, `tomtat`,
+/// `summary`, `intro`, as a whole word of a token.
+pub(super) fn names_a_lead(class: &str) -> bool {
+    class.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        [
+            "sapo", "lead", "brief", "tomtat", "summary", "intro", "chapeau", "teaser",
+        ]
+        .iter()
+        .any(|l| w.eq_ignore_ascii_case(l))
+    })
+}

@@ -1,0 +1,566 @@
+//! The parsed page: document order, the head's metadata, and the walk that turns a
+//! subtree into blocks of text and images, which every later stage reads.
+
+use std::collections::HashMap;
+
+use ego_tree::{NodeId, NodeRef};
+use rustc_hash::{FxHashMap, FxHashSet};
+use scraper::node::Element;
+use scraper::{ElementRef, Html, Node, Selector};
+use url::Url;
+
+use super::{
+    ArticleRules, CompiledRules, ExtractError, Head, MAX_DEPTH, Page, Pending, Piece, PieceKind,
+    rules,
+};
+use crate::text::{self, collapse_space};
+
+impl Head {
+    pub(super) fn read(doc: &Html) -> Head {
+        let mut head = Head::default();
+        for n in doc.tree.nodes() {
+            let Some(el) = n.value().as_element() else {
+                continue;
+            };
+            match el.name() {
+                "meta" => {
+                    let Some(content) = el.attr("content") else {
+                        continue;
+                    };
+                    for key in ["name", "property", "itemprop"] {
+                        if let Some(k) = el.attr(key) {
+                            head.meta
+                                .entry(k.trim().to_ascii_lowercase())
+                                .or_insert_with(|| content.to_string());
+                        }
+                    }
+                }
+                "link"
+                    if head.canonical.is_none()
+                        && el.attr("rel").is_some_and(|r| {
+                            r.split_ascii_whitespace()
+                                .any(|t| t.eq_ignore_ascii_case("canonical"))
+                        }) =>
+                {
+                    head.canonical = el.attr("href").map(str::to_string);
+                }
+                "base" if head.base.is_none() => head.base = el.attr("href").map(str::to_string),
+                "title" if head.title.is_none() => head.title = Some(n.id()),
+                "body" if head.body.is_none() => head.body = Some(n.id()),
+                "script"
+                    if el
+                        .attr("type")
+                        .is_some_and(|t| t.eq_ignore_ascii_case("application/ld+json")) =>
+                {
+                    let text: String = n
+                        .children()
+                        .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
+                        .collect();
+                    head.json_ld.push(text);
+                }
+                _ => {}
+            }
+        }
+        head
+    }
+
+    /// The first non-empty meta content under any of `keys` (lower case).
+    pub(super) fn meta(&self, keys: &[&str]) -> Option<String> {
+        keys.iter()
+            .filter_map(|k| self.meta.get(*k))
+            .map(|v| collapse_space(v))
+            .find(|v| !v.is_empty())
+    }
+}
+
+impl Piece {
+    pub(super) fn text(&self) -> Option<&str> {
+        match &self.kind {
+            PieceKind::Text { text, .. } => Some(text),
+            PieceKind::Image { .. } => None,
+        }
+    }
+
+    /// Whether most of its letters are link text.
+    pub(super) fn is_mostly_links(&self) -> bool {
+        match &self.kind {
+            PieceKind::Text {
+                text, link_chars, ..
+            } if *link_chars > 0 => {
+                let letters = text.chars().filter(|c| !c.is_whitespace()).count();
+                *link_chars * 10 >= letters * 6
+            }
+            _ => false,
+        }
+    }
+
+    /// The nodes to leave out of the HTML when this piece is dropped.
+    pub(super) fn nodes(&self) -> Vec<NodeId> {
+        match &self.kind {
+            PieceKind::Text { parts, .. } => parts.clone(),
+            PieceKind::Image { node, .. } => vec![*node],
+        }
+    }
+}
+
+pub(super) fn compile(sel: &Option<String>) -> Result<Option<Selector>, ExtractError> {
+    sel.as_deref().map(compile_cached).transpose()
+}
+
+/// Parses a selector from a profile or a source's rules, remembering it: the same few
+/// selectors come with every page of a source, and parsing one costs more than matching
+/// it. The memo is per thread (no lock on the extraction path) and forgets everything
+/// when it grows past a bound, so reloaded configurations cannot make it grow forever.
+pub(super) fn compile_cached(text: &str) -> Result<Selector, ExtractError> {
+    const BOUND: usize = 1024;
+    thread_local! {
+        static PARSED: std::cell::RefCell<HashMap<String, Selector>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    if let Some(hit) = PARSED.with(|m| m.borrow().get(text).cloned()) {
+        return Ok(hit);
+    }
+    let parsed = Selector::parse(text).map_err(|e| ExtractError::Selector {
+        selector: text.to_string(),
+        message: e.to_string(),
+    })?;
+    PARSED.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() >= BOUND {
+            m.clear();
+        }
+        m.insert(text.to_string(), parsed.clone());
+    });
+    Ok(parsed)
+}
+
+/// Elements that end a paragraph: what the walks cut text at.
+pub(super) fn is_block(el: &Element) -> bool {
+    // A `match`, not a list lookup: this runs for every element of every walk.
+    matches!(
+        el.name(),
+        "address"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "center"
+            | "dd"
+            | "details"
+            | "div"
+            | "dl"
+            | "dt"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "form"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "header"
+            | "hr"
+            | "li"
+            | "main"
+            | "nav"
+            | "ol"
+            | "p"
+            | "pre"
+            | "section"
+            | "table"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "tr"
+            | "td"
+            | "th"
+            | "ul"
+            | "caption"
+            | "body"
+            | "html"
+    )
+}
+
+impl<'a> Page<'a> {
+    pub(super) fn new(
+        doc: &'a Html,
+        head: Head,
+        page_url: &Url,
+        rules: &ArticleRules,
+    ) -> Result<Page<'a>, ExtractError> {
+        let base = head
+            .base
+            .as_deref()
+            .and_then(|h| page_url.join(h.trim()).ok())
+            .unwrap_or_else(|| page_url.clone());
+        // Each strip selector checked alone (so an error names it), then all as one list.
+        for s in &rules.strip {
+            compile_cached(s)?;
+        }
+        let strip_selector = if rules.strip.is_empty() {
+            None
+        } else {
+            Some(compile_cached(&rules.strip.join(", "))?)
+        };
+        let compiled = CompiledRules {
+            title: compile(&rules.title)?,
+            body: compile(&rules.body)?,
+            lead: compile(&rules.lead)?,
+            date: compile(&rules.date)?,
+            author: compile(&rules.author)?,
+            strip_selector,
+            strip: FxHashSet::default(),
+        };
+        // Each node's document position and the position of its last descendant, so that
+        // "is inside" is a comparison. Real pages nest a few dozen levels; a page nested
+        // thousands deep is junk (or an attack on the parser) and is refused.
+        let mut order =
+            FxHashMap::with_capacity_and_hasher(doc.tree.nodes().len(), Default::default());
+        let mut open: Vec<(NodeId, usize)> = Vec::new();
+        let mut next = 0usize;
+        let mut by_pos = Vec::with_capacity(doc.tree.nodes().len());
+        let mut end_by_pos = vec![0; doc.tree.nodes().len()];
+        let (mut h1s, mut date_props, mut times) = (Vec::new(), Vec::new(), Vec::new());
+        for edge in doc.tree.root().traverse() {
+            match edge {
+                ego_tree::iter::Edge::Open(n) => {
+                    open.push((n.id(), next));
+                    by_pos.push(n.id());
+                    next += 1;
+                    if let Node::Element(el) = n.value() {
+                        match el.name() {
+                            "h1" => h1s.push(n.id()),
+                            "time" if el.attr("datetime").is_some() => times.push(n.id()),
+                            _ => {}
+                        }
+                        match el.attr("itemprop") {
+                            Some("datePublished") => date_props.push(n.id()),
+                            Some("headline") if !matches!(el.name(), "meta" | "h1") => {
+                                h1s.push(n.id())
+                            }
+                            _ => {}
+                        }
+                    }
+                    if open.len() > MAX_DEPTH {
+                        return Err(ExtractError::NoArticle(format!(
+                            "the page nests elements more than {MAX_DEPTH} levels deep"
+                        )));
+                    }
+                }
+                ego_tree::iter::Edge::Close(_) => {
+                    if let Some((id, start)) = open.pop() {
+                        order.insert(id, (start, next.saturating_sub(1)));
+                        if let Some(end) = end_by_pos.get_mut(start) {
+                            *end = next.saturating_sub(1);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Page {
+            doc,
+            head,
+            url: page_url.clone(),
+            base,
+            rules: compiled,
+            order,
+            by_pos,
+            end_by_pos,
+            h1s,
+            date_props,
+            times,
+        })
+    }
+
+    /// Applies the strip selectors to the subtree at `scope` (the element and its
+    /// descendants), adding what they match to the elements walks leave out.
+    pub(super) fn mark_stripped(&mut self, scope: NodeId) {
+        let Some(sel) = &self.rules.strip_selector else {
+            return;
+        };
+        let Some(root) = self.node(scope) else {
+            return;
+        };
+        for n in root.descendants() {
+            if let Some(e) = ElementRef::wrap(n)
+                && sel.matches(&e)
+            {
+                self.rules.strip.insert(n.id());
+            }
+        }
+    }
+
+    pub(super) fn node(&self, id: NodeId) -> Option<NodeRef<'a, Node>> {
+        self.doc.tree.get(id)
+    }
+
+    pub(super) fn element(&self, id: NodeId) -> Option<ElementRef<'a>> {
+        self.node(id).and_then(ElementRef::wrap)
+    }
+
+    pub(super) fn pos(&self, id: NodeId) -> usize {
+        self.order.get(&id).map_or(0, |(p, _)| *p)
+    }
+
+    /// Document positions of the first and last node of a subtree.
+    pub(super) fn span(&self, id: NodeId) -> (usize, usize) {
+        self.order.get(&id).copied().unwrap_or((0, 0))
+    }
+
+    pub(super) fn is_within(&self, id: NodeId, ancestor: NodeId) -> bool {
+        let (s, e) = self.span(ancestor);
+        let p = self.pos(id);
+        p >= s && p <= e
+    }
+
+    /// Walks a subtree and cuts it into pieces. `skip` removes whole elements. Without
+    /// `keep_text` only the lengths are kept, which is all the scorer needs.
+    pub(super) fn walk(
+        &self,
+        root: NodeId,
+        keep_text: bool,
+        skip: &dyn Fn(NodeRef<'a, Node>, &Element) -> bool,
+    ) -> Vec<Piece> {
+        let Some(root) = self.node(root) else {
+            return Vec::new();
+        };
+        let mut pieces = Vec::new();
+        let mut blocks: Vec<NodeId> = vec![root.id()];
+        let mut cur: Option<Pending> = None;
+        let mut link_depth = 0usize;
+        let mut skipping: Option<NodeId> = None;
+
+        let flush = |cur: &mut Option<Pending>, owner: NodeId, pieces: &mut Vec<Piece>| {
+            if let Some(p) = cur.take()
+                && p.len > 0
+            {
+                let nbsp_indent = p
+                    .text
+                    .trim_start_matches([' ', '\n', '\t', '\r'])
+                    .chars()
+                    .take_while(|c| *c == '\u{a0}')
+                    .count()
+                    >= 8;
+                pieces.push(Piece {
+                    owner,
+                    kind: PieceKind::Text {
+                        text: collapse_space(&p.text),
+                        nbsp_indent,
+                        len: p.len,
+                        link_chars: p.link_chars,
+                        parts: p.parts,
+                    },
+                    dropped: false,
+                });
+            }
+        };
+
+        for edge in root.traverse() {
+            match edge {
+                ego_tree::iter::Edge::Open(node) => {
+                    if skipping.is_some() {
+                        continue;
+                    }
+                    let owner = *blocks.last().unwrap_or(&root.id());
+                    match node.value() {
+                        Node::Element(el) => {
+                            if node.id() != root.id() && skip(node, el) {
+                                skipping = Some(node.id());
+                                continue;
+                            }
+                            if node.id() == root.id() {
+                                continue;
+                            }
+                            if is_block(el) {
+                                flush(&mut cur, owner, &mut pieces);
+                                blocks.push(node.id());
+                                continue;
+                            }
+                            let part_of_owner = node.parent().map(|p| p.id()) == Some(owner);
+                            match el.name() {
+                                "br" => {
+                                    let c = cur.get_or_insert_with(Default::default);
+                                    if keep_text {
+                                        c.text.push(' ');
+                                    }
+                                }
+                                "a" => link_depth += 1,
+                                "img" => {
+                                    if let Some(url) = self.image_url(el) {
+                                        let decorative = is_decorative(el, &url);
+                                        pieces.push(Piece {
+                                            owner,
+                                            kind: PieceKind::Image {
+                                                node: node.id(),
+                                                url,
+                                                in_link: link_depth > 0,
+                                                decorative,
+                                            },
+                                            dropped: false,
+                                        });
+                                    }
+                                }
+                                _ => {}
+                            }
+                            if part_of_owner && keep_text {
+                                cur.get_or_insert_with(Default::default)
+                                    .parts
+                                    .push(node.id());
+                            }
+                        }
+                        Node::Text(t) => {
+                            let c = cur.get_or_insert_with(Default::default);
+                            let visible = text::visible_len(t);
+                            // Segments are joined by at most one space.
+                            c.len += visible + usize::from(c.len > 0 && visible > 0);
+                            if link_depth > 0 {
+                                c.link_chars += t.chars().filter(|c| !c.is_whitespace()).count();
+                            }
+                            if keep_text {
+                                c.text.push_str(t);
+                                if node.parent().map(|p| p.id()) == Some(owner) {
+                                    c.parts.push(node.id());
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                ego_tree::iter::Edge::Close(node) => {
+                    if let Some(s) = skipping {
+                        if s == node.id() {
+                            skipping = None;
+                        }
+                        continue;
+                    }
+                    if let Node::Element(el) = node.value() {
+                        if node.id() == root.id() {
+                            continue;
+                        }
+                        if is_block(el) {
+                            let owner = blocks.pop().unwrap_or(root.id());
+                            flush(&mut cur, owner, &mut pieces);
+                        } else if el.name() == "a" {
+                            link_depth = link_depth.saturating_sub(1);
+                        }
+                    }
+                }
+            }
+        }
+        flush(&mut cur, root.id(), &mut pieces);
+        pieces
+    }
+
+    /// The URL of an image: lazy-loading attributes first, then `src`, then `srcset`.
+    pub(super) fn image_url(&self, el: &Element) -> Option<String> {
+        let lazy = ["data-src", "data-original", "data-lazy-src", "data-url"]
+            .iter()
+            .find_map(|a| el.attr(a))
+            .filter(|v| !v.trim().is_empty());
+        let src = el
+            .attr("src")
+            .filter(|s| !s.trim().is_empty() && !s.trim_start().starts_with("data:"));
+        let srcset = ["data-srcset", "srcset"]
+            .iter()
+            .find_map(|a| el.attr(a))
+            .and_then(|s| s.split(',').next())
+            .and_then(|s| s.split_whitespace().next());
+        let raw = lazy.or(src).or(srcset)?;
+        let url = self.base.join(raw.trim()).ok()?;
+        matches!(url.scheme(), "http" | "https").then(|| url.to_string())
+    }
+
+    pub(super) fn never_content(&self, el: &Element, id: NodeId) -> bool {
+        rules::is_never_content(el) || self.rules.strip.contains(&id)
+    }
+
+    /// Whether most of an element's text is inside links: a teaser's headline, not the
+    /// article's.
+    pub(super) fn is_link_list(&self, id: NodeId) -> bool {
+        let Some(n) = self.node(id) else { return false };
+        let (mut all, mut linked) = (0usize, 0usize);
+        for d in n.descendants() {
+            if let Node::Text(t) = d.value() {
+                let len = t.trim().len();
+                all += len;
+                if d.ancestors()
+                    .take_while(|a| a.id() != id)
+                    .any(|a| a.value().as_element().is_some_and(|e| e.name() == "a"))
+                {
+                    linked += len;
+                }
+            }
+        }
+        all > 0 && linked * 2 > all
+    }
+
+    pub(super) fn text_of(&self, id: NodeId) -> String {
+        self.text_within(id, usize::MAX).unwrap_or_default()
+    }
+
+    /// [`Page::text_of`], or `None` as soon as the raw text passes `limit` bytes: a cheap
+    /// "is this element's text that headline" when climbing into large containers.
+    pub(super) fn text_within(&self, id: NodeId, limit: usize) -> Option<String> {
+        let mut out = String::new();
+        if let Some(n) = self.node(id) {
+            let mut skipping: Option<NodeId> = None;
+            for edge in n.traverse() {
+                match edge {
+                    ego_tree::iter::Edge::Open(x) => {
+                        if skipping.is_some() {
+                            continue;
+                        }
+                        match x.value() {
+                            Node::Element(el) if x.id() != id && rules::is_never_content(el) => {
+                                skipping = Some(x.id())
+                            }
+                            Node::Element(el) if el.name() == "br" || is_block(el) => out.push(' '),
+                            Node::Text(t) => {
+                                out.push_str(t);
+                                if out.len() > limit {
+                                    return None;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    ego_tree::iter::Edge::Close(x) => {
+                        if skipping == Some(x.id()) {
+                            skipping = None;
+                        }
+                    }
+                }
+            }
+        }
+        Some(collapse_space(&out))
+    }
+}
+
+/// Icons, spacers and tracking pixels: tiny by their attributes, or named so.
+pub(super) fn is_decorative(el: &Element, url: &str) -> bool {
+    let tiny = |a: &str| {
+        el.attr(a)
+            .and_then(|v| v.trim_end_matches("px").parse::<u32>().ok())
+            .is_some_and(|v| v < 50)
+    };
+    let lower = url.to_ascii_lowercase();
+    tiny("width")
+        || tiny("height")
+        || [
+            "icon",
+            "logo",
+            "spacer",
+            "blank.gif",
+            "pixel",
+            "/images/arrow",
+            "button",
+            "beacon",
+            "/tr?",
+            "doubleclick",
+            "analytics",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+}
