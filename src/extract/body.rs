@@ -285,8 +285,29 @@ impl<'a> Page<'a> {
                 b.dropped = true;
             }
         }
-        let mut cut_from = None;
-        for (i, b) in blocks.iter_mut().enumerate() {
+        // A related-list heading ("Tin liên quan", "Most read in World News") opens a list
+        // of other articles that runs to the end of the container, unless the article's
+        // prose resumes after it: a box set inside the text ends where two paragraphs in a
+        // row come back. A list's teaser summaries stand alone between headline links.
+        let is_prose = |b: &Piece| {
+            b.text().is_some_and(|t| {
+                !b.is_mostly_links()
+                    && crate::text::visible_len(t) >= 80
+                    && rules::classify(t) == BlockText::Content
+            })
+        };
+        let mut in_list = false;
+        for i in 0..blocks.len() {
+            if in_list {
+                let next_text = blocks[i + 1..].iter().find(|b| b.text().is_some());
+                if is_prose(&blocks[i]) && next_text.is_some_and(is_prose) {
+                    in_list = false;
+                } else {
+                    blocks[i].dropped = true;
+                    continue;
+                }
+            }
+            let b = &mut blocks[i];
             let Some(t) = b.text() else { continue };
             if b.is_mostly_links() {
                 // Tag lists ("Thẻ: Dân vận, Nghị quyết 25"), "Xem chi tiết tại đây",
@@ -297,15 +318,10 @@ impl<'a> Page<'a> {
             match rules::classify(t) {
                 BlockText::Chrome => b.dropped = true,
                 BlockText::RelatedHeading => {
-                    cut_from = Some(i);
-                    break;
+                    b.dropped = true;
+                    in_list = true;
                 }
                 BlockText::Content => {}
-            }
-        }
-        if let Some(i) = cut_from {
-            for b in &mut blocks[i..] {
-                b.dropped = true;
             }
         }
         // The head of the body: the headline, date lines and credits that some templates
@@ -416,5 +432,50 @@ impl<'a> Page<'a> {
                     .is_some_and(|e| matches!(e.name(), "strong" | "b" | "em" | "i"))
             });
         style
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use url::Url;
+
+    use crate::extract::{ArticleRules, extract};
+
+    fn paragraphs(html: &str) -> Vec<String> {
+        let url = Url::parse("http://portal.test/tin-tuc/bai-1.html").unwrap();
+        extract(html, &url, &ArticleRules::default())
+            .unwrap()
+            .paragraphs
+    }
+
+    const P1: &str = "A hunter who killed and ate a wild rabbit has been diagnosed with the plague, officials in the region said on Sunday.";
+    const P2: &str = "Health officials said that 28 people in close contact with the hunter were quarantined to stop the disease from spreading.";
+    const P3: &str = "Authorities in the west of the country, close to the border, set up a quarantine to keep the disease from spreading further.";
+    const P4: &str = "Plague is caused by a bacterium usually found in small mammals and their fleas, and it can be treated with antibiotics.";
+
+    #[test]
+    fn the_article_goes_on_after_a_related_box_set_inside_it() {
+        let html = format!(
+            r#"<html><body><h1>Hunter gets plague after eating rabbit</h1><div class="article">
+            <p>{P1}</p><p>{P2}</p>
+            <div class="box"><h3>Tin liên quan</h3>
+            <ul><li><a href="/a">Prince's party photos from the summer</a></li><li><a href="/b">Time traveller theory goes viral</a></li></ul></div>
+            <p>{P3}</p><p>{P4}</p></div></body></html>"#
+        );
+        let got = paragraphs(&html);
+        assert_eq!(got, vec![P1, P2, P3, P4], "{got:#?}");
+    }
+
+    #[test]
+    fn a_related_list_with_teaser_summaries_runs_to_the_end() {
+        let teaser = "Tóm tắt của một bài viết khác trong chuyên mục, đủ dài để trông như một đoạn văn của bài viết chính.";
+        let html = format!(
+            r#"<html><body><h1>Huyện tổng kết năm</h1><div class="article">
+            <p>{P1}</p><p>{P2}</p>
+            <h3>Tin liên quan</h3>
+            <p><a href="/a">Bài viết khác số một</a></p><p>{teaser}</p>
+            <p><a href="/b">Bài viết khác số hai</a></p><p>{teaser}</p></div></body></html>"#
+        );
+        assert_eq!(paragraphs(&html), vec![P1, P2]);
     }
 }

@@ -9,6 +9,9 @@ use super::rules::{self, BlockText};
 use super::{Page, Title, selector};
 use crate::text::{self, collapse_space, word_count};
 
+/// How many nodes from the body a headline printed with it can stand.
+const NEAR_BODY: usize = 40;
+
 pub(super) static TITLE_LIKE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| {
     selector(
         "h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]",
@@ -88,26 +91,55 @@ impl<'a> Page<'a> {
 
         // The headline as the page shows it: a visible `h1` or microdata headline nearest
         // the body, not a link to another article.
-        let heading = self
-            .h1s
-            .iter()
-            .filter_map(|id| self.element(*id))
-            .filter(|e| visible(e) && !self.is_link_list(e.id()))
-            .map(|e| (e.id(), self.text_of(e.id())))
-            .filter(|(_, t)| word_count(t) >= 2 && rules::classify(t) == BlockText::Content)
-            .min_by_key(|(id, _)| distance(*id));
+        let shown = |ids: &[NodeId]| -> Vec<(NodeId, String)> {
+            ids.iter()
+                .filter_map(|id| self.element(*id))
+                .filter(|e| visible(e) && !self.is_link_list(e.id()))
+                .map(|e| (e.id(), self.text_of(e.id())))
+                .filter(|(_, t)| word_count(t) >= 2 && rules::classify(t) == BlockText::Content)
+                .collect()
+        };
+        let h1s = shown(&self.h1s);
+        let heading = h1s.iter().min_by_key(|(id, _)| distance(*id)).cloned();
         let og = self.head.meta(&["og:title", "twitter:title"]);
-        // The heading wins when what the page declares (`og:title`, `<title>`) agrees with
+        let declared: Vec<&str> = [og.as_deref(), Some(page_title.as_str())]
+            .into_iter()
+            .flatten()
+            .filter(|d| !d.is_empty())
+            .collect();
+        // A heading wins when what the page declares (`og:title`, `<title>`) agrees with
         // it, with or without a site name around it: that strips any suffix, known or not.
-        if let Some((id, text)) = &heading
-            && [og.as_deref(), Some(page_title.as_str())]
-                .into_iter()
-                .flatten()
-                .any(|declared| agrees(text, declared))
-        {
+        // First the `h1` nearest the body; then, since a page may print a section name, a
+        // photo caption or a "Read more" box in an `h1` ("Allergies Health Center"), any
+        // other `h1`, `h2` or `h3` that agrees with `og:title`, which is written per
+        // article. A `<title>` can be a section's name, which a sidebar's heading repeats,
+        // so a heading agreeing only with it must stand at the body.
+        let agreeing = |cands: &[(NodeId, String)], with: &[&str], near: usize| {
+            cands
+                .iter()
+                .filter(|(id, t)| distance(*id) < near && with.iter().any(|d| agrees(t, d)))
+                .min_by_key(|(id, _)| distance(*id))
+                .cloned()
+        };
+        let subheads = || shown(&self.subheads);
+        let found = match (&heading, og.as_deref()) {
+            (Some(h), _) if declared.iter().any(|d| agrees(&h.1, d)) => Some(h.clone()),
+            _ => og
+                .as_deref()
+                .and_then(|og| {
+                    agreeing(&h1s, &[og], usize::MAX)
+                        .or_else(|| agreeing(&subheads(), &[og], usize::MAX))
+                })
+                .or_else(|| {
+                    let title = [page_title.as_str()];
+                    agreeing(&h1s, &title, usize::MAX)
+                        .or_else(|| agreeing(&subheads(), &title, NEAR_BODY))
+                }),
+        };
+        if let Some((id, text)) = found {
             return Title {
-                text: text.clone(),
-                node: Some(*id),
+                text,
+                node: Some(id),
             };
         }
         if let Some(og) = og {
@@ -118,7 +150,7 @@ impl<'a> Page<'a> {
                 // article) yields to a headline printed at the body.
                 if node.is_none()
                     && let Some((id, h)) = &heading
-                    && distance(*id) < 40
+                    && distance(*id) < NEAR_BODY
                     && shared_words(&text, h) * 2 < word_count(&text)
                 {
                     return Title {
@@ -130,7 +162,9 @@ impl<'a> Page<'a> {
             }
         }
         if let Some((id, text)) = heading
-            && (page_title.is_empty() || !is_site_name(&text, &page_title) || distance(id) < 40)
+            && (page_title.is_empty()
+                || !is_site_name(&text, &page_title)
+                || distance(id) < NEAR_BODY)
         {
             return Title {
                 text,
@@ -225,4 +259,56 @@ pub(super) fn strip_site_name(title: &str, site: Option<&str>) -> String {
         }
     }
     title
+}
+
+#[cfg(test)]
+mod tests {
+    use url::Url;
+
+    use crate::extract::{ArticleRules, extract};
+
+    const BODY: &str = "<p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+        <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>";
+
+    fn title_of(html: &str) -> String {
+        let url = Url::parse("http://portal.test/tin-tuc/bai-1.html").unwrap();
+        extract(html, &url, &ArticleRules::default()).unwrap().title
+    }
+
+    #[test]
+    fn a_section_name_in_the_h1_yields_to_the_heading_that_agrees_with_the_title() {
+        let html = format!(
+            r#"<html><head><title>Huyện tổng kết công tác năm 2023 - Cổng TTĐT huyện</title></head><body>
+            <div class="main"><h1>Tin hoạt động ngành</h1>
+            <h2>Huyện tổng kết công tác năm 2023</h2><div class="content">{BODY}</div></div></body></html>"#
+        );
+        assert_eq!(title_of(&html), "Huyện tổng kết công tác năm 2023");
+    }
+
+    #[test]
+    fn a_caption_in_an_h1_inside_the_body_yields_to_the_headline() {
+        let html = format!(
+            r#"<html><head><title>Huyện tổng kết công tác năm 2023 | Báo Long An</title></head><body>
+            <h1>Huyện tổng kết công tác năm 2023</h1><div class="share">Chia sẻ</div>
+            <div class="content"><h1>Quang cảnh hội nghị tổng kết tại hội trường huyện sáng 2/10</h1>{BODY}</div></body></html>"#
+        );
+        assert_eq!(title_of(&html), "Huyện tổng kết công tác năm 2023");
+    }
+
+    #[test]
+    fn a_sidebar_heading_repeating_a_section_title_is_not_the_headline() {
+        // `<title>` names the section, a sidebar box far from the body repeats it, and
+        // `og:title` gives the article's headline.
+        let sidebar: String = (0..30)
+            .map(|i| format!("<li><a href=\"/d/{i}\">Đơn vị số {i}</a></li>"))
+            .collect();
+        let html = format!(
+            r#"<html><head><title>Các đơn vị thuộc thành phố</title>
+            <meta property="og:title" content="Đẩy mạnh phong trào thi đua dân vận khéo"></head><body>
+            <div class="side"><h3>Các đơn vị thuộc thành phố</h3><ul>{sidebar}</ul></div>
+            <div class="post"><h2><a href="/p/1">Đẩy mạnh phong trào thi đua dân vận khéo</a></h2>
+            <div class="content">{BODY}</div></div></body></html>"#
+        );
+        assert_eq!(title_of(&html), "Đẩy mạnh phong trào thi đua dân vận khéo");
+    }
 }

@@ -332,6 +332,8 @@ struct Page<'a> {
     /// Elements later steps look for, gathered by the same walk: `h1`s and microdata
     /// headlines, microdata `datePublished` and `time[datetime]`, in document order.
     h1s: Vec<NodeId>,
+    /// `h2` and `h3`: where a template without an `h1` for the article prints its headline.
+    subheads: Vec<NodeId>,
     date_props: Vec<NodeId>,
     times: Vec<NodeId>,
 }

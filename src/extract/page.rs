@@ -45,7 +45,16 @@ impl Head {
                     head.canonical = el.attr("href").map(str::to_string);
                 }
                 "base" if head.base.is_none() => head.base = el.attr("href").map(str::to_string),
-                "title" if head.title.is_none() => head.title = Some(n.id()),
+                // The document's `<title>`, not an SVG icon's (an inline `<svg><title>` can
+                // come first), and not an empty one.
+                "title"
+                    if head.title.is_none()
+                        && &*el.name.ns == "http://www.w3.org/1999/xhtml"
+                        && n.children()
+                            .any(|c| c.value().as_text().is_some_and(|t| !t.trim().is_empty())) =>
+                {
+                    head.title = Some(n.id())
+                }
                 "body" if head.body.is_none() => head.body = Some(n.id()),
                 "script"
                     if el
@@ -222,7 +231,8 @@ impl<'a> Page<'a> {
         let mut next = 0usize;
         let mut by_pos = Vec::with_capacity(doc.tree.nodes().len());
         let mut end_by_pos = vec![0; doc.tree.nodes().len()];
-        let (mut h1s, mut date_props, mut times) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut h1s, mut subheads) = (Vec::new(), Vec::new());
+        let (mut date_props, mut times) = (Vec::new(), Vec::new());
         for edge in doc.tree.root().traverse() {
             match edge {
                 ego_tree::iter::Edge::Open(n) => {
@@ -232,6 +242,7 @@ impl<'a> Page<'a> {
                     if let Node::Element(el) = n.value() {
                         match el.name() {
                             "h1" => h1s.push(n.id()),
+                            "h2" | "h3" => subheads.push(n.id()),
                             "time" if el.attr("datetime").is_some() => times.push(n.id()),
                             _ => {}
                         }
@@ -269,6 +280,7 @@ impl<'a> Page<'a> {
             by_pos,
             end_by_pos,
             h1s,
+            subheads,
             date_props,
             times,
         })
@@ -563,4 +575,23 @@ pub(super) fn is_decorative(el: &Element, url: &str) -> bool {
         ]
         .iter()
         .any(|w| lower.contains(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documents_title_is_read_not_an_svg_icons_or_an_empty_one() {
+        let doc = Html::parse_document(
+            "<html><head><title> </title></head><body><svg><title>icon-search</title></svg>             <title>Huyện tổng kết công tác năm</title><p>x</p></body></html>",
+        );
+        let head = Head::read(&doc);
+        let text = head.title.and_then(|id| doc.tree.get(id)).map(|n| {
+            n.children()
+                .filter_map(|c| c.value().as_text().map(|t| t.to_string()))
+                .collect::<String>()
+        });
+        assert_eq!(text.as_deref(), Some("Huyện tổng kết công tác năm"));
+    }
 }

@@ -169,6 +169,51 @@ const CHROME_PHRASES: &[&str] = &[
     "may chu tim kiem",
     "truy cap",
     "online",
+    "xem chi tiet tai day",
+    "xem chi tiet",
+    "xem tai day",
+    "tai day",
+    "tai ve",
+    // The same labels on English pages (mirrors, papers' English editions, and the
+    // pages the generic path is measured on).
+    "advertisement",
+    "advertising",
+    "sponsored",
+    "close",
+    "caption",
+    "toggle caption",
+    "hide caption",
+    "read more",
+    "continue reading",
+    "continue reading below",
+    "story continues below",
+    "comments",
+    "comment",
+    "show comments",
+    "leave a comment",
+    "see fewer ads",
+    "image",
+    "images",
+    "photo",
+    "photos",
+    "gallery",
+    "of",
+    "enlarge",
+    "enlarge this image",
+    "expand",
+    "skip",
+    "skip advertisement",
+    "copy link",
+    "link copied",
+    "listen",
+    "listen to this article",
+    "min read",
+    "whatsapp",
+    "pinterest",
+    "reddit",
+    "share this article",
+    "share this",
+    "subscribe",
 ];
 
 /// Headings of the lists that portals print after an article. Everything from such a
@@ -198,7 +243,31 @@ const RELATED_HEADINGS: &[&str] = &[
     "xem them",
     "tin noi bat",
     "tin moi",
+    "related",
+    "related articles",
+    "related stories",
+    "related news",
+    "related posts",
+    "related content",
+    "related coverage",
+    "most read",
+    "most popular",
+    "most viewed",
+    "recommended",
+    "recommended for you",
+    "you may also like",
+    "you might also like",
+    "more stories",
+    "more news",
+    "read next",
+    "what to read next",
+    "trending",
+    "trending now",
 ];
+
+/// Starts of English list headings that go on with a section or site name ("Most read in
+/// World News", "More from The Sun"). Only a short heading counts.
+const RELATED_PREFIXES: &[&str] = &["most read ", "more from ", "more on this story"];
 
 /// What a block of text is, judged by its words alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,7 +294,9 @@ pub fn classify(text: &str) -> BlockText {
     if folded.len() > 160 {
         return BlockText::Content;
     }
-    if RELATED_HEADINGS.contains(&trimmed) {
+    if RELATED_HEADINGS.contains(&trimmed)
+        || (word_count(trimmed) <= 6 && RELATED_PREFIXES.iter().any(|p| trimmed.starts_with(p)))
+    {
         return BlockText::RelatedHeading;
     }
     // Numbers never make a block content (counters glue them to labels: "Đang truy cập12").
@@ -481,6 +552,14 @@ mod tests {
             ".",
             "Tiếng Việt | English",
             "Đang truy cập12",
+            "Xem chi tiết tại đây",
+            "Advertisement",
+            "Image 3 of 8",
+            "Read more",
+            "Continue Reading Below",
+            "Comments (12)",
+            "Close",
+            "Caption",
         ] {
             assert_eq!(classify(t), BlockText::Chrome, "{t}");
         }
@@ -492,6 +571,8 @@ mod tests {
             "Bà Lý Thị Mỹ xúc động chia sẻ: “Nhờ bà con lối xóm giúp đỡ, tuổi già của tôi bớt tủi”.",
             "Tại buổi tọa đàm, các đại biểu đã chia sẻ nhiều cách làm hay.",
             "Quang cảnh hội nghị",
+            "Photo of the day",
+            "Read more about the plan before you comment",
         ] {
             assert_eq!(classify(t), BlockText::Content, "{t}");
         }
@@ -502,6 +583,17 @@ mod tests {
         assert_eq!(classify("Tin liên quan"), BlockText::RelatedHeading);
         assert_eq!(classify("CÁC TIN KHÁC"), BlockText::RelatedHeading);
         assert_eq!(classify("Những tin mới hơn"), BlockText::RelatedHeading);
+        assert_eq!(classify("Related Articles"), BlockText::RelatedHeading);
+        assert_eq!(
+            classify("Most read in World News"),
+            BlockText::RelatedHeading
+        );
+        assert_eq!(classify("More from The Sun"), BlockText::RelatedHeading);
+        // A longer heading that happens to start the same way is the article's own.
+        assert_eq!(
+            classify("Most read books of the decade were written by women, survey finds"),
+            BlockText::Content
+        );
     }
 
     #[test]
