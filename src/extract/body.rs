@@ -478,4 +478,31 @@ mod tests {
         );
         assert_eq!(paragraphs(&html), vec![P1, P2]);
     }
+
+    #[test]
+    fn a_data_table_reads_as_one_line_per_row_with_its_numbers() {
+        let rows: String = [("Larry Ogunjobi", 63, 85), ("Myles Garrett", 57, 77)]
+            .iter()
+            .map(|(name, plays, pct)| {
+                format!("<tr><td>DL</td><td>{name}</td><td>{plays}</td><td>{pct}%</td><td>1 tackle, 1 sack.</td></tr>")
+            })
+            .collect();
+        let html = format!(
+            r#"<html><body><h1>Defensive snap counts: Week 11</h1><div class="entry">
+            <p>{P1}</p><table><thead><tr><th>Pos</th><th>Player</th><th>Plays</th><th>%</th><th>Stats</th></tr></thead>
+            <tbody>{rows}</tbody></table><p>{P2}</p></div></body></html>"#
+        );
+        let got = paragraphs(&html);
+        assert_eq!(
+            got,
+            vec![
+                P1,
+                "Pos Player Plays % Stats",
+                "DL Larry Ogunjobi 63 85% 1 tackle, 1 sack.",
+                "DL Myles Garrett 57 77% 1 tackle, 1 sack.",
+                P2
+            ],
+            "{got:#?}"
+        );
+    }
 }

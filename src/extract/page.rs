@@ -143,6 +143,29 @@ pub(super) fn compile_cached(text: &str) -> Result<Selector, ExtractError> {
     Ok(parsed)
 }
 
+/// Whether a table cell holds one short field (a name, a number, a short note) and nothing
+/// that breaks lines: such cells make up their row's line of text. A layout table's cells
+/// hold paragraphs, line breaks or long text, and stay blocks.
+pub(super) fn is_inline_cell(cell: NodeRef<'_, Node>) -> bool {
+    const FIELD: usize = 80;
+    let mut len = 0;
+    for d in cell.descendants().skip(1) {
+        match d.value() {
+            Node::Element(el) if el.name() == "br" || el.name() == "img" || is_block(el) => {
+                return false;
+            }
+            Node::Text(t) => {
+                len += t.trim().chars().count();
+                if len > FIELD {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    true
+}
+
 /// Elements that end a paragraph: what the walks cut text at.
 pub(super) fn is_block(el: &Element) -> bool {
     // A `match`, not a list lookup: this runs for every element of every walk.
@@ -343,6 +366,7 @@ impl<'a> Page<'a> {
         let mut cur: Option<Pending> = None;
         let mut link_depth = 0usize;
         let mut skipping: Option<NodeId> = None;
+        let mut inline_cells: Vec<NodeId> = Vec::new();
 
         let flush = |cur: &mut Option<Pending>, owner: NodeId, pieces: &mut Vec<Piece>| {
             if let Some(p) = cur.take()
@@ -383,6 +407,20 @@ impl<'a> Page<'a> {
                                 continue;
                             }
                             if node.id() == root.id() {
+                                continue;
+                            }
+                            if matches!(el.name(), "td" | "th") && is_inline_cell(node) {
+                                // A cell of a data table is a field of its row's line, not
+                                // a paragraph: "DL | Larry Ogunjobi | 63 | 85%".
+                                inline_cells.push(node.id());
+                                let c = cur.get_or_insert_with(Default::default);
+                                if c.len > 0 {
+                                    c.len += 1;
+                                }
+                                if keep_text {
+                                    c.text.push(' ');
+                                    c.parts.push(node.id());
+                                }
                                 continue;
                             }
                             if is_block(el) {
@@ -451,7 +489,9 @@ impl<'a> Page<'a> {
                         if node.id() == root.id() {
                             continue;
                         }
-                        if is_block(el) {
+                        if inline_cells.last() == Some(&node.id()) {
+                            inline_cells.pop();
+                        } else if is_block(el) {
                             let owner = blocks.pop().unwrap_or(root.id());
                             flush(&mut cur, owner, &mut pieces);
                         } else if el.name() == "a" {
