@@ -283,6 +283,12 @@ pub fn classify(el: &Element) -> Markup {
     if !role.is_empty() && is_chrome_role(role) {
         return Markup::Chrome;
     }
+    // A quotation is quoted text whatever its class: an embedded post
+    // (`blockquote.twitter-tweet`, `blockquote.instagram-media`) is what the article quotes,
+    // and no share bar or menu is marked up as one.
+    if el.name() == "blockquote" {
+        return Markup::Neither;
+    }
     match (attr_says(class), attr_says(id)) {
         (TokenSays::Content, _) | (_, TokenSays::Content) => Markup::Content,
         (TokenSays::Chrome, _) | (_, TokenSays::Chrome) => Markup::Chrome,
@@ -308,6 +314,17 @@ mod tests {
             .find(|e| e.value().name() != "html")
             .expect("an element");
         is_chrome(el.value())
+    }
+
+    #[test]
+    fn an_embedded_post_is_quoted_text_not_a_share_bar() {
+        assert!(!chrome(
+            r#"<blockquote class="twitter-tweet">x</blockquote>"#
+        ));
+        assert!(!chrome(
+            r#"<blockquote class="instagram-media">x</blockquote>"#
+        ));
+        assert!(chrome(r#"<div class="twitter-share">x</div>"#));
     }
 
     #[test]
