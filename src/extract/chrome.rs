@@ -198,6 +198,21 @@ fn one_of(word: &str, list: &[&str]) -> bool {
     list.iter().any(|w| word.eq_ignore_ascii_case(w))
 }
 
+/// Whether `word` is a chrome word. Every element of every walk asks this of each word of
+/// its class and id, so the list is a hash set probed with the word in lower case.
+fn is_chrome_word(word: &str) -> bool {
+    static SET: std::sync::LazyLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::LazyLock::new(|| CHROME_WORDS.iter().copied().collect());
+    let mut buf = [0u8; 24];
+    let Some(slot) = buf.get_mut(..word.len()) else {
+        return false; // longer than any chrome word
+    };
+    slot.copy_from_slice(word.as_bytes());
+    slot.make_ascii_lowercase();
+    // `words` yields ASCII letters only, so the bytes are a valid `str`.
+    std::str::from_utf8(slot).is_ok_and(|w| SET.contains(w))
+}
+
 fn pair_of(a: &str, b: &str, list: &[(&str, &str)]) -> bool {
     list.iter()
         .any(|(x, y)| a.eq_ignore_ascii_case(x) && b.eq_ignore_ascii_case(y))
@@ -207,7 +222,7 @@ fn token_says(token: &str) -> TokenSays {
     let (mut chrome_word, mut chrome_pair) = (false, false);
     let (mut before_last, mut last): (Option<&str>, Option<&str>) = (None, None);
     for (n, w) in words(token).enumerate() {
-        if one_of(w, CHROME_WORDS) || (n == 0 && one_of(w, CHROME_FIRST_WORDS)) {
+        if is_chrome_word(w) || (n == 0 && one_of(w, CHROME_FIRST_WORDS)) {
             chrome_word = true;
         }
         if last.is_some_and(|p| pair_of(p, w, CHROME_PAIRS)) {

@@ -92,6 +92,10 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, 
         }
     });
     let encoding = bom.or(declared).unwrap_or_else(|| {
+        // Valid UTF-8 is what detection would answer; it need not read the page for it.
+        if std::str::from_utf8(bytes).is_ok() {
+            return encoding_rs::UTF_8;
+        }
         let mut det = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Deny);
         det.feed(bytes, true);
         det.guess(Some(b"vn"), chardetng::Utf8Detection::Allow)
