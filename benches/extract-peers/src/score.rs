@@ -20,6 +20,25 @@ fn words(s: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether `got` is `want` without a site name before or after it ("Headline | Site",
+/// "Headline - Author - Site", "Site: Headline"): Mozilla's expected titles keep what
+/// `<title>` or `og:title` append, which portalfeed's headline leaves out by its spec.
+pub fn same_but_site_name(got: &str, want: &str) -> bool {
+    let (g, w) = (norm(got), norm(want));
+    if g.is_empty() || g == w {
+        return false;
+    }
+    let sep = |rest: &str| {
+        let r = rest.trim_start();
+        r.len() < rest.len()
+            && r.starts_with(['-', '|', '–', '—', ':', '»', '·', '/', '_', '[', '('])
+            || rest.starts_with(['（', '_'])
+    };
+    w.strip_prefix(g.as_str()).is_some_and(sep)
+        || w.strip_suffix(g.as_str())
+            .is_some_and(|rest| sep(&rest.chars().rev().collect::<String>()))
+}
+
 /// Bag-of-words F1 of the body, as the corpus's `score.py` computes it.
 pub fn bag_f1(pred: &str, gold: &str) -> f64 {
     let count = |ws: Vec<String>| {
