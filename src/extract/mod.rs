@@ -128,7 +128,15 @@ const SHORT_BODY: usize = 200;
 /// profile's or a source's body selector yields next to nothing, the generic scorer is
 /// tried, and its article is taken when it finds clearly more text.
 pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Article, ExtractError> {
-    let (first, by_selector) = extract_once(html, page_url, rules)?;
+    // Compose the page once, so that every later step can treat its text as NFC, and
+    // parse it once: the generic retry below reads the same tree.
+    let html: std::borrow::Cow<'_, str> = if text::is_nfc(html) {
+        std::borrow::Cow::Borrowed(html)
+    } else {
+        std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(html).collect())
+    };
+    let doc = Html::parse_document(&html);
+    let (first, by_selector) = extract_once(&html, &doc, page_url, rules)?;
     let chars: usize = first.paragraphs.iter().map(|p| p.chars().count()).sum();
     if by_selector && chars < SHORT_BODY {
         let generic = ArticleRules {
@@ -137,7 +145,7 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
             lead: None,
             ..rules.clone()
         };
-        if let Ok((other, _)) = extract_once(html, page_url, &generic) {
+        if let Ok((other, _)) = extract_once(&html, &doc, page_url, &generic) {
             let other_chars: usize = other.paragraphs.iter().map(|p| p.chars().count()).sum();
             if other_chars >= SHORT_BODY && other_chars > chars * 2 {
                 return Ok(other);
@@ -154,32 +162,27 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
     Ok(first)
 }
 
-/// One extraction under `rules`, and whether the body came from a selector.
+/// One extraction of the parsed page `doc` (from the composed `html`) under `rules`, and
+/// whether the body came from a selector.
 fn extract_once(
     html: &str,
+    doc: &Html,
     page_url: &Url,
     rules: &ArticleRules,
 ) -> Result<(Article, bool), ExtractError> {
-    // Compose the page once, so that every later step can treat its text as NFC.
-    let html: std::borrow::Cow<'_, str> = if text::is_nfc(html) {
-        std::borrow::Cow::Borrowed(html)
-    } else {
-        std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(html).collect())
-    };
-    let doc = Html::parse_document(&html);
-    let head = Head::read(&doc);
+    let head = Head::read(doc);
     let chosen = match rules.profile.as_deref() {
         Some(profile::GENERIC) => None,
         Some(name) => profile::by_name(name),
         None => profile::detect(
-            &html,
-            &doc,
+            html,
+            doc,
             page_url,
             head.meta.get("generator").map_or("", String::as_str),
         ),
     };
     let rules = profile::merge(rules, chosen);
-    let mut page = Page::new(&doc, head, page_url, &rules)?;
+    let mut page = Page::new(doc, head, page_url, &rules)?;
 
     // A selector that matches nothing (a theme changed) falls back to the generic scorer.
     // Strip selectors only matter where text is taken from: inside the profile's body and
