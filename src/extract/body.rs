@@ -152,17 +152,7 @@ impl<'a> Page<'a> {
             if self.text_within(item.id(), 4 * len + 400).is_none() {
                 return false;
             }
-            let class = el.attr("class");
-            let alike = item
-                .parent()
-                .into_iter()
-                .flat_map(|p| p.children())
-                .filter(|s| s.id() != item.id())
-                .filter_map(|s| s.value().as_element())
-                .filter(|s| s.name() == el.name() && s.attr("class") == class)
-                .take(2)
-                .count();
-            if alike >= 2 && self.has_headline_link(item.id(), owner) {
+            if has_two_alike_siblings(item) && self.has_headline_link(item.id(), owner) {
                 return true;
             }
             cur = item.parent();
@@ -184,19 +174,8 @@ impl<'a> Page<'a> {
             {
                 return false;
             }
-            if let Some(class) = el.attr("class") {
-                let alike = item
-                    .parent()
-                    .into_iter()
-                    .flat_map(|p| p.children())
-                    .filter(|s| s.id() != item.id())
-                    .filter_map(|s| s.value().as_element())
-                    .filter(|s| s.name() == el.name() && s.attr("class") == Some(class))
-                    .take(2)
-                    .count();
-                if alike >= 2 {
-                    return true;
-                }
+            if el.attr("class").is_some() && has_two_alike_siblings(item) {
+                return true;
             }
             cur = item.parent();
         }
@@ -299,8 +278,14 @@ impl<'a> Page<'a> {
         let mut in_list = false;
         for i in 0..blocks.len() {
             if in_list {
-                let next_text = blocks[i + 1..].iter().find(|b| b.text().is_some());
-                if is_prose(&blocks[i]) && next_text.is_some_and(is_prose) {
+                // The look-ahead runs only from a prose block, so a long list costs one
+                // pass, whatever it holds.
+                if is_prose(&blocks[i])
+                    && blocks[i + 1..]
+                        .iter()
+                        .find(|b| b.text().is_some())
+                        .is_some_and(is_prose)
+                {
                     in_list = false;
                 } else {
                     blocks[i].dropped = true;
@@ -433,6 +418,23 @@ impl<'a> Page<'a> {
             });
         style
     }
+}
+
+/// Whether an element has two or more siblings of its kind (same tag, same class
+/// attribute): the mark of an item in a list or a cell in a grid.
+fn has_two_alike_siblings(item: NodeRef<'_, Node>) -> bool {
+    let Some(el) = item.value().as_element() else {
+        return false;
+    };
+    let class = el.attr("class");
+    item.parent()
+        .into_iter()
+        .flat_map(|p| p.children())
+        .filter(|s| s.id() != item.id())
+        .filter_map(|s| s.value().as_element())
+        .filter(|s| s.name() == el.name() && s.attr("class") == class)
+        .nth(1)
+        .is_some()
 }
 
 #[cfg(test)]

@@ -122,8 +122,8 @@ impl<'a> Page<'a> {
                 .cloned()
         };
         let subheads = || shown(&self.subheads);
-        let found = match (&heading, og.as_deref()) {
-            (Some(h), _) if declared.iter().any(|d| agrees(&h.1, d)) => Some(h.clone()),
+        let found = match &heading {
+            Some(h) if declared.iter().any(|d| agrees(&h.1, d)) => Some(h.clone()),
             _ => og
                 .as_deref()
                 .and_then(|og| {

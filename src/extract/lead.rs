@@ -8,18 +8,25 @@ use super::rules::{self, BlockText};
 use super::{Page, Piece, PieceKind};
 
 impl<'a> Page<'a> {
+    /// The document positions between the end of `after` (the headline or the lead) and
+    /// the start of `body`, exclusive, when there is anything between them.
+    fn gap(&self, after: NodeId, body: NodeId) -> Option<(usize, usize)> {
+        let (_, end) = self.span(after);
+        let (start, _) = self.span(body);
+        (end < start).then_some((end, start))
+    }
+
+    /// Whether an element lies wholly inside a [`Page::gap`].
+    fn in_gap(&self, id: NodeId, (after, before): (usize, usize)) -> bool {
+        let (s, e) = self.span(id);
+        s > after && e < before
+    }
+
     /// A lead printed between the headline and the body, outside both: the largest element
     /// in that gap holding a block of prose, when that prose is shorter than the body's.
     pub(super) fn lead_between(&self, title: Option<NodeId>, body: NodeId) -> Option<NodeId> {
-        let (_, title_end) = self.span(title?);
-        let (body_start, _) = self.span(body);
-        if title_end >= body_start {
-            return None;
-        }
-        let in_gap = |id: NodeId| {
-            let (s, e) = self.span(id);
-            s > title_end && e < body_start
-        };
+        let (title_end, body_start) = self.gap(title?, body)?;
+        let in_gap = |id: NodeId| self.in_gap(id, (title_end, body_start));
         let scope = self.metadata_scope(title, body);
         let pieces = self.walk(scope, true, &|n, el| {
             self.never_content(el, n.id())
@@ -103,19 +110,13 @@ impl<'a> Page<'a> {
         lead: Option<NodeId>,
         body: NodeId,
     ) -> Option<NodeId> {
-        let after = lead.or(title)?;
-        let (_, gap_start) = self.span(after);
-        let (body_start, _) = self.span(body);
-        if gap_start >= body_start {
-            return None;
-        }
-        let in_gap = |id: NodeId| {
-            let (s, e) = self.span(id);
-            s > gap_start && e < body_start
-        };
+        let (gap_start, body_start) = self.gap(lead.or(title)?, body)?;
+        let in_gap = |id: NodeId| self.in_gap(id, (gap_start, body_start));
         let scope = self.metadata_scope(title, body);
         let (scope_start, scope_end) = self.span(scope);
-        let image = self.by_pos[gap_start + 1..body_start.min(scope_end + 1)]
+        let image = self
+            .by_pos
+            .get(gap_start + 1..body_start.min(scope_end + 1))?
             .iter()
             .copied()
             .filter(|id| self.pos(*id) >= scope_start)
