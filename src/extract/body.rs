@@ -5,7 +5,7 @@ use ego_tree::{NodeId, NodeRef};
 use scraper::Node;
 use scraper::node::Element;
 
-use super::page::is_block;
+use super::page::{is_block, is_inline_cell};
 use super::rules::{self, BlockStyle, BlockText};
 use super::{ExtractError, Page, Piece, PieceKind, TrailingMeta, chrome};
 use crate::text::{collapse_space, word_count};
@@ -52,6 +52,14 @@ impl<'a> Page<'a> {
         for i in 1..=n {
             depth[i] += depth[i - 1];
         }
+        let (start, end) = self.span(root);
+        *self.scored_prose.borrow_mut() = Some((
+            root,
+            ProseIndex {
+                prefix: std::rc::Rc::new(prose_prefix(self, &pieces, start, end)),
+                offset: start,
+            },
+        ));
         let in_chrome = |id: NodeId| depth[self.pos(id)] > 0;
         self.best_candidate(&pieces, Some(&in_chrome))
             .or_else(|| self.best_candidate(&pieces, None))
@@ -149,7 +157,7 @@ impl<'a> Page<'a> {
             // A teaser is its summary, a headline and a date: stop climbing at the first
             // container with much more text than that (a short article's paragraphs); the
             // bound is on raw text, indentation included.
-            if self.text_within(item.id(), 4 * len + 400).is_none() {
+            if self.text_exceeds(item.id(), 4 * len + 400) {
                 return false;
             }
             if has_two_alike_siblings(item) && self.has_headline_link(item.id(), owner) {
@@ -169,9 +177,7 @@ impl<'a> Page<'a> {
             let Some(el) = item.value().as_element() else {
                 return false;
             };
-            if matches!(el.name(), "body" | "html" | "main")
-                || self.text_within(item.id(), 400).is_none()
-            {
+            if matches!(el.name(), "body" | "html" | "main") || self.text_exceeds(item.id(), 400) {
                 return false;
             }
             if el.attr("class").is_some() && has_two_alike_siblings(item) {
@@ -205,8 +211,8 @@ impl<'a> Page<'a> {
     /// holds less than half of the body's prose.
     pub(super) fn left_out_of(&self, body: NodeId) -> impl Fn(NodeId, &Element) -> bool + '_ {
         let prose = self.prose_index(body);
-        let total = prose.last().copied().unwrap_or(0);
-        let (body_start, _) = self.span(body);
+        let (body_start, body_end) = self.span(body);
+        let total = prose.between(body_start, body_end);
         move |id, el| {
             if self.never_content(el, id) {
                 return true;
@@ -215,39 +221,51 @@ impl<'a> Page<'a> {
                 return false;
             }
             let (s, e) = self.span(id);
-            let at = |p: usize| {
-                prose
-                    .get(p.saturating_sub(body_start))
-                    .copied()
-                    .unwrap_or(total)
-            };
-            total == 0 || (at(e + 1) - at(s)) * 2 < total
+            total == 0 || prose.between(s, e) * 2 < total
         }
     }
 
-    /// Prefix sums of prose characters by document position over a subtree: entry `i` is
-    /// the prose owned by positions before `start + i` (prose: blocks of 40+ characters
-    /// mostly outside links).
-    pub(super) fn prose_index(&self, root: NodeId) -> Vec<usize> {
+    /// How much prose (blocks of 40+ characters mostly outside links) each position of a
+    /// subtree owns. The scorer's walk over the whole page already measured every block,
+    /// so a block element inside it reads that walk's figures; anything else (a profile's
+    /// body, which the scorer never saw) is walked once and remembered.
+    pub(super) fn prose_index(&self, root: NodeId) -> ProseIndex {
+        if let Some(known) = self.prose.borrow().get(&root) {
+            return known.clone();
+        }
         let (start, end) = self.span(root);
-        let mut at = vec![0usize; end - start + 2];
-        for p in self.walk(root, false, &|n, el| self.never_content(el, n.id())) {
-            if let PieceKind::Text {
-                len, link_chars, ..
-            } = p.kind
-                && len >= 40
-                && link_chars * 2 < len
-            {
-                let i = self.pos(p.owner).saturating_sub(start) + 1;
-                if let Some(slot) = at.get_mut(i) {
-                    *slot += len - link_chars;
+        let scored = self.scored_prose.borrow().clone();
+        let index = match scored {
+            Some((scope, index)) if self.is_within(root, scope) && self.same_blocks(root) => index,
+            _ => {
+                let pieces = self.walk(root, false, &|n, el| self.never_content(el, n.id()));
+                ProseIndex {
+                    prefix: std::rc::Rc::new(prose_prefix(self, &pieces, start, end)),
+                    offset: start,
                 }
             }
-        }
-        for i in 1..at.len() {
-            at[i] += at[i - 1];
-        }
-        at
+        };
+        self.prose.borrow_mut().insert(root, index.clone());
+        index
+    }
+
+    /// Whether a walk from `root` cuts its subtree into the same blocks as a walk from
+    /// an ancestor: `root` is a block (so text either side of it is flushed apart), not a
+    /// cell read as part of its row's line, and not inside a link (which would count its
+    /// text as link text).
+    fn same_blocks(&self, root: NodeId) -> bool {
+        let Some(n) = self.node(root) else {
+            return false;
+        };
+        n.value().as_element().is_some_and(is_block)
+            && !(n
+                .value()
+                .as_element()
+                .is_some_and(|e| matches!(e.name(), "td" | "th"))
+                && is_inline_cell(n))
+            && !n
+                .ancestors()
+                .any(|a| a.value().as_element().is_some_and(|e| e.name() == "a"))
     }
 
     /// Applies the text rules to the body's pieces: drops chrome blocks and related lists,
@@ -435,6 +453,56 @@ fn has_two_alike_siblings(item: NodeRef<'_, Node>) -> bool {
         .filter(|s| s.name() == el.name() && s.attr("class") == class)
         .nth(1)
         .is_some()
+}
+
+/// Prose characters by document position, as prefix sums: `prefix[i]` is the prose
+/// owned by the positions from `offset` up to `offset + i`.
+#[derive(Clone)]
+pub(super) struct ProseIndex {
+    prefix: std::rc::Rc<Vec<usize>>,
+    offset: usize,
+}
+
+impl ProseIndex {
+    /// The prose owned by positions `start..=end`.
+    fn between(&self, start: usize, end: usize) -> usize {
+        let at = |p: usize| {
+            let i = p.saturating_sub(self.offset);
+            self.prefix
+                .get(i)
+                .or(self.prefix.last())
+                .copied()
+                .unwrap_or(0)
+        };
+        at(end + 1) - at(start)
+    }
+}
+
+/// The prefix sums of a [`ProseIndex`] over positions `start..=end`, from a walk's pieces.
+pub(super) fn prose_prefix(
+    page: &Page<'_>,
+    pieces: &[Piece],
+    start: usize,
+    end: usize,
+) -> Vec<usize> {
+    let mut at = vec![0usize; end - start + 2];
+    for p in pieces {
+        if let PieceKind::Text {
+            len, link_chars, ..
+        } = p.kind
+            && len >= 40
+            && link_chars * 2 < len
+        {
+            let i = page.pos(p.owner).saturating_sub(start) + 1;
+            if let Some(slot) = at.get_mut(i) {
+                *slot += len - link_chars;
+            }
+        }
+    }
+    for i in 1..at.len() {
+        at[i] += at[i - 1];
+    }
+    at
 }
 
 #[cfg(test)]

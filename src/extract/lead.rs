@@ -144,13 +144,13 @@ impl<'a> Page<'a> {
         while let Some(parent) = figure.parent() {
             if !parent.value().is_element()
                 || !in_gap(parent.id())
-                || self.text_within(parent.id(), 300).is_none()
+                || self.text_exceeds(parent.id(), 300)
             {
                 break;
             }
             figure = parent;
         }
-        (in_gap(figure.id()) && self.text_within(figure.id(), 300).is_some()).then_some(figure.id())
+        (in_gap(figure.id()) && !self.text_exceeds(figure.id(), 300)).then_some(figure.id())
     }
 }
 

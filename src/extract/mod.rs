@@ -339,6 +339,11 @@ struct Page<'a> {
     subheads: Vec<NodeId>,
     date_props: Vec<NodeId>,
     times: Vec<NodeId>,
+    /// The scorer's prose figures for the whole page (its root, and prefix sums by
+    /// position), and the prose index of each subtree asked for so far: the body's text
+    /// and its HTML both ask which chrome to leave out.
+    scored_prose: std::cell::RefCell<Option<(NodeId, body::ProseIndex)>>,
+    prose: std::cell::RefCell<FxHashMap<NodeId, body::ProseIndex>>,
 }
 
 fn selector(s: &str) -> Selector {

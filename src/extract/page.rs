@@ -306,12 +306,17 @@ impl<'a> Page<'a> {
             subheads,
             date_props,
             times,
+            scored_prose: Default::default(),
+            prose: Default::default(),
         })
     }
 
     /// Applies the strip selectors to the subtree at `scope` (the element and its
     /// descendants), adding what they match to the elements walks leave out.
     pub(super) fn mark_stripped(&mut self, scope: NodeId) {
+        // What is left out changes, so what was measured without it is forgotten.
+        self.scored_prose.get_mut().take();
+        self.prose.get_mut().clear();
         let Some(sel) = &self.rules.strip_selector else {
             return;
         };
@@ -546,6 +551,43 @@ impl<'a> Page<'a> {
             }
         }
         all > 0 && linked * 2 > all
+    }
+
+    /// Whether the raw text of an element (as [`Page::text_within`] gathers it) passes
+    /// `limit` bytes, without building it: the scorer asks this of every prose block's
+    /// few nearest ancestors.
+    pub(super) fn text_exceeds(&self, id: NodeId, limit: usize) -> bool {
+        let Some(n) = self.node(id) else { return false };
+        let mut len = 0usize;
+        let mut skipping: Option<NodeId> = None;
+        for edge in n.traverse() {
+            match edge {
+                ego_tree::iter::Edge::Open(x) => {
+                    if skipping.is_some() {
+                        continue;
+                    }
+                    match x.value() {
+                        Node::Element(el) if x.id() != id && rules::is_never_content(el) => {
+                            skipping = Some(x.id())
+                        }
+                        Node::Element(el) if el.name() == "br" || is_block(el) => len += 1,
+                        Node::Text(t) => {
+                            len += t.len();
+                            if len > limit {
+                                return true;
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                ego_tree::iter::Edge::Close(x) => {
+                    if skipping == Some(x.id()) {
+                        skipping = None;
+                    }
+                }
+            }
+        }
+        false
     }
 
     pub(super) fn text_of(&self, id: NodeId) -> String {

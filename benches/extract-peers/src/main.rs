@@ -187,6 +187,33 @@ fn main() {
         println!("{}", speed(&engine, &pages, seconds));
         return;
     }
+    // `--digest`: portalfeed's whole output (or its error) for every page of every set, one
+    // line per page, to show that a change meant only for speed changes nothing.
+    if args.iter().any(|a| a == "--digest") {
+        for set in sets::NAMES {
+            let root = sets::folder(here, set);
+            if !root.exists() {
+                continue;
+            }
+            for p in sets::load(set, &root) {
+                for profile in [None, Some("generic".to_string())] {
+                    let rules = portalfeed::extract::ArticleRules {
+                        profile: profile.clone(),
+                        ..Default::default()
+                    };
+                    let out = url::Url::parse(&p.url)
+                        .map_err(|e| e.to_string())
+                        .and_then(|u| {
+                            portalfeed::extract::extract(&p.html, &u, &rules)
+                                .map_err(|e| e.to_string())
+                        })
+                        .map(|a| serde_json::to_string(&a).unwrap_or_default());
+                    println!("{set}/{} {:?}\t{:?}", p.name, profile, out);
+                }
+            }
+        }
+        return;
+    }
     if let Some(set) = arg("--pages") {
         let root = sets::folder(here, &set);
         let pages = sets::load(&set, &root);
