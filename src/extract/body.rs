@@ -5,7 +5,7 @@ use ego_tree::{NodeId, NodeRef};
 use scraper::Node;
 use scraper::node::Element;
 
-use super::page::{is_block, is_inline_cell};
+use super::page::is_block;
 use super::rules::{self, BlockStyle, BlockText};
 use super::{ExtractError, Page, Piece, PieceKind, TrailingMeta, chrome};
 use crate::text::{collapse_space, word_count};
@@ -247,25 +247,6 @@ impl<'a> Page<'a> {
         };
         self.prose.borrow_mut().insert(root, index.clone());
         index
-    }
-
-    /// Whether a walk from `root` cuts its subtree into the same blocks as a walk from
-    /// an ancestor: `root` is a block (so text either side of it is flushed apart), not a
-    /// cell read as part of its row's line, and not inside a link (which would count its
-    /// text as link text).
-    fn same_blocks(&self, root: NodeId) -> bool {
-        let Some(n) = self.node(root) else {
-            return false;
-        };
-        n.value().as_element().is_some_and(is_block)
-            && !(n
-                .value()
-                .as_element()
-                .is_some_and(|e| matches!(e.name(), "td" | "th"))
-                && is_inline_cell(n))
-            && !n
-                .ancestors()
-                .any(|a| a.value().as_element().is_some_and(|e| e.name() == "a"))
     }
 
     /// Applies the text rules to the body's pieces: drops chrome blocks and related lists,

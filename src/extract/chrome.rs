@@ -270,6 +270,33 @@ fn attr_says(value: &str) -> TokenSays {
     }
 }
 
+/// [`attr_says`] for a class attribute, remembered: a page repeats a few dozen class
+/// lists over thousands of elements (every menu item, every teaser), and the pages of one
+/// site repeat them again. The memo is per thread and forgets everything when it passes
+/// a bound, so it cannot grow with the pages read.
+fn class_says(value: &str) -> TokenSays {
+    const BOUND: usize = 4096;
+    thread_local! {
+        static SAID: std::cell::RefCell<rustc_hash::FxHashMap<Box<str>, TokenSays>> =
+            Default::default();
+    }
+    if value.is_empty() {
+        return TokenSays::Nothing;
+    }
+    SAID.with(|memo| {
+        if let Some(said) = memo.borrow().get(value) {
+            return *said;
+        }
+        let said = attr_says(value);
+        let mut memo = memo.borrow_mut();
+        if memo.len() >= BOUND {
+            memo.clear();
+        }
+        memo.insert(value.into(), said);
+        said
+    })
+}
+
 /// What an element's markup says it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Markup {
@@ -304,7 +331,7 @@ pub fn classify(el: &Element) -> Markup {
     if el.name() == "blockquote" {
         return Markup::Neither;
     }
-    match (attr_says(class), attr_says(id)) {
+    match (class_says(class), attr_says(id)) {
         (TokenSays::Content, _) | (_, TokenSays::Content) => Markup::Content,
         (TokenSays::Chrome, _) | (_, TokenSays::Chrome) => Markup::Chrome,
         _ => Markup::Neither,

@@ -54,36 +54,66 @@ impl<'a> Page<'a> {
             .map_or(scope, |p| p.id())
     }
 
-    /// The text blocks of the scope outside the body and outside chrome such as related
-    /// lists, nearest the headline first.
+    /// The text blocks of `scope` outside the body and outside chrome such as related
+    /// lists, nearest the headline first; and the same of `wider` (an ancestor of the
+    /// scope) when it is not the scope itself. One walk serves both when the scope's
+    /// blocks read the same from its ancestor.
     pub(super) fn scope_blocks(
         &self,
         scope: NodeId,
+        wider: NodeId,
         title: Option<NodeId>,
         body: NodeId,
-    ) -> Vec<(String, NodeId)> {
-        // An article's `<header>` holds its date line and byline, not the site's menus.
-        let pieces = self.walk(scope, true, &|n, el| {
-            self.never_content(el, n.id())
-                || (n.id() != body
-                    && el.name() != "header"
-                    && rules::is_chrome(el)
-                    && !self.is_within(body, n.id()))
-        });
-        let anchor = title.map(|t| self.pos(t)).unwrap_or_else(|| self.pos(body));
-        let mut out: Vec<(usize, String, NodeId)> = pieces
-            .into_iter()
-            .filter(|p| !self.is_within(p.owner, body))
-            .filter_map(|p| match p.kind {
-                PieceKind::Text { text, .. } => {
-                    Some((self.pos(p.owner).abs_diff(anchor), text, p.owner))
-                }
-                PieceKind::Image { .. } => None,
-            })
-            .filter(|(_, t, _)| !t.is_empty())
+    ) -> (Vec<(String, NodeId)>, Option<Vec<(String, NodeId)>>) {
+        let near_first = |pieces: Vec<Piece>| {
+            let anchor = title.map(|t| self.pos(t)).unwrap_or_else(|| self.pos(body));
+            let mut out: Vec<(usize, String, NodeId)> = pieces
+                .into_iter()
+                .filter_map(|p| match p.kind {
+                    PieceKind::Text { text, .. } if !text.is_empty() => {
+                        Some((self.pos(p.owner).abs_diff(anchor), text, p.owner))
+                    }
+                    _ => None,
+                })
+                .collect();
+            out.sort_by_key(|(d, _, _)| *d);
+            out.into_iter()
+                .map(|(_, t, id)| (t, id))
+                .collect::<Vec<_>>()
+        };
+        if wider == scope {
+            return (near_first(self.outside_body(scope, body)), None);
+        }
+        let shared = self.same_blocks(scope)
+            && self
+                .element(scope)
+                .is_some_and(|e| !self.never_content(e.value(), scope));
+        if !shared {
+            return (
+                near_first(self.outside_body(scope, body)),
+                Some(near_first(self.outside_body(wider, body))),
+            );
+        }
+        let pieces = self.outside_body(wider, body);
+        let inner: Vec<Piece> = pieces
+            .iter()
+            .filter(|p| self.is_within(p.owner, scope))
+            .cloned()
             .collect();
-        out.sort_by_key(|(d, _, _)| *d);
-        out.into_iter().map(|(_, t, id)| (t, id)).collect()
+        (near_first(inner), Some(near_first(pieces)))
+    }
+
+    /// The pieces of `scope` outside `body`, leaving out chrome but for the article's
+    /// `<header>`, which holds its date line and byline, not the site's menus.
+    fn outside_body(&self, scope: NodeId, body: NodeId) -> Vec<Piece> {
+        self.walk(scope, true, &|n, el| {
+            n.id() == body
+                || self.never_content(el, n.id())
+                || (el.name() != "header" && rules::is_chrome(el) && !self.is_within(body, n.id()))
+        })
+        .into_iter()
+        .filter(|p| !self.is_within(p.owner, body))
+        .collect()
     }
 
     /// The publication date: the source's selector, the visible date line nearest the

@@ -244,16 +244,11 @@ fn extract_once(
         // Dates and credits are read around the body too.
         page.mark_stripped(scope);
     }
-    let around = page.scope_blocks(scope, title.node, body);
     // The date line may sit just outside that scope, in the article's header (VHV prints
     // "18:24:00 | 30/06/2020" above the headline's container): dates are read one level
     // wider, nearest the headline first.
-    let wider = page.widen(scope);
-    let published = if wider == scope {
-        page.published(&around, &blocks)
-    } else {
-        page.published(&page.scope_blocks(wider, title.node, body), &blocks)
-    };
+    let (around, wider) = page.scope_blocks(scope, page.widen(scope), title.node, body);
+    let published = page.published(wider.as_deref().unwrap_or(&around), &blocks);
     if meta.author.is_none() {
         meta.author = page.author_outside_body(&scope);
     }
@@ -381,7 +376,7 @@ struct CompiledRules {
 }
 
 /// A block of the page in document order: a paragraph of text or an image.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Piece {
     /// The nearest block-level element that holds it.
     owner: NodeId,
@@ -389,7 +384,7 @@ struct Piece {
     dropped: bool,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum PieceKind {
     Text {
         /// The text with white space collapsed (empty when the walk kept lengths only).

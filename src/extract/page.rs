@@ -408,6 +408,10 @@ impl<'a> Page<'a> {
                     match node.value() {
                         Node::Element(el) => {
                             if node.id() != root.id() && skip(node, el) {
+                                // A block left out still ends the paragraph before it.
+                                if is_block(el) {
+                                    flush(&mut cur, owner, &mut pieces);
+                                }
                                 skipping = Some(node.id());
                                 continue;
                             }
@@ -508,6 +512,25 @@ impl<'a> Page<'a> {
         }
         flush(&mut cur, root.id(), &mut pieces);
         pieces
+    }
+
+    /// Whether a walk from `root` cuts its subtree into the same blocks as a walk from
+    /// an ancestor: `root` is a block (so text either side of it is flushed apart), not a
+    /// cell read as part of its row's line, and not inside a link (which would count its
+    /// text as link text).
+    pub(super) fn same_blocks(&self, root: NodeId) -> bool {
+        let Some(n) = self.node(root) else {
+            return false;
+        };
+        n.value().as_element().is_some_and(is_block)
+            && !(n
+                .value()
+                .as_element()
+                .is_some_and(|e| matches!(e.name(), "td" | "th"))
+                && is_inline_cell(n))
+            && !n
+                .ancestors()
+                .any(|a| a.value().as_element().is_some_and(|e| e.name() == "a"))
     }
 
     /// The URL of an image: lazy-loading attributes first, then `src`, then `srcset`.
