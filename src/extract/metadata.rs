@@ -10,6 +10,9 @@ use super::rules::{self, BlockStyle};
 use super::{Page, Piece, PieceKind, dates, selector};
 use crate::text;
 
+/// Text blocks around the body with the element each came from, nearest the headline first.
+pub(super) type Around = Vec<(String, NodeId)>;
+
 pub(super) static BYLINE_LIKE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| {
     selector(
         "[class*=author], [class*=Author], [class*=byline], [id*=author], [itemprop=author], [rel=author], [class*=tacgia], [class*=tac-gia]",
@@ -64,7 +67,7 @@ impl<'a> Page<'a> {
         wider: NodeId,
         title: Option<NodeId>,
         body: NodeId,
-    ) -> (Vec<(String, NodeId)>, Option<Vec<(String, NodeId)>>) {
+    ) -> (Around, Option<Around>) {
         let near_first = |pieces: Vec<Piece>| {
             let anchor = title.map(|t| self.pos(t)).unwrap_or_else(|| self.pos(body));
             let mut out: Vec<(usize, String, NodeId)> = pieces

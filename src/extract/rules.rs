@@ -310,6 +310,20 @@ pub fn classify(text: &str) -> BlockText {
             }
         })
         .collect();
+    // A word that is in no phrase can never be covered by one: most blocks stop here.
+    static PHRASE_WORDS: LazyLock<rustc_hash::FxHashSet<&'static str>> = LazyLock::new(|| {
+        CHROME_PHRASES
+            .iter()
+            .flat_map(|p| p.split(' '))
+            .filter(|w| !w.is_empty())
+            .collect()
+    });
+    if spaced
+        .split(' ')
+        .any(|w| w.chars().any(char::is_alphabetic) && !PHRASE_WORDS.contains(w))
+    {
+        return BlockText::Content;
+    }
     let mut rest = format!(" {spaced} ");
     // Each phrase as a whole-word needle (" phrase "), longest first.
     static NEEDLES: LazyLock<Vec<String>> = LazyLock::new(|| {
