@@ -28,10 +28,12 @@ impl<'a> Page<'a> {
         let (title_end, body_start) = self.gap(title?, body)?;
         let in_gap = |id: NodeId| self.in_gap(id, (title_end, body_start));
         let scope = self.metadata_scope(title, body);
-        let pieces = self.walk(scope, true, &|n, el| {
+        // The body is measured only once a lead is found: most pages have none.
+        let left_out = |n: ego_tree::NodeRef<'_, scraper::Node>, el: &scraper::node::Element| {
             self.never_content(el, n.id())
                 || (rules::is_chrome(el) && !self.is_within(body, n.id()))
-        });
+        };
+        let pieces = self.walk(scope, true, &|n, el| n.id() == body || left_out(n, el));
         let prose = |p: &Piece| match &p.kind {
             PieceKind::Text {
                 text,
@@ -70,9 +72,9 @@ impl<'a> Page<'a> {
         let first = pieces
             .iter()
             .find(|p| in_gap(p.owner) && prose(p) && marked(p))?;
-        let body_len: usize = pieces
+        let body_len: usize = self
+            .walk(body, false, &left_out)
             .iter()
-            .filter(|p| self.is_within(p.owner, body))
             .filter_map(|p| match &p.kind {
                 PieceKind::Text { len, .. } => Some(*len),
                 PieceKind::Image { .. } => None,
