@@ -155,10 +155,15 @@ fn peak_rss_kib() -> u64 {
 }
 
 /// The child's job: whole passes over the set's pages until `seconds` have gone by.
-fn speed(engine: &str, pages: &[Page], seconds: f64) -> serde_json::Value {
+/// `passes`, when given, runs exactly that many passes instead (for an instruction
+/// count under callgrind, where two runs' difference is one pass without start-up costs).
+fn speed(engine: &str, pages: &[Page], seconds: f64, passes: Option<usize>) -> serde_json::Value {
     let start = Instant::now();
     let mut done = 0usize;
-    while start.elapsed().as_secs_f64() < seconds {
+    while match passes {
+        Some(n) => done < n * pages.len(),
+        None => start.elapsed().as_secs_f64() < seconds,
+    } {
         for p in pages {
             std::hint::black_box(run(engine, &p.html, &p.url));
         }
@@ -184,7 +189,8 @@ fn main() {
 
     if let (Some(engine), Some(set)) = (arg("--engine"), arg("--set")) {
         let pages = sets::load(&set, &sets::folder(here, &set));
-        println!("{}", speed(&engine, &pages, seconds));
+        let passes = arg("--passes").and_then(|s| s.parse().ok());
+        println!("{}", speed(&engine, &pages, seconds, passes));
         return;
     }
     // `--digest`: portalfeed's whole output (or its error) for every page of every set, one
