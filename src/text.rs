@@ -82,21 +82,13 @@ pub fn normalize(s: &str) -> String {
 
 /// Unicode NFC, without touching the white space.
 pub fn nfc(s: &str) -> String {
-    if is_nfc(s) {
-        s.to_string()
-    } else {
-        s.nfc().collect()
-    }
+    to_nfc(s).into_owned()
 }
 
-/// Whether `s` is certainly in NFC. A string made only of characters that are starters
-/// (combining class 0) with NFC_Quick_Check=Yes is NFC; that covers ASCII, Latin-1 and
-/// the precomposed Vietnamese letters, so real pages are answered by one scan with a
-/// table lookup per non-ASCII character. Anything else goes to the crate's quick check,
-/// and a "maybe" counts as no: the caller then composes, which changes nothing when the
-/// text was NFC after all.
-pub fn is_nfc(s: &str) -> bool {
-    /// One bit per Basic Multilingual Plane character: a starter with NFC_QC=Yes.
+/// Whether nothing composes backward into `c` and `c` reorders with nothing before it:
+/// a starter with NFC_Quick_Check=Yes. A string can be cut before such a character and
+/// each part composed alone.
+fn is_safe_starter(c: char) -> bool {
     static SAFE: std::sync::LazyLock<Vec<u64>> = std::sync::LazyLock::new(|| {
         let mut bits = vec![0u64; 0x10000 / 64];
         for c in (0..0x10000u32).filter_map(char::from_u32) {
@@ -109,6 +101,92 @@ pub fn is_nfc(s: &str) -> bool {
         }
         bits
     });
+    let u = c as usize;
+    if u < 0x10000 {
+        SAFE[u / 64] & (1 << (u % 64)) != 0
+    } else {
+        unicode_normalization::char::canonical_combining_class(c) == 0
+            && unicode_normalization::is_nfc_quick(std::iter::once(c))
+                == unicode_normalization::IsNormalized::Yes
+    }
+}
+
+/// `s` in NFC, borrowed when it already is. Only the runs around characters that may
+/// change are composed, each from the safe starter before it to the next one: a page
+/// with one stray combining mark costs a scan, not a composition of all its markup.
+pub fn to_nfc(s: &str) -> std::borrow::Cow<'_, str> {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let b = s.as_bytes();
+    let mut out: Option<String> = None;
+    // `s[..copied]` is in `out`; `last_safe` is where the last safe starter begins.
+    let (mut copied, mut last_safe, mut i) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        if let Some(block) = b.get(i..i + 16) {
+            let (lo, hi) = block.split_at(8);
+            let word = |x: &[u8]| u64::from_ne_bytes(x.try_into().unwrap_or([0xff; 8]));
+            if (word(lo) | word(hi)) & HIGH == 0 {
+                i += 16;
+                last_safe = i - 1;
+                continue;
+            }
+        }
+        let x = b[i];
+        // ASCII, and the lead bytes of characters below U+0300: safe starters.
+        if x < 0x80 || (0xc0..0xcc).contains(&x) {
+            last_safe = i;
+            i += 1;
+            continue;
+        }
+        if x < 0xc0 {
+            i += 1; // a continuation byte
+            continue;
+        }
+        // Latin Extended Additional (U+1E00–U+1EFF), the Vietnamese letters with two
+        // marks: safe starters, skipped without decoding.
+        if x == 0xe1 && matches!(b.get(i + 1), Some(0xb8..=0xbb)) {
+            last_safe = i;
+            i += 3;
+            continue;
+        }
+        let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+            break; // not at a character boundary: cannot happen in a `str`
+        };
+        if is_safe_starter(c) {
+            last_safe = i;
+            i += c.len_utf8();
+            continue;
+        }
+        let start = last_safe.max(copied);
+        let mut end = i + c.len_utf8();
+        while let Some(next) = s.get(end..).and_then(|rest| rest.chars().next()) {
+            if is_safe_starter(next) {
+                break;
+            }
+            end += next.len_utf8();
+        }
+        let o = out.get_or_insert_with(|| String::with_capacity(s.len()));
+        o.push_str(&s[copied..start]);
+        o.extend(s[start..end].nfc());
+        copied = end;
+        last_safe = end;
+        i = end;
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(s),
+        Some(mut o) => {
+            o.push_str(&s[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+    }
+}
+
+/// Whether `s` is certainly in NFC. A string made only of characters that are starters
+/// (combining class 0) with NFC_Quick_Check=Yes is NFC; that covers ASCII, Latin-1 and
+/// the precomposed Vietnamese letters, so real pages are answered by one scan with a
+/// table lookup per non-ASCII character. Anything else goes to the crate's quick check,
+/// and a "maybe" counts as no: the caller then composes, which changes nothing when the
+/// text was NFC after all.
+pub fn is_nfc(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     // Bytes below 0xCC are ASCII, continuation bytes, or lead bytes of characters below
@@ -139,8 +217,7 @@ pub fn is_nfc(s: &str) -> bool {
             let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
                 return false;
             };
-            let u = c as usize;
-            if u >= 0x10000 || SAFE[u / 64] & (1 << (u % 64)) == 0 {
+            if !is_safe_starter(c) {
                 return unicode_normalization::is_nfc_quick(s.chars())
                     == unicode_normalization::IsNormalized::Yes;
             }
@@ -549,6 +626,17 @@ mod tests {
             }
             prop_assert!(is_nfc(&composed) || unicode_normalization::is_nfc_quick(composed.chars())
                 != unicode_normalization::IsNormalized::Yes);
+        }
+
+        /// Composing only the runs around changeable characters gives what composing the
+        /// whole string gives.
+        #[test]
+        fn to_nfc_matches_whole_string_composition(
+            s in "([a-z<>é\u{0300}-\u{0345}\u{1100}-\u{1175}\u{ac00}\u{3099}\u{304b}\u{0b47}\u{0b3e}\u{1f600}\u{2126} ]|e\u{0301}|\u{1ec7}\u{0323}){0,40}"
+        ) {
+            let whole: String = s.nfc().collect();
+            let parts = to_nfc(&s);
+            prop_assert_eq!(parts.as_ref(), whole.as_str());
         }
 
         /// The slice-copying `collapse_space` and `visible_len` agree with the plain

@@ -130,11 +130,7 @@ const SHORT_BODY: usize = 200;
 pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Article, ExtractError> {
     // Compose the page once, so that every later step can treat its text as NFC, and
     // parse it once: the generic retry below reads the same tree.
-    let html: std::borrow::Cow<'_, str> = if text::is_nfc(html) {
-        std::borrow::Cow::Borrowed(html)
-    } else {
-        std::borrow::Cow::Owned(unicode_normalization::UnicodeNormalization::nfc(html).collect())
-    };
+    let html = text::to_nfc(html);
     let doc = Html::parse_document(&html);
     let (first, by_selector) = extract_once(&html, &doc, page_url, rules)?;
     let chars: usize = first.paragraphs.iter().map(|p| p.chars().count()).sum();

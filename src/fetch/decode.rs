@@ -4,7 +4,6 @@
 //! characters, so the result is composed to NFC before anything else reads it.
 
 use encoding_rs::Encoding;
-use unicode_normalization::UnicodeNormalization;
 
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum DecodeError {
@@ -111,11 +110,7 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<Decoded, 
         encoding
     };
     let (text, _, had_errors) = encoding.decode(bytes);
-    let text = if crate::text::is_nfc(&text) {
-        text.into_owned()
-    } else {
-        text.nfc().collect()
-    };
+    let text = crate::text::to_nfc(&text).into_owned();
     Ok(Decoded {
         text,
         encoding,
