@@ -318,7 +318,7 @@ struct Page<'a> {
     base: Url,
     rules: CompiledRules,
     /// Document position of each node and of the last node of its subtree.
-    order: FxHashMap<NodeId, (usize, usize)>,
+    order: page::Positions,
     /// The nodes in document order (the inverse of `order`), and by the same index the
     /// position of the last node of each one's subtree.
     by_pos: Vec<NodeId>,

@@ -215,6 +215,76 @@ pub(super) fn is_block(el: &Element) -> bool {
     )
 }
 
+/// Each node's document position and the position of its last descendant, by node.
+///
+/// Every later stage asks "where is this node" many times per node, so the answer is a
+/// vector read when it can be: ego_tree keeps a tree's nodes in one arena and a `NodeId`
+/// is its slot there, which it does not expose but writes, alone, to a `Hasher`. The slots
+/// read that way are checked against the arena's order first; if they ever disagree (a
+/// different ego_tree), a hash map serves instead.
+pub(super) enum Positions {
+    BySlot(Vec<(usize, usize)>),
+    ById(FxHashMap<NodeId, (usize, usize)>),
+}
+
+/// The arena slot a `NodeId` hashes as (see [`Positions`]).
+fn slot(id: NodeId) -> usize {
+    use std::hash::{Hash, Hasher};
+    #[derive(Default)]
+    struct Slot(usize);
+    impl Hasher for Slot {
+        fn write(&mut self, _: &[u8]) {
+            self.0 = usize::MAX;
+        }
+        fn write_usize(&mut self, n: usize) {
+            self.0 = n;
+        }
+        fn finish(&self) -> u64 {
+            self.0 as u64
+        }
+    }
+    let mut h = Slot::default();
+    id.hash(&mut h);
+    h.0.wrapping_sub(1)
+}
+
+impl Positions {
+    fn for_tree(doc: &Html) -> Positions {
+        let n = doc.tree.nodes().len();
+        if doc
+            .tree
+            .nodes()
+            .enumerate()
+            .all(|(i, node)| slot(node.id()) == i)
+        {
+            Positions::BySlot(vec![(0, 0); n])
+        } else {
+            Positions::ById(FxHashMap::with_capacity_and_hasher(n, Default::default()))
+        }
+    }
+
+    fn set(&mut self, id: NodeId, span: (usize, usize)) {
+        match self {
+            Positions::BySlot(v) => {
+                if let Some(x) = v.get_mut(slot(id)) {
+                    *x = span;
+                }
+            }
+            Positions::ById(m) => {
+                m.insert(id, span);
+            }
+        }
+    }
+
+    fn get(&self, id: NodeId) -> (usize, usize) {
+        match self {
+            Positions::BySlot(v) => v.get(slot(id)).copied(),
+            Positions::ById(m) => m.get(&id).copied(),
+        }
+        .unwrap_or((0, 0))
+    }
+}
+
 impl<'a> Page<'a> {
     pub(super) fn new(
         doc: &'a Html,
@@ -248,8 +318,7 @@ impl<'a> Page<'a> {
         // Each node's document position and the position of its last descendant, so that
         // "is inside" is a comparison. Real pages nest a few dozen levels; a page nested
         // thousands deep is junk (or an attack on the parser) and is refused.
-        let mut order =
-            FxHashMap::with_capacity_and_hasher(doc.tree.nodes().len(), Default::default());
+        let mut order = Positions::for_tree(doc);
         let mut open: Vec<(NodeId, usize)> = Vec::new();
         let mut next = 0usize;
         let mut by_pos = Vec::with_capacity(doc.tree.nodes().len());
@@ -285,7 +354,7 @@ impl<'a> Page<'a> {
                 }
                 ego_tree::iter::Edge::Close(_) => {
                     if let Some((id, start)) = open.pop() {
-                        order.insert(id, (start, next.saturating_sub(1)));
+                        order.set(id, (start, next.saturating_sub(1)));
                         if let Some(end) = end_by_pos.get_mut(start) {
                             *end = next.saturating_sub(1);
                         }
@@ -341,12 +410,12 @@ impl<'a> Page<'a> {
     }
 
     pub(super) fn pos(&self, id: NodeId) -> usize {
-        self.order.get(&id).map_or(0, |(p, _)| *p)
+        self.order.get(id).0
     }
 
     /// Document positions of the first and last node of a subtree.
     pub(super) fn span(&self, id: NodeId) -> (usize, usize) {
-        self.order.get(&id).copied().unwrap_or((0, 0))
+        self.order.get(id)
     }
 
     pub(super) fn is_within(&self, id: NodeId, ancestor: NodeId) -> bool {
@@ -685,6 +754,37 @@ pub(super) fn is_decorative(el: &Element, url: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_are_read_by_arena_slot_and_agree_with_document_order() {
+        let doc = Html::parse_document(
+            "<html><body><div id=a><p>x<b>y</b></p></div><p id=c>z</p></body></html>",
+        );
+        let mut order = Positions::for_tree(&doc);
+        assert!(
+            matches!(order, Positions::BySlot(_)),
+            "ego_tree's NodeId no longer hashes as its slot: positions fall back to a map"
+        );
+        let mut next = 0;
+        let mut open = Vec::new();
+        let mut expected = Vec::new();
+        for edge in doc.tree.root().traverse() {
+            match edge {
+                ego_tree::iter::Edge::Open(n) => {
+                    open.push((n.id(), next));
+                    next += 1;
+                }
+                ego_tree::iter::Edge::Close(_) => {
+                    let (id, start) = open.pop().expect("balanced");
+                    order.set(id, (start, next - 1));
+                    expected.push((id, (start, next - 1)));
+                }
+            }
+        }
+        for (id, span) in expected {
+            assert_eq!(order.get(id), span);
+        }
+    }
 
     #[test]
     fn the_documents_title_is_read_not_an_svg_icons_or_an_empty_one() {
