@@ -149,10 +149,7 @@ impl Crawler {
                 continue;
             }
             fetched += 1;
-            match self
-                .article(source, &policy, &link.url, state.is_some())
-                .await
-            {
+            match self.article(source, &policy, &link, state.is_some()).await {
                 Ok(SaveOutcome::New) => run.new += 1,
                 Ok(SaveOutcome::Updated) => run.updated += 1,
                 Ok(SaveOutcome::Unchanged) => run.unchanged += 1,
@@ -223,9 +220,10 @@ impl Crawler {
         &self,
         source: &SourceConfig,
         policy: &SourcePolicy,
-        url: &Url,
+        link: &Link,
         known: bool,
     ) -> Result<SaveOutcome, ArticleError> {
+        let url = &link.url;
         let store_err = |e: crate::store::StoreError| ArticleError::Failed(e.to_string());
         // Re-checks are conditional: an unchanged page costs the portal a 304.
         let validators = if known {
@@ -256,8 +254,9 @@ impl Crawler {
         let store = self.store.clone();
         let rules = source.article.clone();
         let (source_id, url) = (source.id.clone(), url.to_string());
+        let hint = link.title.clone();
         tokio::task::spawn_blocking(move || {
-            let article = article_of(&page, &rules).map_err(ArticleError::Failed)?;
+            let article = article_of(&page, &rules, &hint).map_err(ArticleError::Failed)?;
             let outcome = store
                 .save(&source_id, &url, &article, Utc::now())
                 .map_err(store_err)?;
@@ -359,18 +358,21 @@ pub async fn read_article(
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{url}: not modified"))?;
-    let article = article_of(&page, &source.article)?;
+    let article = article_of(&page, &source.article, "")?;
     Ok((page, article))
 }
 
-/// The article of a fetched page under the source's rules; a page without body text is
-/// an error, not an empty item.
+/// The article of a fetched page under the source's rules, with the text of the list's
+/// link to it (empty when none is known) as the headline's hint; a page without body text
+/// is an error, not an empty item.
 fn article_of(
     page: &crate::fetch::Page,
     rules: &extract::ArticleRules,
+    link_text: &str,
 ) -> Result<extract::Article, String> {
-    let article =
-        extract::extract(&page.html, &page.url, rules).map_err(|e| format!("{}: {e}", page.url))?;
+    let hint = Some(link_text).filter(|t| !t.trim().is_empty());
+    let article = extract::extract_hinted(&page.html, &page.url, rules, hint)
+        .map_err(|e| format!("{}: {e}", page.url))?;
     if article.paragraphs.is_empty() {
         return Err(format!("{}: no article text found", page.url));
     }
@@ -390,4 +392,28 @@ fn decode(resp: &crate::fetch::Response) -> Result<String, FetchError> {
             url: resp.url.to_string(),
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lists_link_text_reaches_the_headline() {
+        let body = "<p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>";
+        let page = crate::fetch::Page {
+            url: Url::parse("http://portal.test/tin-tuc/bai-1.html").unwrap(),
+            status: 200,
+            html: format!(
+                "<html><head><title>Chi tiết tin tức</title></head><body><h3>Huyện tổng kết công tác năm 2023</h3>\
+                 <h1>Tin hoạt động ngành</h1><div class=\"content\">{body}</div></body></html>"
+            ),
+            validators: Default::default(),
+        };
+        let rules = extract::ArticleRules::default();
+        let with = article_of(&page, &rules, "Huyện tổng kết công tác năm 2023").unwrap();
+        assert_eq!(with.title, "Huyện tổng kết công tác năm 2023");
+        let without = article_of(&page, &rules, "").unwrap();
+        assert_eq!(without.title, "Tin hoạt động ngành");
+    }
 }

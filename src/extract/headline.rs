@@ -21,7 +21,7 @@ pub(super) static TITLE_LIKE: std::sync::LazyLock<Selector> = std::sync::LazyLoc
 impl<'a> Page<'a> {
     /// The headline: source selector, `og:title`, the `h1` nearest the body, a
     /// title-like element just above the body, then `<title>` without the site name.
-    pub(super) fn title(&self, body: NodeId) -> Title {
+    pub(super) fn title(&self, body: NodeId, hint: Option<&str>) -> Title {
         if let Some(sel) = &self.rules.title
             && let Some(e) = self.doc.select(sel).next()
         {
@@ -122,6 +122,24 @@ impl<'a> Page<'a> {
                 .cloned()
         };
         let subheads = || shown(&self.subheads);
+        // The list page's link text, when it reads as a headline, names the heading.
+        let hint = hint.filter(|h| word_count(h) >= 3 && rules::classify(h) == BlockText::Content);
+        if let Some(hint) = hint {
+            let names = |t: &String| agrees(t, hint) || is_truncation_of(hint, t);
+            let named = |cands: &[(NodeId, String)]| {
+                cands
+                    .iter()
+                    .filter(|(_, t)| names(t))
+                    .min_by_key(|(id, _)| distance(*id))
+                    .cloned()
+            };
+            if let Some((id, text)) = named(&h1s).or_else(|| named(&subheads())) {
+                return Title {
+                    text,
+                    node: Some(id),
+                };
+            }
+        }
         let found = match &heading {
             Some(h) if declared.iter().any(|d| agrees(&h.1, d)) => Some(h.clone()),
             _ => og
@@ -217,6 +235,20 @@ pub(super) fn agrees(heading: &str, declared: &str) -> bool {
             .is_some_and(|rest| is_sep(&rest.chars().rev().collect::<String>()))
 }
 
+/// Whether a list's link text is `heading` cut short: "Hội nghị giao ban khối Dân vận…"
+/// for a headline too long for the list. At least three words must remain.
+pub(super) fn is_truncation_of(link: &str, heading: &str) -> bool {
+    let link = collapse_space(link);
+    let Some(stem) = link
+        .strip_suffix('…')
+        .or_else(|| link.strip_suffix("..."))
+        .map(str::trim_end)
+    else {
+        return false;
+    };
+    word_count(stem) >= 3 && collapse_space(heading).starts_with(stem)
+}
+
 /// How many of `a`'s words (folded) occur in `b`: an `og:title` that is another wording of
 /// the headline shares most of its words with it; a page label shares none.
 pub(super) fn shared_words(a: &str, b: &str) -> usize {
@@ -265,7 +297,7 @@ pub(super) fn strip_site_name(title: &str, site: Option<&str>) -> String {
 mod tests {
     use url::Url;
 
-    use crate::extract::{ArticleRules, extract};
+    use crate::extract::{ArticleRules, extract, extract_hinted};
 
     const BODY: &str = "<p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
         <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>";
@@ -273,6 +305,36 @@ mod tests {
     fn title_of(html: &str) -> String {
         let url = Url::parse("http://portal.test/tin-tuc/bai-1.html").unwrap();
         extract(html, &url, &ArticleRules::default()).unwrap().title
+    }
+
+    #[test]
+    fn the_list_pages_link_text_names_the_headline() {
+        // A generic `<title>`, a section name in the `h1` nearest the body, and the
+        // article's headline in an `h3`: only the link that led here tells them apart.
+        let html = format!(
+            r#"<html><head><title>Chi tiết tin tức</title></head><body>
+            <div class="main"><h3>Huyện tổng kết công tác năm 2023 và triển khai nhiệm vụ năm 2024</h3>
+            <h1>Tin hoạt động ngành</h1><div class="content">{BODY}</div></div></body></html>"#
+        );
+        let url = Url::parse("http://portal.test/tin-tuc/bai-1.html").unwrap();
+        let rules = ArticleRules::default();
+        assert_eq!(title_of(&html), "Tin hoạt động ngành");
+        for link in [
+            "Huyện tổng kết công tác năm 2023 và triển khai nhiệm vụ năm 2024",
+            "Huyện tổng kết công tác năm 2023 và triển khai…",
+            " Huyện tổng kết công tác  năm 2023 và ...",
+        ] {
+            let a = extract_hinted(&html, &url, &rules, Some(link)).unwrap();
+            assert_eq!(
+                a.title, "Huyện tổng kết công tác năm 2023 và triển khai nhiệm vụ năm 2024",
+                "{link:?}"
+            );
+        }
+        // A link text that is not a headline ("Xem chi tiết", two words) is no hint.
+        for link in ["Xem chi tiết", "Huyện tổng…", "Một bài khác hoàn toàn"] {
+            let a = extract_hinted(&html, &url, &rules, Some(link)).unwrap();
+            assert_eq!(a.title, "Tin hoạt động ngành", "{link:?}");
+        }
     }
 
     #[test]

@@ -128,11 +128,26 @@ const SHORT_BODY: usize = 200;
 /// profile's or a source's body selector yields next to nothing, the generic scorer is
 /// tried, and its article is taken when it finds clearly more text.
 pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Article, ExtractError> {
+    extract_hinted(html, page_url, rules, None)
+}
+
+/// [`extract`] with what the crawl knows of the page: `title_hint` is the text of the
+/// list page's link that led here. A heading on the page that agrees with it is the
+/// headline, before anything the page declares: a portal's `<title>` and `og:title` can be
+/// "Chi tiết tin tức" on every article, and its first heading a section's name.
+pub fn extract_hinted(
+    html: &str,
+    page_url: &Url,
+    rules: &ArticleRules,
+    title_hint: Option<&str>,
+) -> Result<Article, ExtractError> {
     // Compose the page once, so that every later step can treat its text as NFC, and
     // parse it once: the generic retry below reads the same tree.
     let html = text::to_nfc(html);
+    let hint = title_hint.map(text::normalize);
+    let hint = hint.as_deref();
     let doc = Html::parse_document(&html);
-    let (first, by_selector) = extract_once(&html, &doc, page_url, rules)?;
+    let (first, by_selector) = extract_once(&html, &doc, page_url, rules, hint)?;
     let chars: usize = first.paragraphs.iter().map(|p| p.chars().count()).sum();
     if by_selector && chars < SHORT_BODY {
         let generic = ArticleRules {
@@ -141,7 +156,7 @@ pub fn extract(html: &str, page_url: &Url, rules: &ArticleRules) -> Result<Artic
             lead: None,
             ..rules.clone()
         };
-        if let Ok((other, _)) = extract_once(&html, &doc, page_url, &generic) {
+        if let Ok((other, _)) = extract_once(&html, &doc, page_url, &generic, hint) {
             let other_chars: usize = other.paragraphs.iter().map(|p| p.chars().count()).sum();
             if other_chars >= SHORT_BODY && other_chars > chars * 2 {
                 return Ok(other);
@@ -165,6 +180,7 @@ fn extract_once(
     doc: &Html,
     page_url: &Url,
     rules: &ArticleRules,
+    title_hint: Option<&str>,
 ) -> Result<(Article, bool), ExtractError> {
     let head = Head::read(doc);
     let chosen = match rules.profile.as_deref() {
@@ -208,7 +224,7 @@ fn extract_once(
                 .find(|e| !page.is_within(e.id(), body) && !page.is_within(body, e.id()))
         })
         .map(|e| e.id());
-    let title = page.title(body);
+    let title = page.title(body, title_hint);
     // Without a lead selector, a lead (sapo) printed between the headline and the body is
     // found by its place: templates set it apart from the body text (bold, boxed).
     let lead = lead.or_else(|| page.lead_between(title.node, body));
