@@ -353,18 +353,72 @@ impl<'a> Page<'a> {
             }
             break;
         }
-        // A caption or paragraph printed twice in a row appears once.
+        self.drop_repeats(blocks);
+        meta
+    }
+
+    /// A caption or paragraph printed twice appears once. Galleries print each caption for
+    /// the thumbnail strip and for the slide, and again cut short with a "... more" toggle;
+    /// the first full copy stays where it stands. Elsewhere a repeat can be the text's own
+    /// (an interview asks each guest the same question, a meal plan lists the same dish
+    /// each day), so away from captions only a copy right after it or a copy cut short
+    /// with an ellipsis goes.
+    fn drop_repeats(&self, blocks: &mut [Piece]) {
+        /// Words enough that a second copy is a repeat wherever it stands.
+        const SENTENCE: usize = 8;
         let mut prev: Option<usize> = None;
+        // Copies share their opening words, so only texts that open alike are compared: a
+        // page of many paragraphs costs one pass.
+        let mut kept: rustc_hash::FxHashMap<String, Vec<String>> = Default::default();
         for i in 0..blocks.len() {
-            if blocks[i].dropped || blocks[i].text().is_none() {
+            if blocks[i].dropped {
                 continue;
             }
-            if prev.is_some_and(|p| blocks[p].text() == blocks[i].text()) {
+            let Some(t) = blocks[i].text() else { continue };
+            if prev.is_some_and(|p| blocks[p].text() == Some(t)) {
                 blocks[i].dropped = true;
+                continue;
             }
             prev = Some(i);
+            if word_count(t) < SENTENCE {
+                continue;
+            }
+            let (key, cut_short) = comparable(t);
+            let opening: String = key
+                .split_whitespace()
+                .take(SENTENCE - 1)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let alike = kept.entry(opening).or_default();
+            let repeat = if cut_short {
+                alike.iter().any(|k| k.starts_with(key.as_str()))
+            } else {
+                alike.contains(&key) && self.is_caption(blocks[i].owner)
+            };
+            if repeat {
+                blocks[i].dropped = true;
+            } else {
+                alike.push(key);
+            }
         }
-        meta
+    }
+
+    /// Whether a block is an image's caption: a `figcaption`, or inside a figure or an
+    /// element its template calls a caption, a few levels up.
+    fn is_caption(&self, owner: NodeId) -> bool {
+        let Some(node) = self.node(owner) else {
+            return false;
+        };
+        std::iter::once(node)
+            .chain(node.ancestors())
+            .take(4)
+            .filter_map(|n| n.value().as_element())
+            .any(|el| {
+                matches!(el.name(), "figcaption" | "figure")
+                    || el
+                        .attr("class")
+                        .is_some_and(|c| c.to_ascii_lowercase().contains("caption"))
+            })
     }
 
     /// How a text block is set: alignment, emphasis, indentation with `&nbsp;` runs.
@@ -486,6 +540,21 @@ pub(super) fn prose_prefix(
     at
 }
 
+/// A text lower-cased for comparison, without the "less" / "... more" toggle an expandable
+/// caption ends in; and whether it was cut short (it ended in an ellipsis).
+fn comparable(t: &str) -> (String, bool) {
+    let mut s = t.trim_end();
+    for toggle in [" less", " more", " show less", " show more", " read more"] {
+        if let Some(rest) = s.strip_suffix(toggle) {
+            s = rest.trim_end();
+            break;
+        }
+    }
+    let full = s.trim_end_matches(['.', '…', ' ']);
+    let cut_short = s.ends_with("...") || s.ends_with('…');
+    (full.to_lowercase(), cut_short)
+}
+
 #[cfg(test)]
 mod tests {
     use url::Url;
@@ -503,6 +572,36 @@ mod tests {
     const P2: &str = "Health officials said that 28 people in close contact with the hunter were quarantined to stop the disease from spreading.";
     const P3: &str = "Authorities in the west of the country, close to the border, set up a quarantine to keep the disease from spreading further.";
     const P4: &str = "Plague is caused by a bacterium usually found in small mammals and their fleas, and it can be treated with antibiotics.";
+
+    #[test]
+    fn a_gallery_caption_printed_again_and_cut_short_appears_once() {
+        let caption = "Health workers check travellers at the border crossing near the city, Tuesday, Nov. 19, 2019. (AP Photo/Staff)";
+        let slide = format!(
+            r#"<li><img src="/p/1.jpg" alt="x"><div class="caption"><div class="caption-full">{caption}<a class="more-caption"> less</a></div>
+            <div class="caption-truncated">Health workers check travellers at the border crossing near the city, Tuesday, Nov. 19, ... <a>more</a></div></div></li>"#
+        );
+        let html = format!(
+            r#"<html><body><h1>Hunter gets plague after eating rabbit</h1><div class="article">
+            <ul class="gallery">{slide}</ul><p>{P1}</p><p>{P2}</p><ul class="gallery">{slide}</ul><p>{P3}</p></div></body></html>"#
+        );
+        let got = paragraphs(&html);
+        assert_eq!(
+            got,
+            vec![format!("{caption} less"), P1.into(), P2.into(), P3.into()],
+            "{got:#?}"
+        );
+    }
+
+    #[test]
+    fn a_question_asked_of_every_guest_stays_each_time() {
+        let q =
+            "What food do you love to cook yourself, and is there any dish you would never eat?";
+        let html = format!(
+            r#"<html><body><h1>Five cooks on what they eat</h1><div class="article">
+            <p>{P1}</p><p>{q}</p><p>{P2}</p><p>{q}</p><p>{P3}</p><p>{q}</p><p>{P4}</p></div></body></html>"#
+        );
+        assert_eq!(paragraphs(&html), vec![P1, q, P2, q, P3, q, P4]);
+    }
 
     #[test]
     fn the_article_goes_on_after_a_related_box_set_inside_it() {
