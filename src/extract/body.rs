@@ -299,6 +299,10 @@ impl<'a> Page<'a> {
                 b.dropped = true;
                 continue;
             }
+            if rules::is_labelled_date_line(t) {
+                b.dropped = true;
+                continue;
+            }
             match rules::classify(t) {
                 BlockText::Chrome => b.dropped = true,
                 BlockText::RelatedHeading => {

@@ -516,9 +516,63 @@ pub fn is_date_line(text: &str) -> bool {
     t.chars().count() <= 100 && word_count(&t) <= 16 && super::dates::parse_text(&t).is_some()
 }
 
+/// Labels of a publication or update time ("PUBLISHED: November 19, 2019 at 8:59 pm |
+/// UPDATED: …", "First Published: …", "Ngày đăng: 16/11/2010", "Cập nhật lúc 18:24"),
+/// folded.
+const DATE_LABELS: &[&str] = &[
+    "published",
+    "first published",
+    "last updated",
+    "updated",
+    "posted",
+    "posted on",
+    "ngay dang",
+    "dang ngay",
+    "dang luc",
+    "cap nhat",
+    "ngay cap nhat",
+    "ngay xuat ban",
+    "thoi gian dang",
+];
+
+/// Whether a block is a labelled date line: the article's own publication or update time,
+/// which templates print inside the body container, at the top or after the text. An
+/// unlabelled date ("Hà Nội, ngày 15 tháng 3 năm 2020" above a decree) is the text's own.
+pub fn is_labelled_date_line(text: &str) -> bool {
+    if !is_date_line(text) {
+        return false;
+    }
+    let folded = fold_search(text);
+    let start = folded.trim_start_matches(|c: char| !c.is_alphanumeric());
+    DATE_LABELS.iter().any(|l| {
+        start
+            .strip_prefix(l)
+            .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labelled_date_lines() {
+        for t in [
+            "PUBLISHED: November 19, 2019 at 8:59 pm | UPDATED: November 19, 2019 at 10:16 pm",
+            "First Published: Tuesday, November 19, 2019 08:38 AM",
+            "Ngày đăng: 16/11/2010 3:20:00 PM",
+            "Cập nhật lúc 18:24, Thứ Ba, 30/06/2020 (GMT+7)",
+        ] {
+            assert!(is_labelled_date_line(t), "{t}");
+        }
+        for t in [
+            "Hà Nội, ngày 15 tháng 3 năm 2020",
+            "Published by the ministry on 19/11/2019, the plan sets targets for every district in the province until 2025 and beyond, with a budget.",
+            "Updatedness: 19/11/2019",
+        ] {
+            assert!(!is_labelled_date_line(t), "{t}");
+        }
+    }
 
     #[test]
     fn hidden_elements_are_never_content() {
