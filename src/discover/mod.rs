@@ -70,8 +70,8 @@ pub fn find_links(
         }
         None => auto_anchors(&doc, page_url, &source.allow_hosts),
     };
-    let mut seen = HashSet::new();
-    let mut links = Vec::new();
+    let mut seen: HashMap<Url, usize> = HashMap::new();
+    let mut links: Vec<Link> = Vec::new();
     for a in anchors {
         let Some(url) = resolve(a, page_url) else {
             continue;
@@ -84,11 +84,21 @@ pub fn find_links(
         {
             continue;
         }
-        if seen.insert(url.clone()) {
-            links.push(Link {
-                url,
-                title: normalize(&a.text().collect::<String>()),
-            });
+        let title = normalize(&a.text().collect::<String>());
+        match seen.get(&url) {
+            // A row links its story from a picture, the headline and "Chi tiết": the
+            // link keeps its first place and the headline's words.
+            Some(&i) => {
+                if word_count(&links[i].title) < 3
+                    && word_count(&title) > word_count(&links[i].title)
+                {
+                    links[i].title = title;
+                }
+            }
+            None => {
+                seen.insert(url.clone(), links.len());
+                links.push(Link { url, title });
+            }
         }
     }
     Ok(links)
@@ -184,15 +194,8 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
         })
         .filter(|a| !in_chrome(**a))
         .collect();
-    let mut groups: HashMap<String, Vec<ElementRef<'a>>> = HashMap::new();
-    let mut order: Vec<String> = Vec::new();
-    for a in &candidates {
-        let sig = signature(**a);
-        if !groups.contains_key(&sig) {
-            order.push(sig.clone());
-        }
-        groups.entry(sig).or_default().push(*a);
-    }
+    let groups_by_shape = group_by_shape(&candidates);
+    let (groups, order) = split_by_list(groups_by_shape, page_url);
     // A group's weight is the text of its items (title, date, summary), not just of its
     // anchors: a news list carries summaries and dates, a "latest news" sidebar only titles.
     let score = |links: &Vec<ElementRef<'a>>| -> usize {
@@ -200,8 +203,10 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
         let mut seen = HashSet::new();
         links
             .iter()
-            .filter(|a| seen.insert(resolve(**a, page_url)))
+            // A picture link to the same story comes first in many rows: it adds nothing,
+            // and must not take the headline link's place.
             .filter(|a| word_count(&a.text().collect::<String>()) >= 3)
+            .filter(|a| seen.insert(resolve(**a, page_url)))
             .map(|a| {
                 let item = lca.and_then(|l| item_of(**a, l)).unwrap_or(**a);
                 let text: String = ElementRef::wrap(item)
@@ -211,7 +216,7 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
             })
             .sum()
     };
-    let Some(best) = order.iter().max_by_key(|sig| score(&groups[*sig])) else {
+    let Some(best) = order.iter().max_by_key(|key| score(&groups[*key])) else {
         return Vec::new();
     };
     let best_links = &groups[best];
@@ -225,37 +230,144 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
     // parent in while all it adds is one or two headline links before the list.
     let best_urls: HashSet<Option<Url>> =
         best_links.iter().map(|a| resolve(*a, page_url)).collect();
+    let position: HashMap<ego_tree::NodeId, usize> = doc
+        .tree
+        .root()
+        .descendants()
+        .enumerate()
+        .map(|(i, n)| (n.id(), i))
+        .collect();
     for _ in 0..3 {
         let Some(parent) = container.parent() else {
             break;
         };
-        let inside: HashSet<_> = container.descendants().map(|n| n.id()).collect();
+        // Membership and order by ancestry and document position, never by walking a
+        // subtree per link: a page of 80,000 links costs one pass.
+        let within = |a: &ElementRef<'a>, n: NodeRef<'a, Node>| a.ancestors().any(|x| x.id() == n.id());
         let extra: Vec<&ElementRef<'a>> = candidates
             .iter()
-            .filter(|a| !inside.contains(&a.id()) && parent.descendants().any(|n| n.id() == a.id()))
+            .filter(|a| !within(a, container) && within(a, parent))
             .filter(|a| !best_urls.contains(&resolve(**a, page_url)))
             .collect();
         let extra_urls: HashSet<_> = extra.iter().map(|a| resolve(**a, page_url)).collect();
-        let before = |a: &ElementRef<'a>| {
-            let first = container.id();
-            parent.descendants().position(|n| n.id() == a.id())
-                < parent.descendants().position(|n| n.id() == first)
-        };
+        let before = |a: &ElementRef<'a>| position.get(&a.id()) < position.get(&container.id());
         if extra.is_empty() || extra_urls.len() > 2 || !extra.iter().all(|a| before(a)) {
             break;
         }
         container = parent;
     }
     let container_ids: HashSet<_> = container.descendants().map(|n| n.id()).collect();
+    let best_ids: HashSet<_> = best_links.iter().map(|a| a.id()).collect();
     candidates
         .into_iter()
         .filter(|a| container_ids.contains(&a.id()))
         .filter(|a| {
-            word_count(&a.text().collect::<String>()) >= 3
-                || best_links.iter().any(|b| b.id() == a.id())
+            best_ids.contains(&a.id()) || word_count(&a.text().collect::<String>()) >= 3
         })
         .collect()
 }
+
+/// Links grouped by the shape of their position, in page order of first appearance.
+fn group_by_shape<'a>(candidates: &[ElementRef<'a>]) -> Vec<Vec<ElementRef<'a>>> {
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut groups: Vec<Vec<ElementRef<'a>>> = Vec::new();
+    for a in candidates {
+        let sig = signature(**a);
+        let i = *index.entry(sig).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[i].push(*a);
+    }
+    groups
+}
+
+/// Splits each shape group into the lists it is made of. Links of one shape can stand in
+/// several lists: in a layout of tables without classes, the left menu, the news list and
+/// the "Tin mới" box are all `td > a` in a `tr`. A link's list is its nearest ancestor that
+/// holds two of the group's URLs (a row's picture, headline and "Chi tiết" links are one
+/// URL); lists of one shape side by side under one parent (a grid printed as rows of
+/// three) are one list. Returns the groups and their keys in page order.
+fn split_by_list<'a>(
+    shape_groups: Vec<Vec<ElementRef<'a>>>,
+    page_url: &Url,
+) -> (HashMap<ListKey, Vec<ElementRef<'a>>>, Vec<ListKey>) {
+    use std::hash::{Hash, Hasher};
+    let mut groups: HashMap<ListKey, Vec<ElementRef<'a>>> = HashMap::new();
+    let mut order = Vec::new();
+    for (g, links) in shape_groups.into_iter().enumerate() {
+        // Each ancestor's first URL of the group, and whether it holds a second one.
+        let mut first_url: HashMap<ego_tree::NodeId, (u64, bool)> = HashMap::new();
+        for a in &links {
+            let mut h = rustc_hash::FxHasher::default();
+            resolve(*a, page_url).hash(&mut h);
+            let url = h.finish();
+            for n in a.ancestors() {
+                let seen = first_url.entry(n.id()).or_insert((url, false));
+                if seen.0 != url {
+                    if seen.1 {
+                        // Every ancestor above already holds two URLs too.
+                        break;
+                    }
+                    seen.1 = true;
+                }
+            }
+        }
+        let mut lists: Vec<Option<NodeRef<'a, Node>>> = links
+            .iter()
+            .map(|a| {
+                a.ancestors()
+                    .find(|n| first_url.get(&n.id()).is_some_and(|s| s.1))
+            })
+            .collect();
+        // Sibling lists of one shape are one list: climb to their shared parent, as many
+        // times as the layout nests (rows in a column in a grid).
+        for _ in 0..32 {
+            let mut distinct: HashMap<ego_tree::NodeId, NodeRef<'a, Node>> = HashMap::new();
+            for l in lists.iter().flatten() {
+                distinct.insert(l.id(), *l);
+            }
+            let mut siblings: HashMap<(ego_tree::NodeId, String), usize> = HashMap::new();
+            for l in distinct.values() {
+                if let (Some(p), Some(el)) = (l.parent(), l.value().as_element()) {
+                    let class = el.attr("class").unwrap_or("");
+                    *siblings
+                        .entry((p.id(), format!("{}.{class}", el.name())))
+                        .or_default() += 1;
+                }
+            }
+            let twinned = |l: &NodeRef<'a, Node>| -> Option<NodeRef<'a, Node>> {
+                let p = l.parent()?;
+                let el = l.value().as_element()?;
+                let class = el.attr("class").unwrap_or("");
+                (siblings.get(&(p.id(), format!("{}.{class}", el.name()))) >= Some(&2)).then_some(p)
+            };
+            let mut merged = false;
+            for x in lists.iter_mut() {
+                if let Some(p) = x.as_ref().and_then(twinned) {
+                    *x = Some(p);
+                    merged = true;
+                }
+            }
+            if !merged {
+                break;
+            }
+        }
+        for (a, l) in links.into_iter().zip(lists) {
+            // A link alone in its shape is a group of its own.
+            let key = ListKey(g, l.map_or(a.id(), |l| l.id()));
+            if !groups.contains_key(&key) {
+                order.push(key);
+            }
+            groups.entry(key).or_default().push(a);
+        }
+    }
+    (groups, order)
+}
+
+/// A list on the page: the shape of its links and the element that holds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ListKey(usize, ego_tree::NodeId);
 
 /// The deepest element holding all the links (the parent of a lone link).
 fn common_ancestor<'a>(links: &[ElementRef<'a>]) -> Option<NodeRef<'a, Node>> {
@@ -328,6 +440,94 @@ mod tests {
             ]
         );
         assert_eq!(links[0].title, "Huyện tổ chức hội nghị tổng kết");
+    }
+
+    /// A 2010-era layout of tables without a class: the left menu, the news list and the
+    /// "Tin mới nhất" box all put `td > a` in a `tr`.
+    #[test]
+    fn a_layout_table_list_is_told_from_the_menu_and_sidebar_of_the_same_shape() {
+        let row = |id: u32, title: &str| {
+            format!(
+                r#"<tr><td><a href="index.php?module=tintuc&act=detail&id={id}"><img src="t/{id}.jpg"></a></td>
+                <td><a href="index.php?module=tintuc&act=detail&id={id}"><b>{title}</b></a> (20/08/2019)
+                <font size="2">Tóm tắt bài viết với vài câu giới thiệu nội dung chính của tin.</font>
+                <a href="index.php?module=tintuc&act=detail&id={id}">Chi tiết</a></td></tr>"#
+            )
+        };
+        let side = |id: u32, title: &str| {
+            format!(
+                r#"<tr><td><a href="index.php?module=tintuc&act=detail&id={id}">{title}</a></td></tr>"#
+            )
+        };
+        let menu = |id: u32, title: &str| {
+            format!(r#"<tr><td><a href="index.php?module=gioithieu&id={id}">{title}</a></td></tr>"#)
+        };
+        let html = format!(
+            r#"<html><body><table><tr>
+            <td><table>{}{}{}</table></td>
+            <td><table>{}{}{}</table></td>
+            <td><table>{}{}</table></td>
+            </tr></table></body></html>"#,
+            menu(1, "Giới thiệu chung về huyện"),
+            menu(2, "Lịch sử - Truyền thống huyện"),
+            menu(3, "Tiềm năng du lịch của huyện"),
+            row(2298, "Đối thoại với hộ dân bị ảnh hưởng bởi dự án"),
+            row(2291, "Huyện triển khai kế hoạch phòng chống sạt lở"),
+            row(2284, "Khai giảng lớp trung cấp lý luận chính trị"),
+            side(2305, "Chuẩn bị các điều kiện cho năm học mới"),
+            side(2303, "Xã Long Hòa ra mắt Tổ hòa giải ở cơ sở"),
+        );
+        let url = Url::parse("http://p.test/index.php?module=tintuc&cat=4").unwrap();
+        let links = find_links(&html, &url, &source("")).unwrap();
+        let got: Vec<(&str, &str)> = links
+            .iter()
+            .map(|l| (l.url.as_str(), l.title.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "http://p.test/index.php?module=tintuc&act=detail&id=2298",
+                    "Đối thoại với hộ dân bị ảnh hưởng bởi dự án"
+                ),
+                (
+                    "http://p.test/index.php?module=tintuc&act=detail&id=2291",
+                    "Huyện triển khai kế hoạch phòng chống sạt lở"
+                ),
+                (
+                    "http://p.test/index.php?module=tintuc&act=detail&id=2284",
+                    "Khai giảng lớp trung cấp lý luận chính trị"
+                ),
+            ]
+        );
+    }
+
+    /// A grid printed as rows of three cards is one list, not one list per row.
+    #[test]
+    fn a_grid_in_rows_is_one_list() {
+        let card = |n: u32| {
+            format!(
+                r#"<div class="col"><article><h3><a href="/tin-tuc/bai-viet-so-{n}-ve-hoat-dong-cua-xa-{n}00.html">Bài viết số {n} về hoạt động của xã</a></h3><p>Tóm tắt bài viết số {n} với vài câu giới thiệu nội dung.</p></article></div>"#
+            )
+        };
+        let rows: String = (0..3)
+            .map(|r| {
+                format!(
+                    r#"<div class="row">{}{}{}</div>"#,
+                    card(r * 3 + 1),
+                    card(r * 3 + 2),
+                    card(r * 3 + 3)
+                )
+            })
+            .collect();
+        let html = format!(
+            r#"<html><body><main><div class="posts">{rows}</div></main>
+            <div class="box"><div class="row"><div class="col"><article><h3><a href="/tin-tuc/thong-bao-lich-tiep-cong-dan-thang-10-9900.html">Thông báo lịch tiếp công dân tháng 10</a></h3></article></div></div></div></body></html>"#
+        );
+        let url = Url::parse("http://p.test/tin-tuc/").unwrap();
+        let links = find_links(&html, &url, &source("")).unwrap();
+        assert_eq!(links.len(), 9, "{links:#?}");
+        assert!(links.iter().all(|l| !l.url.as_str().contains("9900")));
     }
 
     #[test]

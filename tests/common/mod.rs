@@ -88,24 +88,46 @@ impl Site {
 }
 
 pub fn sites() -> Vec<Site> {
-    let root = corpus_dir();
+    sites_in(
+        &corpus_dir(),
+        &[
+            "s1-longan-portal",
+            "s2-provincial-newspaper",
+            "s3-hcmc-portal",
+            "s4-dakrong-nukeviet",
+            "s5-longan-danvan",
+            "special/syndicated",
+            "special/windows-1258",
+            "special/nfd",
+            "special/updated",
+        ],
+    )
+}
+
+/// The five other portal platforms and the near-duplicate (tests/fixtures/platforms).
+/// They re-post corpus articles, so they are served and crawled apart from the corpus.
+pub fn platform_sites() -> Vec<Site> {
+    sites_in(
+        &corpus_dir().parent().unwrap().join("platforms"),
+        &[
+            "h1-vhv",
+            "h2-dnn",
+            "h3-sharepoint-news",
+            "h4-layout-tables",
+            "h5-wordpress-gov",
+            "special-near-dup",
+        ],
+    )
+}
+
+fn sites_in(root: &Path, folders: &[&str]) -> Vec<Site> {
     let mut out = Vec::new();
-    for folder in [
-        "s1-longan-portal",
-        "s2-provincial-newspaper",
-        "s3-hcmc-portal",
-        "s4-dakrong-nukeviet",
-        "s5-longan-danvan",
-        "special/syndicated",
-        "special/windows-1258",
-        "special/nfd",
-        "special/updated",
-    ] {
+    for folder in folders {
         let dir = root.join(folder);
         let toml: SiteToml =
             toml::from_str(&std::fs::read_to_string(dir.join("site.toml")).unwrap()).unwrap();
         out.push(Site {
-            folder: folder.to_string(),
+            folder: (*folder).to_string(),
             dir,
             toml,
         });
@@ -128,8 +150,13 @@ pub struct PortalServer {
 
 impl PortalServer {
     pub async fn start() -> PortalServer {
+        Self::start_for(sites()).await
+    }
+
+    /// A server that plays the given sites.
+    pub async fn start_for(sites: Vec<Site>) -> PortalServer {
         let mut routes: HashMap<(String, String), Route> = HashMap::new();
-        for site in sites() {
+        for site in sites {
             let host = site.host();
             let mut articles = Vec::new();
             for p in &site.toml.page {
@@ -263,10 +290,15 @@ pub fn source_id(folder: &str) -> String {
 
 /// Writes a config with one source per corpus folder; returns its path.
 pub fn write_config(dir: &Path, listen: &str, schedule: &str) -> PathBuf {
+    write_config_for(dir, listen, schedule, &sites())
+}
+
+/// Writes a config with one source per given site; returns its path.
+pub fn write_config_for(dir: &Path, listen: &str, schedule: &str, sites: &[Site]) -> PathBuf {
     let mut cfg = format!(
         "[daemon]\ndatabase = \"portalfeed.db\"\nlisten = \"{listen}\"\nschedule = \"{schedule}\"\nper_host_delay = \"0s\"\npublic_url = \"http://{listen}\"\nuser_agent = \"portalfeed-test\"\n\n"
     );
-    for site in sites() {
+    for site in sites {
         cfg.push_str(&format!(
             "[[source]]\nid = \"{}\"\nname = \"{}\"\nurl = \"{}\"\ntags = [\"{}\"]\n\n",
             source_id(&site.folder),
