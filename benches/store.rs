@@ -129,6 +129,7 @@ fn article(url: String, n: usize, paragraphs: Vec<String>, day: i64) -> Article 
         paragraphs,
         images: vec![],
         profile: None,
+        container: Default::default(),
     }
 }
 

@@ -256,7 +256,21 @@ impl Crawler {
         let (source_id, url) = (source.id.clone(), url.to_string());
         let hint = link.title.clone();
         tokio::task::spawn_blocking(move || {
-            let article = article_of(&page, &rules, &hint).map_err(ArticleError::Failed)?;
+            let article = match article_of(&page, &rules, &hint) {
+                Ok(a) => a,
+                Err(ArticleError::Skipped(why)) => {
+                    // Remembered, so that later runs re-check it as cheaply as a known
+                    // article (a conditional GET while young) instead of fetching it anew.
+                    store
+                        .remember_link(&source_id, &url, Utc::now())
+                        .map_err(store_err)?;
+                    store
+                        .set_validators(&url, &page.validators, Utc::now())
+                        .map_err(store_err)?;
+                    return Err(ArticleError::Skipped(why));
+                }
+                Err(e) => return Err(e),
+            };
             let outcome = store
                 .save(&source_id, &url, &article, Utc::now())
                 .map_err(store_err)?;
@@ -358,29 +372,40 @@ pub async fn read_article(
         .await
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{url}: not modified"))?;
-    let article = article_of(&page, &source.article, "")?;
+    let article = article_of(&page, &source.article, "").map_err(|e| match e {
+        ArticleError::Skipped(why) | ArticleError::Failed(why) => why,
+    })?;
     Ok((page, article))
 }
 
 /// The article of a fetched page under the source's rules, with the text of the list's
-/// link to it (empty when none is known) as the headline's hint; a page without body text
-/// is an error, not an empty item.
+/// link to it (empty when none is known) as the headline's hint. A page without body text
+/// fails; a page that is not an article (a list, a menu or contact page: see
+/// [`extract::verdict`]) is skipped. Neither becomes an item.
 fn article_of(
     page: &crate::fetch::Page,
     rules: &extract::ArticleRules,
     link_text: &str,
-) -> Result<extract::Article, String> {
+) -> Result<extract::Article, ArticleError> {
     let hint = Some(link_text).filter(|t| !t.trim().is_empty());
     let article = extract::extract_hinted(&page.html, &page.url, rules, hint)
-        .map_err(|e| format!("{}: {e}", page.url))?;
+        .map_err(|e| ArticleError::Failed(format!("{}: {e}", page.url)))?;
     if article.paragraphs.is_empty() {
-        return Err(format!("{}: no article text found", page.url));
+        return Err(ArticleError::Failed(format!(
+            "{}: no article text found",
+            page.url
+        )));
+    }
+    if let Some(why) = extract::verdict::not_an_article(&article, &page.html) {
+        return Err(ArticleError::Skipped(format!("{}: {why}", page.url)));
     }
     Ok(article)
 }
 
+#[derive(Debug)]
 enum ArticleError {
-    /// Not fetched on purpose: robots.txt, the address policy.
+    /// Not fetched on purpose (robots.txt, the address policy), or fetched and found not
+    /// to be an article.
     Skipped(String),
     Failed(String),
 }
@@ -397,6 +422,29 @@ fn decode(resp: &crate::fetch::Response) -> Result<String, FetchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_menu_page_reached_by_a_wrong_link_is_skipped_with_a_reason_not_stored() {
+        let menu = r#"<ul><li><a href="/gioi-thieu/tong-quan.html">Tổng quan</a></li><li><a href="/gioi-thieu/lich-su.html">Lịch sử</a></li><li><a href="/lien-he.html">Liên hệ</a></li></ul>"#;
+        let page = crate::fetch::Page {
+            url: Url::parse("http://portal.test/gioi-thieu/tong-quan.html").unwrap(),
+            status: 200,
+            html: format!(
+                "<html><body>{menu}<h1>Tổng quan</h1><div class=\"content\"><p>Huyện nằm ở phía tây của tỉnh, có diện tích tự nhiên hơn 1.200 km² và dân số khoảng 40 nghìn người, gồm nhiều dân tộc anh em cùng sinh sống.</p></div></body></html>"
+            ),
+            validators: Default::default(),
+        };
+        match article_of(&page, &extract::ArticleRules::default(), "Tổng quan") {
+            Err(ArticleError::Skipped(why)) => {
+                assert!(
+                    why.starts_with("http://portal.test/gioi-thieu/tong-quan.html: "),
+                    "{why}"
+                );
+                assert!(why.contains("menu"), "{why}");
+            }
+            other => panic!("a menu page must be skipped, got {other:?}"),
+        }
+    }
 
     #[test]
     fn the_lists_link_text_reaches_the_headline() {

@@ -246,6 +246,7 @@ fn a_cached_feed_costs_no_query_until_the_store_changes() {
         content_html: "<p>Một đoạn văn.</p>".into(),
         images: vec![],
         profile: None,
+        container: Default::default(),
     };
     assert_eq!(
         store.save("a", "http://a.test/1", &a, Utc::now()).unwrap(),

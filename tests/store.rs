@@ -23,6 +23,7 @@ fn article(url: &str, title: &str, paragraphs: &[&str]) -> Article {
         content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
         images: vec![],
         profile: None,
+        container: Default::default(),
     }
 }
 

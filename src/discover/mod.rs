@@ -243,7 +243,8 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
         };
         // Membership and order by ancestry and document position, never by walking a
         // subtree per link: a page of 80,000 links costs one pass.
-        let within = |a: &ElementRef<'a>, n: NodeRef<'a, Node>| a.ancestors().any(|x| x.id() == n.id());
+        let within =
+            |a: &ElementRef<'a>, n: NodeRef<'a, Node>| a.ancestors().any(|x| x.id() == n.id());
         let extra: Vec<&ElementRef<'a>> = candidates
             .iter()
             .filter(|a| !within(a, container) && within(a, parent))
@@ -261,9 +262,7 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
     candidates
         .into_iter()
         .filter(|a| container_ids.contains(&a.id()))
-        .filter(|a| {
-            best_ids.contains(&a.id()) || word_count(&a.text().collect::<String>()) >= 3
-        })
+        .filter(|a| best_ids.contains(&a.id()) || word_count(&a.text().collect::<String>()) >= 3)
         .collect()
 }
 

@@ -21,6 +21,7 @@ mod metadata;
 mod page;
 pub mod profile;
 pub mod rules;
+pub mod verdict;
 
 use clean::as_paragraph;
 pub use clean::sanitize;
@@ -74,6 +75,18 @@ pub struct Article {
     pub images: Vec<String>,
     /// The platform profile that applied, if any.
     pub profile: Option<String>,
+    /// What the body container held before it was cleaned: its words, and its distinct
+    /// links whose text reads as a headline. Cleaning drops link-only lines, so only
+    /// these tell a list of other stories from an article (see [`verdict`]).
+    #[serde(skip)]
+    pub container: Container,
+}
+
+/// The body container's words and headline links, before cleaning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Container {
+    pub words: usize,
+    pub headline_links: usize,
 }
 
 impl Article {
@@ -321,6 +334,7 @@ fn extract_once(
         content_html: text::nfc(&content_html),
         images,
         profile: chosen.map(|p| p.name.clone()),
+        container: page.container(body),
     };
     Ok((article, body_hit.is_some()))
 }

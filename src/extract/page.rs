@@ -167,6 +167,18 @@ pub(super) fn is_inline_cell(cell: NodeRef<'_, Node>) -> bool {
 }
 
 /// Elements that end a paragraph: what the walks cut text at.
+/// The words of the text under `node`, counted until they pass `limit`.
+fn words_under(node: NodeRef<'_, Node>, limit: usize) -> usize {
+    let mut words = 0;
+    for t in node.descendants().filter_map(|d| d.value().as_text()) {
+        words += crate::text::word_count(t);
+        if words > limit {
+            break;
+        }
+    }
+    words
+}
+
 pub(super) fn is_block(el: &Element) -> bool {
     // A `match`, not a list lookup: this runs for every element of every walk.
     matches!(
@@ -399,6 +411,41 @@ impl<'a> Page<'a> {
                 self.rules.strip.insert(n.id());
             }
         }
+    }
+
+    /// The words under `body` and its distinct links that read as headlines.
+    pub(super) fn container(&self, body: NodeId) -> super::Container {
+        let mut out = super::Container::default();
+        let Some(root) = self.node(body) else {
+            return out;
+        };
+        let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
+        for n in root.descendants() {
+            match n.value() {
+                Node::Text(t) => out.words += crate::text::word_count(t),
+                Node::Element(el) if el.name() == "a" => {
+                    let Some(href) = el.attr("href") else {
+                        continue;
+                    };
+                    let words = words_under(n, usize::MAX);
+                    if words < super::verdict::HEADLINE_WORDS || seen.contains(href) {
+                        continue;
+                    }
+                    // A list's headline is the whole of its line; a link inside a
+                    // sentence of an article is not.
+                    let line = n
+                        .ancestors()
+                        .find(|a| a.value().as_element().is_some_and(is_block));
+                    let alone = line.is_none_or(|l| words_under(l, words + 3) <= words + 3);
+                    if alone {
+                        seen.insert(href);
+                        out.headline_links += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     pub(super) fn node(&self, id: NodeId) -> Option<NodeRef<'a, Node>> {

@@ -764,6 +764,22 @@ impl Store {
     }
 
     /// Marks a link checked without a change (a 304 on the article).
+    /// Records a link that led to a page which is not an article, so that later runs
+    /// treat it as seen.
+    pub fn remember_link(
+        &self,
+        source_id: &str,
+        url: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.writer().execute(
+            "INSERT INTO links (source_id, url, canonical_url, first_seen, last_checked) VALUES (?1, ?2, ?2, ?3, ?3)
+             ON CONFLICT(source_id, url) DO UPDATE SET last_checked = excluded.last_checked",
+            params![source_id, url, now.timestamp()],
+        )?;
+        Ok(())
+    }
+
     pub fn touch_link(
         &self,
         source_id: &str,

@@ -220,6 +220,31 @@ fn main() {
         }
         return;
     }
+    // `--verdicts`: every page of every set that the crawl's "is this an article?" check
+    // would skip, and why. Every page of these sets is an article (but Mozilla's pages
+    // marked not readerable), so each line is a story a feed would lose.
+    if args.iter().any(|a| a == "--verdicts") {
+        for set in sets::NAMES {
+            let root = sets::folder(here, set);
+            if !root.exists() {
+                continue;
+            }
+            let (mut n, mut skipped) = (0, 0);
+            for p in sets::load(set, &root) {
+                let Ok(u) = url::Url::parse(&p.url) else { continue };
+                let Ok(a) = portalfeed::extract::extract(&p.html, &u, &Default::default()) else {
+                    continue;
+                };
+                n += 1;
+                if let Some(why) = portalfeed::extract::verdict::not_an_article(&a, &p.html) {
+                    skipped += 1;
+                    println!("{set}/{}	{why}", p.name);
+                }
+            }
+            println!("{set}: {skipped} of {n} extracted pages judged not an article");
+        }
+        return;
+    }
     if let Some(set) = arg("--pages") {
         let root = sets::folder(here, &set);
         let pages = sets::load(&set, &root);
