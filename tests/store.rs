@@ -192,6 +192,41 @@ fn reposts_merge_and_template_reports_stay_apart() {
     assert_eq!(s.item_count().unwrap(), 3);
 }
 
+/// A re-post crawled before its original: the merged story takes the original's
+/// (earlier) date, and a later re-post never moves it.
+#[test]
+fn a_merged_story_is_dated_by_its_earliest_copy() {
+    let (_d, s) = store();
+    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let at = |d: u32| {
+        FixedOffset::east_opt(7 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2019, 4, d, 0, 0, 0)
+            .unwrap()
+    };
+    let dated = |url: &str, d: u32| Article {
+        published: Some(at(d)),
+        ..article(url, "Có dân vận là có tất cả", REPORT)
+    };
+    let repost = "http://b.test/-/co-dan-van-la-co-tat-ca";
+    let original = "http://a.test/tin-tuc/co-dan-van-la-co-tat-ca.aspx";
+    let later = "http://b.test/-/co-dan-van-la-co-tat-ca-2";
+    assert_eq!(
+        s.save("b", repost, &dated(repost, 22), t0).unwrap(),
+        SaveOutcome::New
+    );
+    assert_eq!(
+        s.save("a", original, &dated(original, 19), t0).unwrap(),
+        SaveOutcome::Merged
+    );
+    assert_eq!(
+        s.save("b", later, &dated(later, 25), t0).unwrap(),
+        SaveOutcome::Merged
+    );
+    let item = item_of(&s, FeedScope::All, repost);
+    assert_eq!(item.published, Some(at(19)));
+}
+
 #[test]
 fn near_duplicate_threshold_is_configurable() {
     let dir = tempfile::tempdir().unwrap();

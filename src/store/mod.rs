@@ -407,6 +407,15 @@ impl Store {
                 match near {
                     Some(item_id) => {
                         insert_copy(&tx, &article.url, item_id, source_id, &key, ts)?;
+                        // A story's date is its earliest copy's: the original published
+                        // first, whichever copy was crawled first.
+                        if let Some(p) = article.published {
+                            tx.execute(
+                                "UPDATE items SET published = ?2, sort_ts = ?3, updated = ?4
+                                 WHERE id = ?1 AND (published IS NULL OR sort_ts > ?3)",
+                                params![item_id, p.to_rfc3339(), p.timestamp(), ts],
+                            )?;
+                        }
                         SaveOutcome::Merged
                     }
                     None => {
