@@ -30,8 +30,8 @@ use crate::text::{self, fold_search, normalize, word_count};
 
 /// At most this many section pages are read when looking for the article list.
 const MAX_SECTIONS: usize = 5;
-/// At most this many feed candidates are read.
-const MAX_FEEDS: usize = 5;
+/// At most this many feeds are read; the others found are listed unread.
+const MAX_FEEDS: usize = 12;
 /// Sample titles shown.
 const SAMPLE: usize = 5;
 /// A list with fewer article links than this is not trusted on its own.
@@ -49,14 +49,20 @@ pub struct Options {
     pub allow_private: bool,
 }
 
-/// A feed found on the site and read.
+/// A feed found on the site: advertised, linked from the platform's feed page, or at the
+/// platform's usual place.
 #[derive(Debug, Clone)]
 pub struct FoundFeed {
     pub url: Url,
     pub title: String,
+    /// Why it was not read (at most [`MAX_FEEDS`] are; some fail), when it was not; the
+    /// figures below are zero then.
+    pub unread: Option<String>,
     pub items: usize,
     /// Items whose link is on the site.
     pub on_site: usize,
+    /// The article links it gives.
+    pub links: Vec<Url>,
 }
 
 /// An index the crawler could use, with what it would take from it.
@@ -176,12 +182,42 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
     let mut queue = feed_urls;
     let mut seen_feeds = HashSet::new();
     while let Some(u) = (!queue.is_empty()).then(|| queue.remove(0)) {
-        if read >= MAX_FEEDS || !seen_feeds.insert(u.clone()) {
+        if !seen_feeds.insert(u.clone()) {
+            continue;
+        }
+        // Every feed the site offers is listed, read or not; a guessed location that does
+        // not answer with a feed is not one.
+        let guessed = probes
+            .iter()
+            .any(|p| origin.join(p).ok().as_ref() == Some(&u));
+        let unread = |u: Url, why: String| FoundFeed {
+            url: u,
+            title: String::new(),
+            unread: Some(why),
+            items: 0,
+            on_site: 0,
+            links: Vec::new(),
+        };
+        if read >= MAX_FEEDS {
+            if !guessed {
+                report.feeds.push(unread(
+                    u,
+                    format!("not read: at most {MAX_FEEDS} feeds are read"),
+                ));
+            }
             continue;
         }
         read += 1;
-        let Ok(resp) = fetcher.get(&u, &policy, None).await else {
-            continue;
+        let resp = match fetcher.get(&u, &policy, None).await {
+            Ok(r) => r,
+            Err(e) => {
+                if !guessed {
+                    report
+                        .feeds
+                        .push(unread(u, format!("could not be read: {e}")));
+                }
+                continue;
+            }
         };
         if let Ok(feed) = feed_rs::parser::parse(resp.body.as_slice()) {
             let links = discover::feed_links(&resp.body, &resp.url).unwrap_or_default();
@@ -195,8 +231,10 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
                     .title
                     .map(|t| normalize(&t.content))
                     .unwrap_or_default(),
+                unread: None,
                 items: feed.entries.len(),
                 on_site,
+                links: links.into_iter().map(|l| l.url).collect(),
             });
         } else if looks_like_html(&resp) {
             // NukeViet's /rss/ is a page listing a feed per section.
@@ -247,7 +285,13 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
     let strength = |c: &Candidate| c.links.iter().filter(|l| word_count(&l.title) >= 3).count();
     candidates.retain(|c| strength(c) > 0);
     if !is_list {
-        candidates.sort_by_key(|c| (std::cmp::Reverse(strength(c)), c.label == "the given page"));
+        // A real section beats the home page, whose list mixes every section (and links
+        // the sections themselves); among sections, the one with the most articles.
+        let home = facts.is_home;
+        candidates.sort_by_key(|c| {
+            let given = c.label == "the given page";
+            (home && given, std::cmp::Reverse(strength(c)), given)
+        });
     }
     let mut usable = candidates
         .into_iter()
@@ -478,6 +522,30 @@ impl Report {
         })
     }
 
+    /// When a feed carries the same articles as the chosen HTML list, which one the block
+    /// uses and why.
+    fn list_over_feed(&self, c: &Candidate) -> Option<String> {
+        if c.kind != IndexKind::Html {
+            return None;
+        }
+        let (feed, shared) = self
+            .feeds
+            .iter()
+            .map(|f| {
+                let shared = c.links.iter().filter(|l| f.links.contains(&l.url)).count();
+                (f, shared)
+            })
+            .max_by_key(|(_, n)| *n)?;
+        (shared >= MIN_LINKS).then(|| {
+            format!(
+                "the list and the feed {} carry the same articles ({shared} in both); the list is used: it pages back ({}), and the article pages, read either way, give the text and dates (feeds are often partial, and some write wrong times). Set kind = \"feed\" and url = \"{}\" to use the feed",
+                feed.url,
+                if c.next_page.is_some() { "it has a next page" } else { "when the site adds pages" },
+                feed.url
+            )
+        })
+    }
+
     /// The comment lines above the block: platform, feeds, sitemaps, other lists, the
     /// sample and the warnings.
     fn comments(&self) -> Vec<String> {
@@ -490,6 +558,10 @@ impl Report {
             None => "platform: unknown (the generic extractor applies)".into(),
         });
         for f in &self.feeds {
+            if let Some(why) = &f.unread {
+                out.push(format!("feed: {} ({why})", f.url));
+                continue;
+            }
             out.push(format!(
                 "feed: {} ({}{} items, {} on this site)",
                 f.url,
@@ -530,6 +602,9 @@ impl Report {
             }
             if let Some(next) = &c.next_page {
                 out.push(format!("next page: {next}"));
+            }
+            if let Some(why) = self.list_over_feed(c) {
+                out.push(why);
             }
         }
         if let Some(s) = &self.sample {
@@ -834,7 +909,6 @@ fn feed_anchors(html: &str, page_url: &Url) -> Vec<Url> {
             out.push(u);
         }
     }
-    out.truncate(MAX_FEEDS);
     out
 }
 
@@ -857,8 +931,25 @@ fn looks_like_html(resp: &Response) -> bool {
     !(head.starts_with("<?xml") || head.starts_with("<rss") || head.starts_with("<feed"))
 }
 
-/// A source id from a host name: `www.dakrong.quangtri.gov.vn` → `dakrong-quangtri`.
+/// A source id from a host name: `www.dakrong.quangtri.gov.vn` → `dakrong-quangtri`. An
+/// address keeps all its parts and a port is added (`127.0.0.1:8080` → `127-0-0-1-8080`):
+/// two portals on one machine must not get the same id.
 pub fn id_for(url: &Url) -> String {
+    let port = url.port().map(|p| format!("-{p}")).unwrap_or_default();
+    if let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = url.host() {
+        let ip: String = url
+            .host_str()
+            .unwrap_or("")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let v6 = if matches!(url.host(), Some(url::Host::Ipv6(_))) {
+            "ipv6-"
+        } else {
+            ""
+        };
+        return format!("{v6}{}{port}", ip.trim_matches('-'));
+    }
     let host = url.host_str().unwrap_or("source").to_ascii_lowercase();
     let mut labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
     if labels.first() == Some(&"www") {
@@ -880,7 +971,7 @@ pub fn id_for(url: &Url) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    let id = id.trim_matches('-').to_string();
+    let id = format!("{}{port}", id.trim_matches('-'));
     if id.is_empty() || matches!(id.as_str(), "all" | "tag" | "search") {
         format!("source-{id}").trim_end_matches('-').to_string()
     } else {
@@ -910,7 +1001,10 @@ mod tests {
         assert_eq!(id("http://dakrong.quangtri.gov.vn/"), "dakrong-quangtri");
         assert_eq!(id("https://baolongan.vn/"), "baolongan");
         assert_eq!(id("http://dakrong.portal.test/tin-tuc/"), "dakrong-portal");
-        assert_eq!(id("http://127.0.0.1:8080/"), "127-0-0");
+        assert_eq!(id("http://127.0.0.1:8080/"), "127-0-0-1-8080");
+        assert_ne!(id("http://127.0.0.1:8080/"), id("http://127.0.0.1:8081/"));
+        assert_eq!(id("http://[::1]:9000/tin-tuc/"), "ipv6-1-9000");
+        assert_eq!(id("http://localhost:8081/"), "localhost-8081");
         assert_eq!(unique_id("longan", &["longan".into()]), "longan-2");
         assert_eq!(
             unique_id("longan", &["longan".into(), "longan-2".into()]),

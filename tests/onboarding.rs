@@ -274,6 +274,12 @@ async fn discover_finds_the_news_section_from_a_home_page() {
         block.contains("first article read: \"Xã Tân Lập tổ chức hội nghị số 1 về công tác dân vận\", 2024-03-01 08:30 +07:00"),
         "{block}"
     );
+    assert!(
+        block.contains(&format!(
+            "# the list and the feed {base}/feed/ carry the same articles (4 in both); the list is used"
+        )),
+        "{block}"
+    );
     assert!(!block.contains("warning"), "{block}");
 
     // Given the feed itself, the block reads the feed.
@@ -322,6 +328,75 @@ async fn discover_finds_the_news_section_from_a_home_page() {
     assert!(!out.status.success(), "{}", stdout(&out));
     assert!(stderr(&out).contains("tan-lap"), "{}", stderr(&out));
     assert_eq!(std::fs::read_to_string(&target).unwrap(), after_first);
+}
+
+/// A WordPress-style home page: its own list mixes every section and prints "Continue
+/// reading …" under each headline, and it advertises a feed per section. discover takes
+/// the news section, shows headlines, and lists every feed.
+#[tokio::test(flavor = "multi_thread")]
+async fn discover_prefers_a_section_shows_headlines_and_lists_every_feed() {
+    use axum::routing::get;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let post = |n: usize| {
+        format!(
+            "<article class=\"post\"><h2 class=\"entry-title\"><a href=\"/{n}/uy-ban-xa-trien-khai-nhiem-vu-so-{n}-nam-2024/\">Ủy ban xã triển khai nhiệm vụ số {n} năm 2024</a></h2>\
+             <div class=\"entry-summary\"><p>Tóm tắt nhiệm vụ số {n} của xã trong năm, với các chỉ tiêu cụ thể.</p>\
+             <p><a class=\"more-link\" href=\"/{n}/uy-ban-xa-trien-khai-nhiem-vu-so-{n}-nam-2024/\">Continue reading Ủy ban xã triển khai nhiệm vụ số {n} năm 2024</a></p></div></article>"
+        )
+    };
+    let feeds: String = (1..=14)
+        .map(|n| format!("<link rel=\"alternate\" type=\"application/rss+xml\" href=\"/chuyen-muc-{n}/feed/\">"))
+        .collect();
+    let menu = "<nav><ul class=\"menu\"><li><a href=\"/\">Trang chủ</a></li><li><a href=\"/category/tin-tuc/\">Tin tức</a></li><li><a href=\"/lien-he/\">Liên hệ</a></li></ul></nav>";
+    let home = format!(
+        "<html><head><meta charset=\"utf-8\"><title>Xã Hòa Bình</title>{feeds}</head><body>{menu}<main>{}</main></body></html>",
+        (1..=6).map(post).collect::<String>()
+    );
+    let section = format!(
+        "<html><head><meta charset=\"utf-8\"><title>Tin tức - Xã Hòa Bình</title></head><body>{menu}<main>{}</main></body></html>",
+        (1..=4).map(post).collect::<String>()
+    );
+    let html = |b: String| ([("content-type", "text/html; charset=utf-8")], b);
+    let app = axum::Router::new()
+        .route("/", get(move || async move { html(home) }))
+        .route(
+            "/category/tin-tuc/",
+            get(move || async move { html(section) }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings.toml");
+    std::fs::write(&settings, "[daemon]\nper_host_delay = \"0s\"\n").unwrap();
+    let out = binary()
+        .args(["discover", "--config", settings.to_str().unwrap()])
+        .arg(format!("{base}/"))
+        .output()
+        .unwrap();
+    let block = stdout(&out);
+    assert!(out.status.success(), "{block}\n{}", stderr(&out));
+    assert!(
+        block.contains(&format!("url = \"{base}/category/tin-tuc/\"")),
+        "a section, not the home page: {block}"
+    );
+    assert!(
+        block.contains("#   - Ủy ban xã triển khai nhiệm vụ số 1 năm 2024\n"),
+        "{block}"
+    );
+    assert!(!block.contains("Continue reading"), "{block}");
+    for n in 1..=14 {
+        assert!(
+            block.contains(&format!("# feed: {base}/chuyen-muc-{n}/feed/")),
+            "feed {n} missing: {block}"
+        );
+    }
+    // The id names the port: two portals on one machine get two ids.
+    let port = base.rsplit(':').next().unwrap();
+    assert!(
+        block.contains(&format!("id = \"127-0-0-1-{port}\"")),
+        "{block}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -216,7 +216,16 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
             })
             .sum()
     };
-    let Some(best) = order.iter().max_by_key(|key| score(&groups[*key])) else {
+    // On equal weight the first list wins: a theme's "Continue reading …" links carry
+    // the same items as the headlines above them.
+    let mut best: Option<(&ListKey, usize)> = None;
+    for key in &order {
+        let w = score(&groups[key]);
+        if best.is_none_or(|(_, b)| w > b) {
+            best = Some((key, w));
+        }
+    }
+    let Some((best, _)) = best else {
         return Vec::new();
     };
     let best_links = &groups[best];
