@@ -274,8 +274,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     ""
                 };
+                let flapping = portalfeed::store::flapping_note(h.flapping)
+                    .map(|n| format!(" [{n}]"))
+                    .unwrap_or_default();
                 println!(
-                    "{:<24} {:<8} {:<16} {:<8} {:>6} {:>5} {:>5} {:>4} {:>5} {:<16}  {}{}",
+                    "{:<24} {:<8} {:<16} {:<8} {:>6} {:>5} {:>5} {:>4} {:>5} {:<16}  {}{}{}",
                     s.id,
                     s.kind.as_str(),
                     last,
@@ -287,7 +290,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     h.consecutive_failures,
                     next,
                     error,
-                    tls
+                    tls,
+                    flapping
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -493,6 +493,11 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
             ),
             None => ("never".to_string(), "—".to_string(), String::new()),
         };
+        let error = match crate::store::flapping_note(row.flapping) {
+            Some(n) if error.is_empty() => n,
+            Some(n) => format!("{error}; {n}"),
+            None => error,
+        };
         let days = if row.per_day.is_empty() {
             vec![0; 30]
         } else {

@@ -192,6 +192,101 @@ fn reposts_merge_and_template_reports_stay_apart() {
     assert_eq!(s.item_count().unwrap(), 3);
 }
 
+/// A page whose "body" ends in a rotating block: the text changes on every fetch, in the
+/// same place. After three such changes the item flaps: no more revisions, the stored
+/// story stands, and `sources` says so; a real correction elsewhere is still kept.
+#[test]
+fn revisions_that_flap_in_one_place_stop_being_recorded() {
+    let (d, s) = store();
+    let url = "http://a.test/tin-tuc/doi-thoai-1921.html";
+    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let with_block = |n: usize, first: &str| {
+        let mut p: Vec<String> = REPORT.iter().map(|s| s.to_string()).collect();
+        p[0] = first.to_string();
+        p.push(format!(
+            "Tin đọc nhiều: bài viết số {n} được nhiều người quan tâm trong tuần."
+        ));
+        p
+    };
+    let save = |n: usize, first: &str| {
+        let p = with_block(n, first);
+        let refs: Vec<&str> = p.iter().map(String::as_str).collect();
+        s.save(
+            "a",
+            url,
+            &article(url, "Đối thoại", &refs),
+            t0 + Duration::hours(n as i64),
+        )
+        .unwrap()
+    };
+    let revisions = || -> i64 {
+        rusqlite::Connection::open(d.path().join("t.db"))
+            .unwrap()
+            .query_row("SELECT count(*) FROM revisions", [], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(save(0, REPORT[0]), SaveOutcome::New);
+    // The first two changes in that place read as corrections.
+    assert_eq!(save(1, REPORT[0]), SaveOutcome::Updated);
+    assert_eq!(save(2, REPORT[0]), SaveOutcome::Updated);
+    assert_eq!(revisions(), 2);
+    assert_eq!(s.health("a").unwrap().flapping, 0);
+    // The third in a row, on every fetch: the item flaps; no revision for it.
+    assert_eq!(save(3, REPORT[0]), SaveOutcome::Updated);
+    assert_eq!(revisions(), 2);
+    assert_eq!(s.health("a").unwrap().flapping, 1);
+    let note = portalfeed::store::flapping_note(1).unwrap();
+    assert!(note.contains("no longer recorded"), "{note}");
+    // From now on the block's changes leave the item alone.
+    let stored = item_of(&s, FeedScope::All, url);
+    assert_eq!(save(4, REPORT[0]), SaveOutcome::Unchanged);
+    assert_eq!(save(5, REPORT[0]), SaveOutcome::Unchanged);
+    let after = item_of(&s, FeedScope::All, url);
+    assert_eq!((after.updated, after.text), (stored.updated, stored.text));
+    assert_eq!(revisions(), 2);
+    // A correction of the first paragraph is another place: kept, with a revision.
+    let fixed = REPORT[0].replace("120", "125");
+    assert_eq!(save(6, &fixed), SaveOutcome::Updated);
+    assert_eq!(revisions(), 3);
+    assert!(
+        item_of(&s, FeedScope::All, url)
+            .text
+            .contains("125 đại biểu")
+    );
+}
+
+/// A real article corrected now and then, with unchanged fetches between: never flaps.
+#[test]
+fn occasional_corrections_in_one_place_keep_their_revisions() {
+    let (_d, s) = store();
+    let url = "http://a.test/tin-tuc/doi-thoai-1921.html";
+    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let version = |n: usize| {
+        let mut p: Vec<String> = REPORT.iter().map(|s| s.to_string()).collect();
+        p[3] = format!("{} (cập nhật lần {n})", p[3]);
+        p
+    };
+    let mut hour = 0;
+    let mut save = |p: Vec<String>| {
+        hour += 1;
+        let refs: Vec<&str> = p.iter().map(String::as_str).collect();
+        s.save(
+            "a",
+            url,
+            &article(url, "Đối thoại", &refs),
+            t0 + Duration::hours(hour),
+        )
+        .unwrap()
+    };
+    assert_eq!(save(version(0)), SaveOutcome::New);
+    for n in 1..=4 {
+        assert_eq!(save(version(n - 1)), SaveOutcome::Unchanged);
+        assert_eq!(save(version(n - 1)), SaveOutcome::Unchanged);
+        assert_eq!(save(version(n)), SaveOutcome::Updated, "correction {n}");
+    }
+    assert_eq!(s.health("a").unwrap().flapping, 0);
+}
+
 /// A re-post crawled before its original: the merged story takes the original's
 /// (earlier) date, and a later re-post never moves it.
 #[test]
@@ -372,7 +467,7 @@ fn a_version_1_database_upgrades_in_place() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 5);
+    assert_eq!(version, 6);
     // Every old item has its near-duplicate band keys, as a new one would.
     let bands: i64 = conn
         .query_row("SELECT count(*) FROM item_bands", [], |r| r.get(0))

@@ -169,6 +169,9 @@ pub struct SourceHealth {
     pub last: Option<RunRecord>,
     pub consecutive_failures: u32,
     pub items: usize,
+    /// Items whose text changes on most fetches in one place: their revisions are no
+    /// longer recorded (see `Store::save`).
+    pub flapping: usize,
 }
 
 /// One source's row on the status page (see `Store::overview`).
@@ -176,6 +179,8 @@ pub struct SourceHealth {
 pub struct SourceOverview {
     pub last: Option<RunRecord>,
     pub items: usize,
+    /// As in [`SourceHealth::flapping`].
+    pub flapping: usize,
     /// New items per day, oldest first.
     pub per_day: Vec<u32>,
 }
@@ -376,19 +381,47 @@ impl Store {
             )?;
         }
         let outcome = match existing {
-            Some((_, old_key)) if old_key == key => SaveOutcome::Unchanged,
+            Some((item_id, old_key)) if old_key == key => {
+                tx.execute(
+                    "UPDATE items SET refetches = refetches + 1 WHERE id = ?1",
+                    params![item_id],
+                )?;
+                SaveOutcome::Unchanged
+            }
             Some((item_id, _)) => {
-                tx.execute(
-                    "INSERT INTO revisions (item_id, replaced_at, title, content_key, content_html, text)
-                     SELECT id, ?2, title, content_key, content_html, text FROM items WHERE id = ?1",
-                    params![item_id, ts],
-                )?;
-                update_item(&tx, item_id, article, &key, &bands, ts)?;
-                tx.execute(
-                    "UPDATE copies SET content_key = ?2 WHERE url = ?1",
-                    params![article.url, key],
-                )?;
-                SaveOutcome::Updated
+                let flap = Flap::read(&tx, item_id)?;
+                let region = Region::between(&flap.text, &body).key();
+                match flap.next(&region) {
+                    FlapStep::Chrome => {
+                        // The page's rotating block again: the stored story stands.
+                        tx.execute(
+                            "UPDATE items SET refetches = refetches + 1, changes = changes + 1 WHERE id = ?1",
+                            params![item_id],
+                        )?;
+                        SaveOutcome::Unchanged
+                    }
+                    step => {
+                        if matches!(step, FlapStep::Correction | FlapStep::Elsewhere) {
+                            tx.execute(
+                                "INSERT INTO revisions (item_id, replaced_at, title, content_key, content_html, text)
+                                 SELECT id, ?2, title, content_key, content_html, text FROM items WHERE id = ?1",
+                                params![item_id, ts],
+                            )?;
+                        }
+                        update_item(&tx, item_id, article, &key, &bands, ts)?;
+                        let (region, repeats) = flap.region_after(&region);
+                        tx.execute(
+                            "UPDATE items SET refetches = refetches + 1, changes = changes + 1,
+                                change_region = ?2, region_repeats = ?3, flapping = ?4 WHERE id = ?1",
+                            params![item_id, region, repeats, step == FlapStep::StartsFlapping || flap.flapping],
+                        )?;
+                        tx.execute(
+                            "UPDATE copies SET content_key = ?2 WHERE url = ?1",
+                            params![article.url, key],
+                        )?;
+                        SaveOutcome::Updated
+                    }
+                }
             }
             None => {
                 let same: Option<i64> = tx
@@ -539,6 +572,7 @@ impl Store {
         let blank = || SourceOverview {
             last: None,
             items: 0,
+            flapping: 0,
             per_day: vec![0; days as usize],
         };
         let mut stmt = conn.prepare(&format!(
@@ -555,6 +589,15 @@ impl Store {
         for row in rows {
             let (id, n) = row?;
             out.entry(id).or_insert_with(blank).items = n as usize;
+        }
+        let mut stmt = conn.prepare(
+            "SELECT c.source_id, count(DISTINCT c.item_id) FROM copies c JOIN items i ON i.id = c.item_id
+             WHERE i.flapping = 1 GROUP BY c.source_id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            let (id, n) = row?;
+            out.entry(id).or_insert_with(blank).flapping = n as usize;
         }
         let off = i64::from(tz_offset_secs);
         let today = (now.timestamp() + off).div_euclid(86400);
@@ -598,11 +641,18 @@ impl Store {
             params![source_id],
             |r| r.get(0),
         )?;
+        let flapping: i64 = self.reader().query_row(
+            "SELECT count(DISTINCT c.item_id) FROM copies c JOIN items i ON i.id = c.item_id
+             WHERE c.source_id = ?1 AND i.flapping = 1",
+            params![source_id],
+            |r| r.get(0),
+        )?;
         Ok(SourceHealth {
             source_id: source_id.to_string(),
             last,
             consecutive_failures,
             items: items as usize,
+            flapping: flapping as usize,
         })
     }
 
@@ -814,6 +864,127 @@ impl Store {
     pub fn check_writable(&self) -> Result<(), StoreError> {
         self.writer().execute_batch("BEGIN IMMEDIATE; ROLLBACK;")?;
         Ok(())
+    }
+}
+
+/// What `sources` and the status page say about a source's flapping items.
+pub fn flapping_note(n: usize) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{n} item{} change in one place on most fetches (a rotating block, not corrections): their revisions are no longer recorded",
+            if n == 1 { "" } else { "s" }
+        )
+    })
+}
+
+/// Changes in one place this many times in a row, on most fetches, are the page's chrome
+/// (a rotating "most read" block taken for the body, a counter), not corrections.
+const FLAP_REPEATS: i64 = 3;
+
+/// Where a new text differs from the stored one: how many paragraphs stay the same at the
+/// start and at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Region {
+    same_before: usize,
+    same_after: usize,
+}
+
+impl Region {
+    fn between(old: &str, new: &str) -> Region {
+        let a: Vec<&str> = old.split("\n\n").collect();
+        let b: Vec<&str> = new.split("\n\n").collect();
+        let same_before = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+        let room = a.len().min(b.len()) - same_before;
+        let same_after = a
+            .iter()
+            .rev()
+            .zip(b.iter().rev())
+            .take(room)
+            .take_while(|(x, y)| x == y)
+            .count();
+        Region {
+            same_before,
+            same_after,
+        }
+    }
+
+    fn key(self) -> String {
+        format!("{}/{}", self.same_before, self.same_after)
+    }
+}
+
+/// An item's record of re-fetches and changes.
+struct Flap {
+    text: String,
+    refetches: i64,
+    changes: i64,
+    region: Option<String>,
+    repeats: i64,
+    flapping: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FlapStep {
+    /// A change to keep, with the old text as a revision.
+    Correction,
+    /// This change makes most fetches change the text in one place: applied, without a
+    /// revision, and from now on such changes are ignored.
+    StartsFlapping,
+    /// A change in the region that flaps: ignored.
+    Chrome,
+    /// A change elsewhere in an item that flaps: kept, with a revision.
+    Elsewhere,
+}
+
+impl Flap {
+    fn read(tx: &rusqlite::Transaction<'_>, item_id: i64) -> Result<Flap, StoreError> {
+        Ok(tx.query_row(
+            "SELECT text, refetches, changes, change_region, region_repeats, flapping FROM items WHERE id = ?1",
+            params![item_id],
+            |r| {
+                Ok(Flap {
+                    text: r.get(0)?,
+                    refetches: r.get(1)?,
+                    changes: r.get(2)?,
+                    region: r.get(3)?,
+                    repeats: r.get(4)?,
+                    flapping: r.get(5)?,
+                })
+            },
+        )?)
+    }
+
+    /// What a change in `region` is for this item.
+    fn next(&self, region: &str) -> FlapStep {
+        let same_place = self.region.as_deref() == Some(region);
+        if self.flapping {
+            return if same_place {
+                FlapStep::Chrome
+            } else {
+                FlapStep::Elsewhere
+            };
+        }
+        let repeats = if same_place { self.repeats + 1 } else { 1 };
+        // This fetch and this change counted.
+        let (fetches, changes) = (self.refetches + 1, self.changes + 1);
+        if repeats >= FLAP_REPEATS && changes * 2 > fetches {
+            FlapStep::StartsFlapping
+        } else {
+            FlapStep::Correction
+        }
+    }
+
+    /// The region to remember after a kept change, and its count of changes in a row.
+    /// Once an item flaps, its flapping region is kept.
+    fn region_after(&self, region: &str) -> (String, i64) {
+        if self.flapping {
+            return (self.region.clone().unwrap_or_default(), self.repeats);
+        }
+        let same_place = self.region.as_deref() == Some(region);
+        (
+            region.to_string(),
+            if same_place { self.repeats + 1 } else { 1 },
+        )
     }
 }
 

@@ -133,6 +133,14 @@ const MIGRATIONS: &[&str] = &[
     // 5: shingles hashed with XXH3 per word instead of SHA-256 per shingle (a sixth of
     // the pipeline's CPU went there); the band keys change, so they are worked out again.
     "DELETE FROM item_bands;",
+    // 6: revisions that flap. Re-fetches with a 200, text changes, where the last change
+    // was (`Region::key`) and how many changes in a row were there; `flapping` once most
+    // fetches change the text in one place (see `Store::save`).
+    "ALTER TABLE items ADD COLUMN refetches INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE items ADD COLUMN changes INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE items ADD COLUMN change_region TEXT;
+     ALTER TABLE items ADD COLUMN region_repeats INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE items ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Rust steps that follow a migration's SQL, by the version the migration reaches.
