@@ -268,11 +268,71 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
     }
     let container_ids: HashSet<_> = container.descendants().map(|n| n.id()).collect();
     let best_ids: HashSet<_> = best_links.iter().map(|a| a.id()).collect();
-    candidates
-        .into_iter()
+    let candidate_ids: HashSet<_> = candidates.iter().map(|a| a.id()).collect();
+    let Some(container_el) = ElementRef::wrap(container) else {
+        return Vec::new();
+    };
+    // Inside the list, an item's own "related" sub-list holds more of the section's
+    // stories (NukeViet prints a sub-section's newest story, then the next few in
+    // `ul.related`): taken, though a related box elsewhere is chrome.
+    let related_in_list = |a: &ElementRef<'a>| -> bool {
+        let mut related = false;
+        for n in a.ancestors().take_while(|n| n.id() != container.id()) {
+            let Some(el) = n.value().as_element() else {
+                continue;
+            };
+            if rules::is_chrome(el) || rules::is_never_content(el) {
+                if !el
+                    .classes()
+                    .any(|c| c.to_ascii_lowercase().starts_with("related"))
+                {
+                    return false;
+                }
+                related = true;
+            }
+        }
+        related
+    };
+    let Ok(a_sel) = Selector::parse("a[href]") else {
+        return Vec::new();
+    };
+    let mut picked: Vec<ElementRef<'a>> = container_el
+        .select(&a_sel)
+        .filter(|a| {
+            if candidate_ids.contains(&a.id()) {
+                return true;
+            }
+            related_in_list(a)
+                && resolve(*a, page_url).is_some_and(|u| {
+                    on_site(&u, page_url, allow_hosts) && looks_like_article(&u, page_url)
+                })
+        })
         .filter(|a| container_ids.contains(&a.id()))
         .filter(|a| best_ids.contains(&a.id()) || word_count(&a.text().collect::<String>()) >= 3)
-        .collect()
+        .collect();
+    // A link to a folder that holds other links of the list is a section's index (a
+    // sub-section's heading), not a story.
+    // Sorted, a folder's contents come right after it.
+    let paths: std::collections::BTreeSet<String> = picked
+        .iter()
+        .filter_map(|a| resolve(*a, page_url))
+        .map(|u| u.path().to_string())
+        .collect();
+    picked.retain(|a| {
+        let Some(u) = resolve(*a, page_url) else {
+            return false;
+        };
+        let p = u.path();
+        let holds_others = || {
+            use std::ops::Bound::{Excluded, Unbounded};
+            paths
+                .range::<str, _>((Excluded(p), Unbounded))
+                .next()
+                .is_some_and(|q| q.starts_with(p))
+        };
+        !(p.ends_with('/') && holds_others())
+    });
+    picked
 }
 
 /// Links grouped by the shape of their position, in page order of first appearance.
@@ -508,6 +568,52 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// NukeViet 4's section page with sub-sections (`viewcat_main_bottom`): a panel per
+    /// sub-section, headed by a link to the sub-section's own index, with its newest
+    /// story and a few more. The stories of every panel are the list; the sub-section
+    /// indexes are not stories.
+    #[test]
+    fn a_nukeviet_section_with_sub_sections_gives_their_stories_not_their_indexes() {
+        let panel = |sub: &str, name: &str, ids: [u32; 3]| {
+            let more: String = ids[1..]
+                .iter()
+                .map(|id| {
+                    format!(
+                        r#"<li><a href="/Tin-tuc/{sub}/hoi-nghi-so-{id}-cua-{sub}-{id}.html" title="Hội nghị số {id}">Hội nghị số {id} của chuyên mục {name}</a></li>"#
+                    )
+                })
+                .collect();
+            format!(
+                r#"<div class="news_column panel panel-default"><div class="panel-heading"><h4><a href="/Tin-tuc/{sub}/" title="{name}">{name}</a></h4></div>
+                <div class="panel-body"><div class="clearfix"><h3><a href="/Tin-tuc/{sub}/hoi-nghi-so-{id}-cua-{sub}-{id}.html">Hội nghị số {id} của chuyên mục {name}</a></h3>
+                <p>Tóm tắt của bài viết số {id}, với một câu giới thiệu nội dung chính.</p></div><ul class="related">{more}</ul></div></div>"#,
+                id = ids[0]
+            )
+        };
+        let html = format!(
+            r#"<html><body><div class="col-md-18">{}{}</div></body></html>"#,
+            panel("thong-cao-bao-chi", "Thông cáo báo chí", [101, 100, 99]),
+            panel(
+                "Ban-tin-noi-bo",
+                "Bản tin nội bộ tháng này",
+                [201, 200, 199]
+            ),
+        );
+        let url = Url::parse("http://p.test/Tin-tuc/").unwrap();
+        let links = find_links(&html, &url, &source("")).unwrap();
+        let paths: Vec<&str> = links.iter().map(|l| l.url.path()).collect();
+        assert!(
+            !paths.iter().any(|p| p.ends_with('/')),
+            "a sub-section index taken for a story: {paths:#?}"
+        );
+        for id in [101, 100, 99, 201, 200, 199] {
+            assert!(
+                paths.iter().any(|p| p.ends_with(&format!("-{id}.html"))),
+                "story {id} missed: {paths:#?}"
+            );
+        }
     }
 
     /// A grid printed as rows of three cards is one list, not one list per row.
