@@ -284,6 +284,24 @@ impl Crawler {
     }
 }
 
+/// A list page's article links and its next page. Parsing is CPU work whose cost grows
+/// with the page: it runs off the async workers, so that a huge or deeply nested index
+/// never stalls the daemon's other sources or its HTTP server.
+async fn list_page(
+    html: String,
+    url: Url,
+    source: &SourceConfig,
+) -> Result<(Vec<Link>, Option<Url>), String> {
+    let source = source.clone();
+    tokio::task::spawn_blocking(move || {
+        let links = discover::find_links(&html, &url, &source).map_err(|e| e.to_string())?;
+        let next = discover::next_page(&html, &url);
+        Ok((links, next))
+    })
+    .await
+    .unwrap_or_else(|e| Err(format!("reading the list page stopped: {e}")))
+}
+
 /// The article links of an index whose first page is `first`: for an HTML list, its
 /// further pages up to `max_pages`; for a sitemap index, its newest child sitemaps. What
 /// goes wrong after the first page is added to `notes` and the links found so far stand.
@@ -300,14 +318,13 @@ pub async fn follow_index(
     let mut links = match source.kind {
         IndexKind::Html => {
             let html = decode(&resp).map_err(fail)?;
-            let mut links = discover::find_links(&html, &resp.url, source)
-                .map_err(|e| (None, e.to_string()))?;
-            let mut page_url = resp.url.clone();
-            let mut html = html;
+            let (mut links, mut next_link) = list_page(html, resp.url.clone(), source)
+                .await
+                .map_err(|e| (None, e))?;
             for n in 2..=source.max_pages {
                 let next = match &source.page_url {
                     Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
-                    None => discover::next_page(&html, &page_url),
+                    None => next_link.take(),
                 };
                 let Some(next) = next else { break };
                 let page = match fetcher.get_html(&next, policy, None).await {
@@ -318,12 +335,12 @@ pub async fn follow_index(
                         break;
                     }
                 };
-                let more = discover::find_links(&page.html, &page.url, source)
-                    .map_err(|e| (None, e.to_string()))?;
+                let (more, after) = list_page(page.html, page.url, source)
+                    .await
+                    .map_err(|e| (None, e))?;
                 let known: HashSet<Url> = links.iter().map(|l| l.url.clone()).collect();
                 links.extend(more.into_iter().filter(|l| !known.contains(&l.url)));
-                page_url = page.url;
-                html = page.html;
+                next_link = after;
             }
             links
         }

@@ -115,3 +115,31 @@ fn huge_pages_with_no_article_are_an_error_not_a_panic() {
     let r = extract::extract(&html, &url(), &ArticleRules::default());
     assert!(r.is_err());
 }
+
+/// A page nested 50,000 deep (the parser's cost grows with the depth: 6 s for this one)
+/// is refused before it is parsed, with the reason, by extraction and by list discovery.
+#[test]
+fn a_hostile_depth_is_refused_before_parsing() {
+    let depth = 50_000;
+    let html = format!(
+        "<html><body>{}<p>Một đoạn văn bản nằm rất sâu trong trang, đủ dài để được tính là nội dung chính.</p>{}</body></html>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    let err = extract::extract(&html, &url(), &ArticleRules::default()).unwrap_err();
+    assert!(err.to_string().contains("refused before parsing"), "{err}");
+    let cfg = portalfeed::config::Config::from_str(
+        "[[source]]\nid = \"s\"\nurl = \"http://portal.test/tin-tuc/\"\n",
+        std::path::Path::new("t.toml"),
+    )
+    .unwrap();
+    let err = portalfeed::discover::find_links(&html, &url(), &cfg.sources[0]).unwrap_err();
+    assert!(err.to_string().contains("refused before parsing"), "{err}");
+    // An ordinary page of many siblings is not deep.
+    let wide = format!(
+        "<html><body><h1>Tin</h1>{}</body></html>",
+        "<div><p>Một đoạn văn bản của bài viết, đủ dài để được tính là nội dung chính.</p></div>"
+            .repeat(20_000)
+    );
+    assert!(extract::extract(&wide, &url(), &ArticleRules::default()).is_ok());
+}

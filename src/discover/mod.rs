@@ -32,6 +32,11 @@ pub struct Link {
 pub enum DiscoverError {
     #[error("invalid links selector {0:?}")]
     Selector(String),
+    #[error(
+        "the list page nests elements more than {} levels deep (refused before parsing)",
+        crate::extract::PARSE_DEPTH
+    )]
+    TooDeep,
 }
 
 static LIST_CHROME: LazyLock<Regex> = LazyLock::new(|| {
@@ -52,6 +57,9 @@ pub fn find_links(
     page_url: &Url,
     source: &SourceConfig,
 ) -> Result<Vec<Link>, DiscoverError> {
+    if crate::extract::depth::exceeds(html, crate::extract::PARSE_DEPTH) {
+        return Err(DiscoverError::TooDeep);
+    }
     let doc = Html::parse_document(html);
     let anchors: Vec<ElementRef<'_>> = match &source.links {
         Some(sel) => {

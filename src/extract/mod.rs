@@ -15,6 +15,7 @@ mod body;
 mod chrome;
 mod clean;
 pub mod dates;
+pub mod depth;
 mod headline;
 mod lead;
 mod metadata;
@@ -156,6 +157,13 @@ pub fn extract_hinted(
 ) -> Result<Article, ExtractError> {
     // Compose the page once, so that every later step can treat its text as NFC, and
     // parse it once: the generic retry below reads the same tree.
+    // A page far deeper than any article is refused before the parser, whose cost grows
+    // with the depth, sees it; the walk refuses anything past MAX_DEPTH after the parse.
+    if depth::exceeds(html, PARSE_DEPTH) {
+        return Err(ExtractError::NoArticle(format!(
+            "the page nests elements more than {PARSE_DEPTH} levels deep (refused before parsing)"
+        )));
+    }
     let html = text::to_nfc(html);
     let hint = title_hint.map(text::normalize);
     let hint = hint.as_deref();
@@ -374,6 +382,10 @@ fn selector(s: &str) -> Selector {
 
 /// Deeper nesting than this is refused.
 const MAX_DEPTH: usize = 1024;
+
+/// Deeper nesting than this, estimated from the tags, is refused before parsing (see
+/// [`depth`]); above [`MAX_DEPTH`] because the estimate counts what a parser might close.
+pub const PARSE_DEPTH: usize = 2 * MAX_DEPTH;
 
 /// What the page says about itself in `<head>`-like markup, read in one pass: meta tags
 /// by `name`, `property` and `itemprop`, the canonical and base links, the `<title>`,
