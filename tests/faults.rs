@@ -132,6 +132,11 @@ fn route(state: &State, site: &str, full_path: &str, headers: &HashMap<String, S
     if path == "/robots.txt" {
         return if site == "robots" && faulty {
             ok("text/plain", "User-agent: *\nDisallow: /tin-tuc/\n")
+        } else if site == "ssrf" && faulty {
+            // robots.txt that redirects to another service on the machine: the hop is
+            // refused like an article's, and the site counts as having no robots.txt.
+            let to = format!("http://127.0.0.1:{}/robots.txt", state.other_port);
+            status(302, &[("Location", to.as_str())])
         } else {
             status(404, &[])
         };

@@ -279,7 +279,7 @@ impl Fetcher {
         for hop in 0..=MAX_REDIRECTS {
             policy.check(&current).map_err(FetchError::Refused)?;
             if policy.robots {
-                self.check_robots(&client, &current).await?;
+                self.check_robots(&client, policy, &current).await?;
             }
             let conditional = if hop == 0 { validators } else { None };
             match self
@@ -497,8 +497,13 @@ impl Fetcher {
     /// Fetches (or takes from the cache) the host's robots.txt and checks `url` against
     /// it. Per RFC 9309: a missing file (4xx) allows everything; an unreachable one (5xx,
     /// network) disallows everything for now and is not cached, so it is tried again.
-    async fn check_robots(&self, client: &reqwest::Client, url: &Url) -> Result<(), FetchError> {
-        let robots = self.robots_for(client, url).await?;
+    async fn check_robots(
+        &self,
+        client: &reqwest::Client,
+        policy: &SourcePolicy,
+        url: &Url,
+    ) -> Result<(), FetchError> {
+        let robots = self.robots_for(client, policy, url).await?;
         if robots.is_url_allowed(url) {
             Ok(())
         } else {
@@ -515,13 +520,18 @@ impl Fetcher {
         policy: &SourcePolicy,
     ) -> Result<Vec<Url>, FetchError> {
         let client = self.client(&policy.http, policy.resolves_private())?;
-        Ok(self.robots_for(&client, url).await?.sitemaps().to_vec())
+        Ok(self
+            .robots_for(&client, policy, url)
+            .await?
+            .sitemaps()
+            .to_vec())
     }
 
     /// The host's robots.txt, from the cache or fetched (see [`Fetcher::check_robots`]).
     async fn robots_for(
         &self,
         client: &reqwest::Client,
+        policy: &SourcePolicy,
         url: &Url,
     ) -> Result<Arc<robotxt::Robots>, FetchError> {
         let key = host_key(url);
@@ -540,7 +550,7 @@ impl Fetcher {
                 robots_url.set_query(None);
                 robots_url.set_fragment(None);
                 let agent = product_token(&self.config.user_agent);
-                let robots = match self.fetch_robots(client, &robots_url).await {
+                let robots = match self.fetch_robots(client, policy, &robots_url).await {
                     Ok(Some(body)) => robotxt::Robots::from_access(
                         robotxt::AccessResult::Successful(&body),
                         agent.as_str(),
@@ -578,10 +588,18 @@ impl Fetcher {
     async fn fetch_robots(
         &self,
         client: &reqwest::Client,
+        policy: &SourcePolicy,
         url: &Url,
     ) -> Result<Option<Vec<u8>>, FetchError> {
         let mut current = url.clone();
         for _ in 0..5 {
+            // Every hop under the source's address policy, as for articles: a robots.txt
+            // that redirects to loopback or a metadata address is not followed, and
+            // counts as no robots.txt.
+            if let Err(why) = policy.check(&current) {
+                warn!(url = %url, to = %current, reason = %why, "robots.txt redirect refused");
+                return Ok(None);
+            }
             match self.exchange_with_retries(client, &current, None).await {
                 Ok(Exchange::Done(r)) => return Ok(Some(r.body)),
                 Ok(Exchange::Redirect(next)) => current = next,
