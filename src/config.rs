@@ -31,6 +31,10 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Line 0: the file as a whole (it cannot be read), no position to give.
+        if self.line == 0 {
+            return write!(f, "{}: {}", self.file.display(), self.message);
+        }
         write!(
             f,
             "{}:{}:{}: {}",
@@ -266,12 +270,25 @@ struct RawArticle {
 impl Config {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        let bytes = std::fs::read(path).map_err(|e| ConfigError {
             file: path.to_path_buf(),
             line: 0,
             column: 0,
             message: format!("cannot read the configuration: {e}"),
         })?;
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                // Positioned at the first byte that is not UTF-8.
+                let valid = e.utf8_error().valid_up_to();
+                let good = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
+                let v = Validator { text: &good, path };
+                return Err(v.error_at(
+                    valid,
+                    "the configuration is not UTF-8 here; save it as UTF-8".into(),
+                ));
+            }
+        };
         Config::from_str(&text, path)
     }
 
@@ -337,24 +354,30 @@ impl Config {
             listen,
             schedule: schedule.clone(),
             timezone,
-            user_agent: d
-                .user_agent
-                .as_ref()
-                .map(|s| s.get_ref().clone())
-                .unwrap_or_else(|| format!("portalfeed/{}", env!("CARGO_PKG_VERSION"))),
-            per_host_delay: v.duration(&d.per_host_delay, Duration::from_secs(1))?,
+            user_agent: match &d.user_agent {
+                Some(ua) => v.check(ua, check_user_agent)?,
+                None => format!("portalfeed/{}", env!("CARGO_PKG_VERSION")),
+            },
+            per_host_delay: v.duration_in(&d.per_host_delay, Duration::from_secs(1), ZERO, DAY)?,
             public_url,
             max_items: v.count(&d.max_items, 30)?,
             max_concurrency: v.count(&d.max_concurrency, 8)?,
             max_running: v.count(&d.max_running, 128)?,
-            connect_timeout: v.duration(&d.connect_timeout, Duration::from_secs(10))?,
-            timeout: v.duration(&d.timeout, Duration::from_secs(30))?,
+            connect_timeout: v.duration_in(&d.connect_timeout, Duration::from_secs(10), SECOND, HOUR)?,
+            timeout: v.duration_in(&d.timeout, Duration::from_secs(30), SECOND, DAY)?,
             max_body_bytes: match &d.max_body {
-                Some(s) => v.check(s, parse_size)?,
+                Some(s) => v.check(s, |s| {
+                    let n = parse_size(s)?;
+                    if (1024..=1 << 30).contains(&n) {
+                        Ok(n)
+                    } else {
+                        Err(format!("max_body {s:?} must be between 1KiB and 1GiB"))
+                    }
+                })?,
                 None => 8 * 1024 * 1024,
             },
-            recheck_for: v.duration(&d.recheck_for, Duration::from_secs(3 * 24 * 3600))?,
-            jitter: v.duration(&d.jitter, Duration::ZERO)?,
+            recheck_for: v.duration_in(&d.recheck_for, Duration::from_secs(3 * 24 * 3600), ZERO, YEAR)?,
+            jitter: v.duration_in(&d.jitter, Duration::ZERO, ZERO, DAY)?,
             feed_items: v.count(&d.feed_items, 50)?,
             retries: match &d.retries {
                 Some(n) if (0..=10).contains(n.get_ref()) => *n.get_ref() as usize,
@@ -365,11 +388,17 @@ impl Config {
                 }
                 None => 3,
             },
-            retry_delay: v.duration(&d.retry_delay, Duration::from_secs(2))?,
-            backoff_base: v.duration(&d.backoff_base, Duration::from_secs(5 * 60))?,
-            backoff_max: v.duration(&d.backoff_max, Duration::from_secs(6 * 3600))?,
+            retry_delay: v.duration_in(&d.retry_delay, Duration::from_secs(2), ZERO, HOUR)?,
+            backoff_base: v.duration_in(&d.backoff_base, Duration::from_secs(5 * 60), ZERO, 30 * DAY)?,
+            backoff_max: v.duration_in(&d.backoff_max, Duration::from_secs(6 * 3600), ZERO, 90 * DAY)?,
             keep_days: match &d.keep_days {
-                Some(n) => Some(v.count(&Some(n.clone()), 1)? as u32),
+                Some(n) if (1..=36_500).contains(n.get_ref()) => Some(*n.get_ref() as u32),
+                Some(n) => {
+                    return Err(v.error_at(
+                        n.span().start,
+                        format!("keep_days must be between 1 and 36500 (100 years), found {}", n.get_ref()),
+                    ));
+                }
                 None => None,
             },
             max_items_per_source: match &d.max_items_per_source {
@@ -661,27 +690,40 @@ impl Validator<'_> {
         f(value.get_ref()).map_err(|m| self.error_at(value.span().start, m))
     }
 
-    fn duration(
+    /// A duration between `min` and `max`: a value past them would never fire, busy-loop,
+    /// or overflow the clock when added to it.
+    fn duration_in(
         &self,
         value: &Option<Spanned<String>>,
         default: Duration,
+        min: Duration,
+        max: Duration,
     ) -> Result<Duration, ConfigError> {
         match value {
             Some(s) => self.check(s, |s| {
-                humantime::parse_duration(s).map_err(|e| {
+                let d = humantime::parse_duration(s).map_err(|e| {
                     format!("invalid duration {s:?} ({e}); write e.g. \"1s\", \"500ms\", \"2m\"")
-                })
+                })?;
+                if d < min || d > max {
+                    return Err(format!(
+                        "{s:?} is out of range: between {} and {}",
+                        humantime::format_duration(min),
+                        humantime::format_duration(max)
+                    ));
+                }
+                Ok(d)
             }),
             None => Ok(default),
         }
     }
 
+    /// A count from 1 to a million (items, pages, connections).
     fn count(&self, value: &Option<Spanned<i64>>, default: usize) -> Result<usize, ConfigError> {
         match value {
-            Some(n) if *n.get_ref() >= 1 => Ok(*n.get_ref() as usize),
+            Some(n) if (1..=1_000_000).contains(n.get_ref()) => Ok(*n.get_ref() as usize),
             Some(n) => Err(self.error_at(
                 n.span().start,
-                format!("expected a positive number, found {}", n.get_ref()),
+                format!("expected a number from 1 to 1000000, found {}", n.get_ref()),
             )),
             None => Ok(default),
         }
@@ -702,6 +744,25 @@ fn check_selector(s: &str) -> Result<(), String> {
         .map_err(|e| format!("invalid CSS selector {s:?}: {e}"))
 }
 
+const ZERO: Duration = Duration::ZERO;
+const SECOND: Duration = Duration::from_secs(1);
+const HOUR: Duration = Duration::from_secs(3600);
+const DAY: Duration = Duration::from_secs(24 * 3600);
+const YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// A User-Agent is an HTTP header value: printable, one line.
+fn check_user_agent(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err("user_agent is empty".into());
+    }
+    if let Some(c) = s.chars().find(|c| c.is_control()) {
+        return Err(format!(
+            "user_agent holds the control character {c:?}; it must be one printable line"
+        ));
+    }
+    Ok(s.to_string())
+}
+
 fn parse_size(s: &str) -> Result<usize, String> {
     let t = s.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -720,7 +781,8 @@ fn parse_size(s: &str) -> Result<usize, String> {
             ));
         }
     };
-    Ok(n * mult)
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size {s:?} is too large"))
 }
 
 #[cfg(test)]
@@ -844,7 +906,45 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
             ),
             ("[daemon]\nper_host_delay = \"soon\"\n", 2, 18, "duration"),
             ("[daemon]\nlisten = \"localhost\"\n", 2, 10, "HOST:PORT"),
-            ("[daemon]\nmax_items = 0\n", 2, 13, "positive"),
+            ("[daemon]\nmax_items = 0\n", 2, 13, "from 1 to"),
+            // Values that passed `check` and then lost data or panicked (issue 15).
+            (
+                "[daemon]\nkeep_days = 4294967296\n",
+                2,
+                13,
+                "between 1 and 36500",
+            ),
+            (
+                "[daemon]\nper_host_delay = \"500000000000years\"\n",
+                2,
+                18,
+                "out of range",
+            ),
+            (
+                "[daemon]\nmax_body = \"0\"\n",
+                2,
+                12,
+                "between 1KiB and 1GiB",
+            ),
+            (
+                "[daemon]\nmax_body = \"17179869184GiB\"\n",
+                2,
+                12,
+                "too large",
+            ),
+            ("[daemon]\ntimeout = \"0s\"\n", 2, 11, "out of range"),
+            (
+                "[daemon]\nuser_agent = \"bad\\nua\"\n",
+                2,
+                14,
+                "control character",
+            ),
+            (
+                "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nmax_pages = 99999999\n",
+                4,
+                13,
+                "from 1 to",
+            ),
         ];
         for (text, line, column, word) in cases {
             let e = parse(text).unwrap_err();
@@ -867,5 +967,26 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
     fn missing_file_is_a_clear_error() {
         let e = Config::load(Path::new("/nonexistent/portalfeed.toml")).unwrap_err();
         assert!(e.to_string().contains("cannot read"), "{e}");
+        // No made-up position for a file that cannot be read.
+        assert!(
+            e.to_string()
+                .starts_with("/nonexistent/portalfeed.toml: cannot read"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_positioned_at_the_bad_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        // windows-1258 "Dân vận" in a name, on line 3.
+        std::fs::write(
+            &path,
+            b"[[source]]\nid = \"a\"\nname = \"D\xe2n\"\nurl = \"http://a.test/\"\n",
+        )
+        .unwrap();
+        let e = Config::load(&path).unwrap_err();
+        assert_eq!((e.line, e.column), (3, 10), "{e}");
+        assert!(e.message.contains("not UTF-8"), "{e}");
     }
 }

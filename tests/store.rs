@@ -675,3 +675,14 @@ fn overview_gives_every_source_its_last_run_items_and_days() {
     );
     assert!(!b.last.as_ref().unwrap().ok, "the newest run of b failed");
 }
+
+#[test]
+fn a_file_that_is_not_a_database_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.db");
+    std::fs::write(&path, vec![b'x'; 8192]).unwrap();
+    let e = Store::open(&path).err().expect("not a database");
+    let text = e.to_string();
+    assert!(text.contains(&path.display().to_string()), "{text}");
+    assert!(text.contains("not a database"), "{text}");
+}

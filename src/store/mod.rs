@@ -214,11 +214,19 @@ impl Store {
                 message: e.to_string(),
             })
         };
+        // "file is not a database" and the like name the file.
+        let named = |e: StoreError| match e {
+            StoreError::Sqlite(e) => StoreError::Open {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            },
+            other => other,
+        };
         let write = open(path)?;
-        schema::configure(&write)?;
-        schema::migrate(&write, path)?;
+        schema::configure(&write).map_err(named)?;
+        schema::migrate(&write, path).map_err(named)?;
         let read = open(path)?;
-        schema::configure(&read)?;
+        schema::configure(&read).map_err(named)?;
         Ok(Store {
             write: Mutex::new(write),
             read: Mutex::new(read),
