@@ -282,7 +282,9 @@ impl Demo {
 pub async fn run(listen: SocketAddr) -> Result<(), DemoError> {
     let dir = std::env::temp_dir().join(format!("portalfeed-demo-{}", std::process::id()));
     let demo = Demo::start(listen, &dir).await?;
-    println!("{}", demo.banner());
+    // The demo's own lines are for a person watching: if stdout goes away (`demo | head`)
+    // they are dropped, and the demo goes on serving.
+    say(&demo.banner());
     // Progress for the newcomer watching: the item count while the first crawl runs.
     let database = demo.config.daemon.database.clone();
     let progress = tokio::spawn(async move {
@@ -294,7 +296,7 @@ pub async fn run(listen: SocketAddr) -> Result<(), DemoError> {
             };
             let items = store.item_count().unwrap_or(0);
             if items > shown {
-                println!("  {items} items in the feeds");
+                say(&format!("  {items} items in the feeds"));
                 shown = items;
             }
         }
@@ -305,8 +307,14 @@ pub async fn run(listen: SocketAddr) -> Result<(), DemoError> {
         tracing::warn!(dir = %demo.dir.display(), error = %e, "cannot remove the demo folder");
     }
     result?;
-    println!("portalfeed demo stopped.");
+    say("portalfeed demo stopped.");
     Ok(())
+}
+
+/// A line on stdout, dropped when nobody reads it any more.
+fn say(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 /// A list page for a folder that has none: its articles under their expected titles.

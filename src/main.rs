@@ -127,6 +127,30 @@ enum Command {
     },
 }
 
+/// Output to stdout that stops quietly when its reader goes away (`portalfeed opml | head
+/// -1`): a closed pipe is an error that `run` returns, and `main` ends with success on it,
+/// where `println!` would panic.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)?;
+    }};
+}
+
+/// Whether an error is stdout's reader having gone away.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The daemon takes its log level from its configuration; the commands log at info.
@@ -142,6 +166,7 @@ fn main() -> ExitCode {
     portalfeed::logging::init(&level);
     match run(cli) {
         Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             if e.downcast_ref::<portalfeed::config::ConfigError>()
@@ -167,7 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check { config } => {
             let config = Config::load(&config)?;
             let tz = config.daemon.timezone;
-            println!(
+            outln!(
                 "ok: {} ({} sources)",
                 config.path.display(),
                 config.sources.len()
@@ -184,7 +209,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             .to_string()
                     })
                     .collect();
-                println!(
+                if next.is_empty() {
+                    // `0 0 30 2 *` parses, and never fires.
+                    outln!(
+                        "{:<24} {:<16} next: never: no date matches this schedule (a 30th of February?); the source would never run",
+                        s.id,
+                        s.schedule.as_str()
+                    );
+                    continue;
+                }
+                outln!(
                     "{:<24} {:<16} next: {}",
                     s.id,
                     s.schedule.as_str(),
@@ -197,14 +231,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = Config::load(&config)?;
             let results =
                 runtime()?.block_on(daemon::crawl_once(std::sync::Arc::new(config), &sources))?;
-            println!(
-                "{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7}  error",
-                "source", "found", "new", "updated", "unchanged", "merged", "failed"
+            outln!(
+                "{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7} {:>8}  error",
+                "source",
+                "found",
+                "new",
+                "updated",
+                "unchanged",
+                "merged",
+                "failed",
+                "skipped"
             );
             let mut all_ok = true;
             for r in &results {
                 all_ok &= r.ok;
-                println!(
+                outln!(
                     "{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7} {:>8}  {}",
                     r.source_id,
                     r.found,
@@ -230,7 +271,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let when = |t: chrono::DateTime<chrono::Utc>| {
                 t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
             };
-            println!(
+            outln!(
                 "{:<24} {:<8} {:<16} {:<8} {:>6} {:>5} {:>5} {:>4} {:>5} {:<16}  last error",
                 "source",
                 "kind",
@@ -277,7 +318,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let flapping = portalfeed::store::flapping_note(h.flapping)
                     .map(|n| format!(" [{n}]"))
                     .unwrap_or_default();
-                println!(
+                outln!(
                     "{:<24} {:<8} {:<16} {:<8} {:>6} {:>5} {:>5} {:>4} {:>5} {:<16}  {}{}{}",
                     s.id,
                     s.kind.as_str(),
@@ -315,9 +356,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .published
                     .map(|d| d.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_else(|| "—".into());
-                println!(
+                outln!(
                     "{when}  {:<20} {}\n                  {}",
-                    h.source_id, h.title, h.link
+                    h.source_id,
+                    h.title,
+                    h.link
                 );
             }
             eprintln!("{} result(s) for {query:?}", hits.len());
@@ -325,7 +368,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Opml { config } => {
             let config = Config::load(&config)?;
-            print!(
+            out!(
                 "{}",
                 portalfeed::feed::opml(
                     &portalfeed::feed::catalog(&config),
@@ -338,7 +381,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let config = std::sync::Arc::new(Config::load(&config)?);
             let store = daemon::open_store(&config)?;
             let written = daemon::export(&config, store, &dir)?;
-            println!("wrote {written} files to {}", dir.display());
+            outln!("wrote {written} files to {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Run { config } => {
@@ -374,7 +417,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 allow_private,
             };
             let report = runtime()?.block_on(portalfeed::survey::survey(&fetcher, &url, &opts))?;
-            print!("{}", report.toml());
+            out!("{}", report.toml());
             if let Some(path) = &write {
                 report.append_to(path).map_err(anyhow::Error::msg)?;
                 eprintln!("appended [[source]] {:?} to {}", report.id, path.display());
@@ -414,11 +457,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .block_on(portalfeed::crawl::read_article(&fetcher, &source, &url))
                 .map_err(anyhow::Error::msg)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&article.to_json())?);
+                outln!("{}", serde_json::to_string_pretty(&article.to_json())?);
             } else if html {
-                println!("{}", article.content_html);
+                outln!("{}", article.content_html);
             } else {
-                print!(
+                out!(
                     "{}",
                     preview_text(&article, &source, &page.url, settings.daemon.timezone)
                 );
@@ -460,7 +503,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ..Default::default()
             };
             let article = extract::extract(&decoded.text, &url, &rules)?;
-            println!("{}", serde_json::to_string_pretty(&article.to_json())?);
+            outln!("{}", serde_json::to_string_pretty(&article.to_json())?);
             Ok(ExitCode::SUCCESS)
         }
     }

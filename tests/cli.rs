@@ -1,0 +1,79 @@
+//! The command line as a pipeline's first stage: when the reader goes away early
+//! (`portalfeed check | head -1`), the command stops quietly with success instead of
+//! panicking with exit 101.
+
+mod common;
+
+use std::process::Stdio;
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("portalfeed.toml");
+    // Enough sources that the output is far larger than a pipe's buffer: the command is
+    // still writing when the reader is gone, whatever the timing.
+    let mut text = String::from("[daemon]\ndatabase = \"p.db\"\n");
+    for n in 0..3000 {
+        text.push_str(&format!(
+            "[[source]]\nid = \"s{n}\"\nname = \"Cổng thông tin số {n}\"\nurl = \"http://p{n}.test/tin-tuc/\"\n"
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+    for command in ["check", "opml"] {
+        let mut child = common::binary()
+            .args([command, "--config", config.to_str().unwrap()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+        assert!(out.status.success(), "{command}: {:?} {stderr}", out.status);
+    }
+}
+
+#[test]
+fn a_schedule_that_never_fires_is_said_to_never_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("portalfeed.toml");
+    std::fs::write(
+        &config,
+        "[[source]]\nid = \"feb\"\nurl = \"http://a.test/\"\nschedule = \"0 0 30 2 *\"\n",
+    )
+    .unwrap();
+    let out = common::binary()
+        .args(["check", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("next: never"), "{text}");
+}
+
+#[test]
+fn the_crawl_table_names_every_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("portalfeed.toml");
+    // A loopback source is refused by the address policy at once: a row, no network.
+    std::fs::write(
+        &config,
+        "[daemon]\ndatabase = \"p.db\"\nretries = 0\n[[source]]\nid = \"local\"\nurl = \"http://127.0.0.1:9/tin-tuc/\"\n",
+    )
+    .unwrap();
+    let out = common::binary()
+        .args(["crawl", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    let numbers = row[1..]
+        .iter()
+        .take_while(|w| w.parse::<usize>().is_ok())
+        .count();
+    // "source", a name per number, then "error".
+    assert_eq!(header.len(), numbers + 2, "{text}");
+    assert_eq!(header.last(), Some(&"error"), "{text}");
+}
