@@ -300,10 +300,14 @@ fn respond(
 
 /// `ETag` and `Last-Modified`, or `304` when the client has the current version.
 fn conditional(headers: &HeaderMap, r: &Rendered, content_type: &'static str) -> Response {
+    // If-None-Match compares weakly (RFC 9110 13.1.2): `W/"x"` matches `"x"`, which a
+    // proxy or a compressing cache may have weakened.
+    let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let ours = opaque(&r.etag);
     let matches_etag = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == r.etag || t.trim() == "*"));
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == "*" || opaque(t) == ours));
     let not_modified_since = headers.get(header::IF_NONE_MATCH).is_none()
         && match (
             headers

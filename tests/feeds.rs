@@ -367,3 +367,55 @@ fn xss_vectors_do_not_survive_in_any_format() {
         );
     }
 }
+
+/// A broken portal's control characters (an escape sequence in a title, a NUL in an
+/// author) are stripped from every format alike: JSON kept what the XML formats dropped.
+#[test]
+fn control_characters_are_stripped_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Arc::new(
+        portalfeed::config::Config::from_str(
+            "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n",
+            &dir.path().join("c.toml"),
+        )
+        .unwrap(),
+    );
+    let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
+    store.sync_sources(&config.sources).unwrap();
+    let article = portalfeed::extract::Article {
+        url: "http://a.test/1".into(),
+        title: "Tin \u{1b}[2Jmới\u{7}".into(),
+        published: None,
+        author: Some("Minh\u{0} Trí".into()),
+        source: None,
+        paragraphs: vec![
+            "Một đoạn văn\u{1b}]0;x\u{7} của bài viết mới được lưu vào cơ sở dữ liệu.".into(),
+        ],
+        content_html: "<p>Một đoạn văn.</p>".into(),
+        images: vec![],
+        profile: None,
+        container: Default::default(),
+    };
+    store.save("a", &article.url, &article, Utc::now()).unwrap();
+    let state = AppState::new(store, config.clone());
+    let entry = feed::catalog(&config)
+        .into_iter()
+        .find(|e| e.key == "all")
+        .unwrap();
+    for format in [Format::Atom, Format::Rss, Format::Json] {
+        let rendered = state.render(&entry, format, "feeds/all", false).unwrap();
+        let body = String::from_utf8_lossy(rendered.body.as_ref()).to_string();
+        assert!(
+            !body.contains('\u{1b}') && !body.contains('\u{7}') && !body.contains('\u{0}'),
+            "{format:?} keeps a control character"
+        );
+        // JSON escapes them rather than writing them raw: the escapes are gone too.
+        assert!(
+            !body.contains("\\u001b") && !body.contains("\\u0007") && !body.contains("\\u0000"),
+            "{format:?} keeps an escaped control character"
+        );
+        let parsed = feed_rs::parser::parse(rendered.body.as_ref()).unwrap();
+        let title = parsed.entries[0].title.as_ref().unwrap().content.clone();
+        assert_eq!(title, "Tin [2Jmới", "{format:?}");
+    }
+}

@@ -360,21 +360,23 @@ fn render_json(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
     let items: Vec<serde_json::Value> = items
         .iter()
         .map(|item| {
+            // The same characters as in the XML formats: a reader must see one item,
+            // whichever format it asks for.
             let mut v = serde_json::json!({
-                "id": item.guid,
+                "id": xml_safe(&item.guid),
                 "url": item.link,
-                "title": item.title,
+                "title": xml_safe(&item.title),
                 "content_html": content_with_copies(item),
-                "summary": summary(&item.text, 300),
+                "summary": xml_safe(&summary(&item.text, 300)),
                 "date_modified": local(item.updated, tz).to_rfc3339(),
-                "tags": std::iter::once(&item.source_name).chain(item.tags.iter()).collect::<Vec<_>>(),
-                "_portalfeed": { "source": item.source_id, "source_name": item.source_name, "other_copies": item.other_copies },
+                "tags": std::iter::once(&item.source_name).chain(item.tags.iter()).map(|t| xml_safe(t)).collect::<Vec<_>>(),
+                "_portalfeed": { "source": item.source_id, "source_name": xml_safe(&item.source_name), "other_copies": item.other_copies },
             });
             if let Some(p) = item.published {
                 v["date_published"] = local(p.with_timezone(&Utc), tz).to_rfc3339().into();
             }
             if let Some(a) = &item.author {
-                v["authors"] = serde_json::json!([{ "name": a }]);
+                v["authors"] = serde_json::json!([{ "name": xml_safe(a) }]);
             }
             if let Some(img) = item.images.first() {
                 v["image"] = img.clone().into();
