@@ -2,8 +2,8 @@
 //!
 //! Under systemd (`JOURNAL_STREAM` is set) a line carries no timestamp and no colours —
 //! the journal adds its own — and starts with a syslog priority, `<3>` for errors to
-//! `<7>` for debug, so that `journalctl -p err` works. Elsewhere lines are the usual
-//! coloured ones with timestamps.
+//! `<7>` for debug, so that `journalctl -p err` works. Elsewhere lines have timestamps,
+//! and colours only when stderr is a terminal: a log file or a pipe gets plain text.
 
 use std::fmt;
 
@@ -56,7 +56,10 @@ pub fn init(default: &str) {
             ))
             .try_init()
     } else {
-        builder.try_init()
+        use std::io::IsTerminal as _;
+        builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init()
     };
     // A second initialisation (tests) keeps the first logger.
     let _ = result;

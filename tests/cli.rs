@@ -76,4 +76,11 @@ fn the_crawl_table_names_every_column() {
     // "source", a name per number, then "error".
     assert_eq!(header.len(), numbers + 2, "{text}");
     assert_eq!(header.last(), Some(&"error"), "{text}");
+    // Logs to a pipe carry no colour codes (issue 16): only a terminal gets them.
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("WARN"), "the failing source is logged: {log}");
+    assert!(
+        !log.contains('\u{1b}'),
+        "colour codes in a piped log: {log:?}"
+    );
 }
