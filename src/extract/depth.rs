@@ -99,24 +99,32 @@ pub fn exceeds(html: &str, limit: usize) -> bool {
         if name_len == 0 || !b[start].is_ascii_alphabetic() {
             continue;
         }
-        let name = b[start..start + name_len].to_ascii_lowercase();
+        // Lower-cased on the stack: the names compared are all short, and a longer one
+        // (a custom element) is counted like any other.
+        let mut buf = [0u8; 16];
+        let len = name_len.min(buf.len());
+        for (d, s) in buf.iter_mut().zip(&b[start..start + len]) {
+            *d = s.to_ascii_lowercase();
+        }
+        let name = &buf[..if name_len > buf.len() { 0 } else { len }];
         let Some(tag_end) = tag_end(b, start + name_len) else {
             break;
         };
         let self_closing = tag_end > 0 && b[tag_end - 1] == b'/';
         i = tag_end + 1;
-        if uncounted(&name) {
+        if uncounted(name) {
             continue;
         }
         if closing {
             depth = depth.saturating_sub(1);
             continue;
         }
-        if raw_text(&name) {
+        if raw_text(name) {
             // Up to the matching end tag, whatever it holds.
-            let mut close = b"</".to_vec();
-            close.extend_from_slice(&name);
-            match find_ignore_case(&b[i..], &close) {
+            let mut close = [0u8; 18];
+            close[..2].copy_from_slice(b"</");
+            close[2..2 + name.len()].copy_from_slice(name);
+            match find_ignore_case(&b[i..], &close[..2 + name.len()]) {
                 Some(e) => i += e,
                 None => break,
             }
@@ -135,30 +143,36 @@ pub fn exceeds(html: &str, limit: usize) -> bool {
 /// The index of the `>` that ends a tag whose attributes start at `from`, past quoted
 /// values.
 fn tag_end(b: &[u8], from: usize) -> Option<usize> {
-    let mut quote: Option<u8> = None;
-    for (k, &c) in b[from..].iter().enumerate() {
-        match quote {
-            Some(q) if c == q => quote = None,
-            Some(_) => {}
-            None if c == b'"' || c == b'\'' => quote = Some(c),
-            None if c == b'>' => return Some(from + k),
-            None => {}
+    let mut at = from;
+    loop {
+        let k = at + memchr::memchr3(b'>', b'"', b'\'', &b[at..])?;
+        match b[k] {
+            b'>' => return Some(k),
+            quote => at = k + 1 + memchr(quote, &b[k + 1..])? + 1,
         }
     }
-    None
 }
 
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == needle)
-}
+use memchr::memchr;
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
+/// The next `</name` in any case: each `</` found by memchr, its name compared.
 fn find_ignore_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+    let mut from = 0;
+    while let Some(k) = memchr::memmem::find(&hay[from..], b"</") {
+        let at = from + k;
+        if hay
+            .get(at..at + needle.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+        {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
 }
 
 #[cfg(test)]

@@ -86,6 +86,7 @@ pub struct Article {
 /// The body container's words and headline links, before cleaning.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Container {
+    /// Counted only when there are headline links enough for a list (0 otherwise).
     pub words: usize,
     pub headline_links: usize,
 }

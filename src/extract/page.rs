@@ -413,7 +413,8 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// The words under `body` and its distinct links that read as headlines.
+    /// The words under `body` and its distinct links that read as headlines. The words
+    /// are counted only when there are links enough for a list: most bodies have few.
     pub(super) fn container(&self, body: NodeId) -> super::Container {
         let mut out = super::Container::default();
         let Some(root) = self.node(body) else {
@@ -421,29 +422,31 @@ impl<'a> Page<'a> {
         };
         let mut seen: rustc_hash::FxHashSet<&str> = Default::default();
         for n in root.descendants() {
-            match n.value() {
-                Node::Text(t) => out.words += crate::text::word_count(t),
-                Node::Element(el) if el.name() == "a" => {
-                    let Some(href) = el.attr("href") else {
-                        continue;
-                    };
-                    let words = words_under(n, usize::MAX);
-                    if words < super::verdict::HEADLINE_WORDS || seen.contains(href) {
-                        continue;
-                    }
-                    // A list's headline is the whole of its line; a link inside a
-                    // sentence of an article is not.
-                    let line = n
-                        .ancestors()
-                        .find(|a| a.value().as_element().is_some_and(is_block));
-                    let alone = line.is_none_or(|l| words_under(l, words + 3) <= words + 3);
-                    if alone {
-                        seen.insert(href);
-                        out.headline_links += 1;
-                    }
-                }
-                _ => {}
+            let Some(el) = n.value().as_element() else {
+                continue;
+            };
+            if el.name() != "a" {
+                continue;
             }
+            let Some(href) = el.attr("href") else {
+                continue;
+            };
+            let words = words_under(n, usize::MAX);
+            if words < super::verdict::HEADLINE_WORDS || seen.contains(href) {
+                continue;
+            }
+            // A list's headline is the whole of its line; a link inside a sentence of
+            // an article is not.
+            let line = n
+                .ancestors()
+                .find(|a| a.value().as_element().is_some_and(is_block));
+            if line.is_none_or(|l| words_under(l, words + 3) <= words + 3) {
+                seen.insert(href);
+                out.headline_links += 1;
+            }
+        }
+        if out.headline_links >= super::verdict::LIST_LINKS {
+            out.words = words_under(root, usize::MAX);
         }
         out
     }

@@ -539,16 +539,23 @@ const DATE_LABELS: &[&str] = &[
 /// which templates print inside the body container, at the top or after the text. An
 /// unlabelled date ("Hà Nội, ngày 15 tháng 3 năm 2020" above a decree) is the text's own.
 pub fn is_labelled_date_line(text: &str) -> bool {
-    if !is_date_line(text) {
+    // A date line is short (see `is_date_line`); then the label, on the block's opening
+    // words only: most blocks have none, and the date parse is the expensive part.
+    if text.len() > 400 || text.chars().count() > 100 {
         return false;
     }
-    let folded = fold_search(text);
-    let start = folded.trim_start_matches(|c: char| !c.is_alphanumeric());
-    DATE_LABELS.iter().any(|l| {
-        start
+    let opening: String = text
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .chars()
+        .take(24)
+        .collect();
+    let folded = fold_search(&opening);
+    let labelled = DATE_LABELS.iter().any(|l| {
+        folded
             .strip_prefix(l)
             .is_some_and(|rest| !rest.starts_with(|c: char| c.is_alphanumeric()))
-    })
+    });
+    labelled && is_date_line(text)
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ use super::{Article, Container};
 /// Words a link's text needs to read as a story's headline rather than a name or a label.
 pub(super) const HEADLINE_WORDS: usize = 4;
 /// Headline links a body needs before it can be a list.
-const LIST_LINKS: usize = 4;
+pub(super) const LIST_LINKS: usize = 4;
 /// A list has a headline link at least every this many words of its text (a teaser
 /// list: a title and a summary of a sentence or two). An article with a related-links box
 /// left in has one every few hundred.
