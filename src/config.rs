@@ -739,9 +739,35 @@ fn parse_http_url(s: &str) -> Result<Url, String> {
 }
 
 fn check_selector(s: &str) -> Result<(), String> {
-    scraper::Selector::parse(s)
-        .map(|_| ())
-        .map_err(|e| format!("invalid CSS selector {s:?}: {e}"))
+    scraper::Selector::parse(s).map(|_| ()).map_err(|e| {
+        format!(
+            "invalid CSS selector {s:?}: {}",
+            selector_reason(&e.to_string())
+        )
+    })
+}
+
+/// The selector library's reason in words. For some errors it prints "Unexpected error
+/// occurred. Please report this to the developer" and the error's name on the next line
+/// ("DanglingCombinator"): the name, spelt out, is the reason.
+fn selector_reason(message: &str) -> String {
+    if !message.contains("report this") {
+        return message.to_string();
+    }
+    let name = message.lines().last().unwrap_or("").trim();
+    let name = name.split(['(', ' ', '{']).next().unwrap_or(name);
+    let mut words = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            words.push(' ');
+        }
+        words.extend(c.to_lowercase());
+    }
+    if words.is_empty() {
+        "not a selector this library reads".into()
+    } else {
+        words
+    }
 }
 
 const ZERO: Duration = Duration::ZERO;
@@ -907,6 +933,12 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
             ("[daemon]\nper_host_delay = \"soon\"\n", 2, 18, "duration"),
             ("[daemon]\nlisten = \"localhost\"\n", 2, 10, "HOST:PORT"),
             ("[daemon]\nmax_items = 0\n", 2, 13, "from 1 to"),
+            (
+                "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n[source.article]\nbody = \"div >> p\"\n",
+                5,
+                8,
+                "dangling combinator",
+            ),
             // Values that passed `check` and then lost data or panicked (issue 15).
             (
                 "[daemon]\nkeep_days = 4294967296\n",
@@ -951,6 +983,19 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
             assert_eq!((e.line, e.column), (line, column), "{text:?} gave {e}");
             assert!(e.message.contains(word), "{text:?} gave {e}");
         }
+    }
+
+    #[test]
+    fn selector_errors_read_as_reasons_not_library_internals() {
+        let e = parse(
+            "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n[source.article]\nbody = \":foo(x)\"\n",
+        )
+        .unwrap_err();
+        assert!(!e.message.contains("report this"), "{e}");
+        assert!(
+            e.message.contains("unsupported pseudo class or element"),
+            "{e}"
+        );
     }
 
     #[test]

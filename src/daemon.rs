@@ -29,7 +29,11 @@ pub enum DaemonError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Fetch(#[from] crate::fetch::FetchError),
-    #[error("cannot listen on {addr}: {source}")]
+    // The reason ("Address already in use") is the source, which the error chain prints
+    // once; naming it here too printed it twice.
+    #[error(
+        "cannot listen on {addr} (is another portalfeed or server on that port? set [daemon] listen)"
+    )]
     Listen {
         addr: std::net::SocketAddr,
         #[source]

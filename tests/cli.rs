@@ -84,3 +84,27 @@ fn the_crawl_table_names_every_column() {
         "colour codes in a piped log: {log:?}"
     );
 }
+
+#[test]
+fn a_busy_port_is_said_once() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("portalfeed.toml");
+    std::fs::write(
+        &config,
+        format!("[daemon]\ndatabase = \"p.db\"\nlisten = \"127.0.0.1:{port}\"\n"),
+    )
+    .unwrap();
+    let out = common::binary()
+        .args(["run", "--config", config.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot listen on 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert_eq!(err.matches("in use").count(), 1, "{err}");
+}

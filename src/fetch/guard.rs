@@ -134,6 +134,18 @@ fn is_internal_v4(v4: Ipv4Addr) -> bool {
         || (o[0] == 100 && (64..128).contains(&o[1])) // 100.64/10 shared address space
 }
 
+/// A host name that does not resolve: no retry will change that.
+#[derive(Debug)]
+pub struct NameNotFound(pub String);
+
+impl std::fmt::Display for NameNotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NameNotFound {}
+
 /// A resolver that drops internal addresses, so that a public-looking host name cannot
 /// lead to an internal service.
 #[derive(Debug, Clone, Copy)]
@@ -146,17 +158,29 @@ impl reqwest::dns::Resolve for GuardedResolver {
         let allow_private = self.allow_private;
         Box::pin(async move {
             let host = name.as_str().to_string();
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((host.as_str(), 0)).await {
+                Ok(a) => a.collect(),
+                // A name that does not exist fails the same way every time: said once,
+                // not retried. "Temporary failure in name resolution" may pass.
+                Err(e) if !e.to_string().contains("Temporary failure") => {
+                    let e: Box<dyn std::error::Error + Send + Sync> =
+                        Box::new(NameNotFound(format!("{host} does not resolve: {e}")));
+                    return Err(e);
+                }
+                Err(e) => return Err(e.into()),
+            };
             let kept: Vec<SocketAddr> = addrs
                 .iter()
                 .copied()
                 .filter(|a| allow_private || !is_internal(a.ip()))
                 .collect();
             if kept.is_empty() {
-                let msg = if addrs.is_empty() {
-                    format!("{host} does not resolve")
-                } else {
+                if addrs.is_empty() {
+                    let e: Box<dyn std::error::Error + Send + Sync> =
+                        Box::new(NameNotFound(format!("{host} does not resolve")));
+                    return Err(e);
+                }
+                let msg = {
                     format!(
                         "{host} resolves only to private or loopback addresses; refused (set allow_private to permit)"
                     )

@@ -73,6 +73,8 @@ pub enum FetchError {
     Timeout { url: String },
     #[error("cannot connect to {url}: {message}")]
     Connect { url: String, message: String },
+    #[error("{url}: {message}")]
+    NoSuchHost { url: String, message: String },
     #[error("response from {url} is larger than the {limit}-byte limit")]
     TooLarge { url: String, limit: usize },
     #[error("too many redirects from {url} (more than {MAX_REDIRECTS}, or a loop)")]
@@ -104,6 +106,7 @@ impl FetchError {
             FetchError::Status { .. } => "http_status",
             FetchError::Timeout { .. } => "timeout",
             FetchError::Connect { .. } => "connect",
+            FetchError::NoSuchHost { .. } => "dns",
             FetchError::TooLarge { .. } => "too_large",
             FetchError::Redirects { .. } => "redirects",
             FetchError::Refused(_) => "refused",
@@ -559,6 +562,9 @@ impl Fetcher {
                         robotxt::AccessResult::Unavailable,
                         agent.as_str(),
                     ),
+                    // A host that does not resolve has no robots.txt to speak of: the
+                    // error is the name.
+                    Err(e @ FetchError::NoSuchHost { .. }) => return Err(e),
                     Err(e) => {
                         // Complete disallow, not cached: asked again next time. The
                         // reason is the fetch error, which says what to fix.
@@ -653,6 +659,11 @@ fn classify(url: &str, e: reqwest::Error) -> FetchError {
         FetchError::Timeout { url }
     } else if e.is_redirect() {
         FetchError::Redirects { url }
+    } else if let Some(dns) = source_of::<guard::NameNotFound>(&e) {
+        FetchError::NoSuchHost {
+            url,
+            message: dns.to_string(),
+        }
     } else if e.is_connect() {
         FetchError::Connect {
             url,
@@ -664,6 +675,20 @@ fn classify(url: &str, e: reqwest::Error) -> FetchError {
             message: error_chain(&e),
         }
     }
+}
+
+/// The first error of type `T` among `e`'s causes.
+fn source_of<'e, T: std::error::Error + 'static>(
+    e: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e T> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cur {
+        if let Some(t) = c.downcast_ref::<T>() {
+            return Some(t);
+        }
+        cur = c.source();
+    }
+    None
 }
 
 /// The error with its causes, so that "connection refused" or a TLS reason is visible.
@@ -702,6 +727,31 @@ mod tests {
             "portalfeed"
         );
         assert_eq!(product_token("MyBot"), "mybot");
+    }
+
+    #[test]
+    fn a_name_that_does_not_resolve_is_found_in_the_chain_and_not_retried() {
+        #[derive(Debug)]
+        struct Wrapper(guard::NameNotFound);
+        impl std::fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("client error (Connect)")
+            }
+        }
+        impl std::error::Error for Wrapper {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let e = Wrapper(guard::NameNotFound("x.invalid does not resolve".into()));
+        let found = source_of::<guard::NameNotFound>(&e).map(|n| n.0.as_str());
+        assert_eq!(found, Some("x.invalid does not resolve"));
+        let err = FetchError::NoSuchHost {
+            url: "http://x.invalid/".into(),
+            message: "x.invalid does not resolve".into(),
+        };
+        assert!(!err.is_retryable());
+        assert_eq!(err.kind(), "dns");
     }
 
     #[test]
