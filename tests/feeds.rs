@@ -419,3 +419,34 @@ fn control_characters_are_stripped_in_every_format() {
         assert_eq!(title, "Tin [2Jmới", "{format:?}");
     }
 }
+
+/// A feed with no items yet is dated now-ish, not 1970-01-01.
+#[test]
+fn an_empty_feed_is_not_dated_1970() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Arc::new(
+        portalfeed::config::Config::from_str(
+            "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n",
+            &dir.path().join("c.toml"),
+        )
+        .unwrap(),
+    );
+    let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
+    store.sync_sources(&config.sources).unwrap();
+    let state = AppState::new(store, config.clone());
+    let entry = feed::catalog(&config)
+        .into_iter()
+        .find(|e| e.key == "all")
+        .unwrap();
+    let before = Utc::now() - chrono::Duration::days(1);
+    for format in [Format::Atom, Format::Rss] {
+        let rendered = state.render(&entry, format, "feeds/all", false).unwrap();
+        let body = String::from_utf8_lossy(rendered.body.as_ref()).to_string();
+        assert!(!body.contains("1970"), "{format:?}: {body}");
+        let parsed = feed_rs::parser::parse(rendered.body.as_ref()).unwrap();
+        assert!(parsed.entries.is_empty());
+        if let Some(updated) = parsed.updated {
+            assert!(updated > before, "{format:?} dated {updated}");
+        }
+    }
+}

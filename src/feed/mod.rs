@@ -206,12 +206,15 @@ fn local(t: DateTime<Utc>, tz: Tz) -> DateTime<FixedOffset> {
     t.with_timezone(&tz).fixed_offset()
 }
 
+/// The feed's own date: its newest item's. An empty feed is dated when this process
+/// started (not 1970-01-01, which readers show as "56 years ago"); the date stays the same
+/// for the process's life, so its ETag does too.
 fn newest(items: &[FeedItem]) -> DateTime<Utc> {
-    items
-        .iter()
-        .map(|i| i.updated)
-        .max()
-        .unwrap_or_else(|| DateTime::from_timestamp(0, 0).unwrap_or_default())
+    static STARTED: std::sync::LazyLock<DateTime<Utc>> = std::sync::LazyLock::new(|| {
+        let now = Utc::now();
+        DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now)
+    });
+    items.iter().map(|i| i.updated).max().unwrap_or(*STARTED)
 }
 
 fn render_atom(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
