@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -195,14 +196,86 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Serves until `shutdown` resolves.
+/// Connections served at once; the next one waits in the kernel's backlog until one ends.
+const MAX_CONNECTIONS: usize = 1024;
+/// A client must send its whole request head within this time (nginx's
+/// `client_header_timeout` is 60 s; feed readers send theirs at once).
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The most a request head may buffer (hyper's default is about 400 KB; nginx allows
+/// 4 × 8 KB): a longer head closes the connection.
+const MAX_HEAD: usize = 32 * 1024;
+/// After shutdown is asked for, connections get this long to finish their response;
+/// then they are dropped, so that SIGTERM ends the process whatever clients do.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves the router on `listener` until `shutdown` resolves, with what nginx sets and
+/// `axum::serve` does not: a time limit and a size limit on request heads, a cap on
+/// connections, and a deadline for the graceful shutdown.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let app = router(state);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        // A free slot first: at the cap, new clients wait in the backlog.
+        let slot = tokio::select! {
+            _ = &mut shutdown => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+        };
+        let (stream, _peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut stop = stop_rx.clone();
+        connections.spawn(async move {
+            let _slot = slot;
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT)
+                .max_buf_size(MAX_HEAD);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.changed() => {
+                    // Idle keep-alive connections close now; a response in flight ends.
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(SHUTDOWN_GRACE, conn).await;
+                }
+            }
+        });
+        // Finished connections are reaped as we go, so the set stays small.
+        while connections.try_join_next().is_some() {}
+    }
+    drop(listener);
+    let _ = stop_tx.send(true);
+    let drain = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE + Duration::from_secs(1), drain)
         .await
+        .is_err()
+    {
+        connections.abort_all();
+    }
+    Ok(())
 }
 
 fn split_file(file: &str) -> Option<(&str, Format)> {
