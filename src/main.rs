@@ -130,16 +130,20 @@ enum Command {
 /// Output to stdout that stops quietly when its reader goes away (`portalfeed opml | head
 /// -1`): a closed pipe is an error that `run` returns, and `main` ends with success on it,
 /// where `println!` would panic.
+/// What is printed passes through `text::terminal_safe`: titles and error texts come from
+/// web pages, and must not drive the terminal.
 macro_rules! outln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        writeln!(std::io::stdout().lock(), $($arg)*)?;
+        let text = format!($($arg)*);
+        writeln!(std::io::stdout().lock(), "{}", portalfeed::text::terminal_safe(&text))?;
     }};
 }
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        write!(std::io::stdout().lock(), $($arg)*)?;
+        let text = format!($($arg)*);
+        write!(std::io::stdout().lock(), "{}", portalfeed::text::terminal_safe(&text))?;
     }};
 }
 
@@ -168,7 +172,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!(
+                "error: {}",
+                portalfeed::text::terminal_safe(&format!("{e:#}"))
+            );
             if e.downcast_ref::<portalfeed::config::ConfigError>()
                 .is_some()
             {

@@ -546,8 +546,36 @@ pub fn same_site(a: &url::Url, b: &url::Url) -> bool {
     bare(a).is_some() && bare(a) == bare(b)
 }
 
+/// Text for a terminal: control characters other than newline and tab written out as
+/// `\u{1b}`, so that a page's title can neither clear the screen (`ESC[2J`), set the
+/// window title nor ring the bell when a command prints it.
+pub fn terminal_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !s.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn terminal_safe_writes_out_control_characters() {
+        assert_eq!(terminal_safe("Tin mới\tđây\n"), "Tin mới\tđây\n");
+        assert_eq!(
+            terminal_safe("Tin \u{1b}[2Jmới\u{7}\r"),
+            "Tin \\u{1b}[2Jmới\\u{7}\\u{d}"
+        );
+    }
     use super::*;
     use proptest::prelude::*;
 

@@ -108,3 +108,44 @@ fn a_busy_port_is_said_once() {
     );
     assert_eq!(err.matches("in use").count(), 1, "{err}");
 }
+
+/// A stored title with an escape sequence (a hostile or broken page) is printed written
+/// out, not sent to the terminal.
+#[test]
+fn titles_cannot_drive_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("portalfeed.toml");
+    std::fs::write(
+        &config,
+        "[daemon]\ndatabase = \"p.db\"\n[[source]]\nid = \"a\"\nurl = \"http://a.test/tin-tuc/\"\n",
+    )
+    .unwrap();
+    let cfg = portalfeed::config::Config::load(&config).unwrap();
+    let store = portalfeed::store::Store::open(&cfg.daemon.database).unwrap();
+    store.sync_sources(&cfg.sources).unwrap();
+    let article = portalfeed::extract::Article {
+        url: "http://a.test/tin-tuc/1.html".into(),
+        title: "Dân vận \u{1b}[2J\u{1b}]0;pwned\u{7}khéo".into(),
+        published: None,
+        author: None,
+        source: None,
+        paragraphs: vec!["Một đoạn văn về phong trào dân vận khéo của xã trong năm nay.".into()],
+        content_html: "<p>Một đoạn văn.</p>".into(),
+        images: vec![],
+        profile: None,
+        container: Default::default(),
+    };
+    store
+        .save("a", &article.url, &article, chrono::Utc::now())
+        .unwrap();
+    drop(store);
+    let out = common::binary()
+        .args(["search", "--config", config.to_str().unwrap(), "dan van"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Dân vận"), "{text}");
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(text.contains("\\u{1b}[2J"), "{text:?}");
+}
