@@ -41,6 +41,11 @@ pub enum DaemonError {
     },
     #[error("unknown source id {0:?}; `portalfeed check` lists the configured sources")]
     UnknownSource(String),
+    #[error("cannot take the daemon lock {path}: {reason}")]
+    Lock {
+        path: std::path::PathBuf,
+        reason: String,
+    },
     #[error("server error: {0}")]
     Server(std::io::Error),
 }
@@ -138,6 +143,9 @@ pub async fn crawl_once(
 /// heartbeat, `RELOADING=1` around a reload and `STOPPING=1` on the way out.
 pub async fn run(config: Config) -> Result<(), DaemonError> {
     let config = Arc::new(config);
+    // One daemon per database: a second would crawl every source again and race the
+    // first's writes. The lock is the kernel's, so it goes with the process, however it ends.
+    let _lock = lock_database(&config.daemon.database)?;
     let store = open_store(&config)?;
     store.sync_sources(&config.sources)?;
     let stop = Arc::new(AtomicBool::new(false));
@@ -278,6 +286,38 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     info!("stopped");
     Ok(())
+}
+
+/// Takes the database's daemon lock: an exclusive advisory lock on `DATABASE.lock`, held
+/// for as long as the returned file is open. Commands (`crawl`, `sources`, `search`) do
+/// not take it; they share the database through SQLite's own locking.
+fn lock_database(database: &std::path::Path) -> Result<std::fs::File, DaemonError> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".lock");
+    let path = std::path::PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| DaemonError::Lock {
+            path: path.clone(),
+            reason: source.to_string(),
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(DaemonError::Lock {
+            path,
+            reason: format!(
+                "another portalfeed daemon is running on {}; stop it first (or give this one its own [daemon] database)",
+                database.display()
+            ),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(DaemonError::Lock {
+            path,
+            reason: e.to_string(),
+        }),
+    }
 }
 
 /// Sends a state to systemd when it started us with `NOTIFY_SOCKET`; a no-op otherwise.

@@ -1,5 +1,6 @@
-//! The feed server against clients that hold it open: half-sent requests, oversized
-//! request heads and idle keep-alive connections must neither pile up nor delay SIGTERM.
+//! The daemon against clients that hold it open (half-sent requests, oversized request
+//! heads and idle keep-alive connections must neither pile up nor delay SIGTERM) and
+//! against a second daemon on the same database.
 
 mod common;
 
@@ -11,7 +12,10 @@ use common::*;
 
 fn daemon(dir: &std::path::Path) -> (std::process::Child, String) {
     let listen = format!("127.0.0.1:{}", free_port());
-    let config = dir.join("portalfeed.toml");
+    let config = dir.join(format!(
+        "portalfeed-{}.toml",
+        listen.replace([':', '.'], "-")
+    ));
     // A yearly schedule: nothing is crawled while the test runs.
     std::fs::write(
         &config,
@@ -85,4 +89,40 @@ async fn heads_are_bounded_and_sigterm_ends_the_daemon_whatever_clients_do() {
     assert!(status.success(), "{status:?}");
     assert!(took < Duration::from_secs(10), "SIGTERM took {took:?}");
     drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_daemon_on_the_same_database_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first, listen) = daemon(dir.path());
+    wait_until_up(&format!("http://{listen}/healthz"), Duration::from_secs(20)).await;
+    // Same folder, so the same p.db; another port.
+    let other = dir.path().join("second.toml");
+    std::fs::write(
+        &other,
+        format!(
+            "[daemon]\ndatabase = \"p.db\"\nlisten = \"127.0.0.1:{}\"\nschedule = \"0 0 1 1 *\"\n\
+             [[source]]\nid = \"a\"\nurl = \"http://a.test/tin-tuc/\"\n",
+            free_port()
+        ),
+    )
+    .unwrap();
+    let out = binary()
+        .args(["run", "--config", other.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("another portalfeed daemon is running"),
+        "{err}"
+    );
+    // The first is untouched and still answers.
+    let ok = client()
+        .get(format!("http://{listen}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(terminate(first).success());
 }
