@@ -121,7 +121,7 @@ pub async fn crawl_once(
         tasks.spawn(async move {
             let source = &config.sources[index];
             let failures = store.run_streak(&source.id).map(|(_, f)| f).unwrap_or(0);
-            let mut run = crawler.run(source).await;
+            let mut run = guarded_run(&crawler, source).await;
             let failures = if run.ok { 0 } else { failures + 1 };
             run.next_run = Some(next_run(source, &config, failures));
             record(&store, &run);
@@ -288,6 +288,51 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     Ok(())
 }
 
+/// A source's run in a task of its own. A panic in it (a bug: nothing input-dependent
+/// should panic, but one must not take the others down) becomes a failed run that says
+/// so: it is recorded, `crawl` exits non-zero, and the daemon keeps the source's
+/// schedule instead of losing the source's task.
+async fn guarded_run(crawler: &Crawler, source: &crate::config::SourceConfig) -> RunSummary {
+    let (c, s) = (crawler.clone(), source.clone());
+    // Boxed: the run's state exists only while it runs, so 5,000 waiting sources cost
+    // 5,000 small tasks, not 5,000 run states.
+    contained(&source.id, async move { Box::pin(c.run(&s)).await }).await
+}
+
+/// Runs `run` as its own task; its panic is a failed run of `source_id`.
+async fn contained(
+    source_id: &str,
+    run: impl std::future::Future<Output = RunSummary> + Send + 'static,
+) -> RunSummary {
+    let started = Utc::now();
+    match tokio::spawn(run).await {
+        Ok(r) => r,
+        Err(e) => {
+            let reason = if e.is_panic() {
+                let payload = e.into_panic();
+                payload
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| payload.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "a panic".into())
+            } else {
+                e.to_string()
+            };
+            error!(source = %source_id, reason = %reason, "a source run stopped with a bug");
+            RunSummary {
+                source_id: source_id.to_string(),
+                started,
+                finished: Utc::now(),
+                ok: false,
+                error: Some(format!(
+                    "the run stopped on a bug (please report it): {reason}"
+                )),
+                ..Default::default()
+            }
+        }
+    }
+}
+
 /// Takes the database's daemon lock: an exclusive advisory lock on `DATABASE.lock`, held
 /// for as long as the returned file is open. Commands (`crawl`, `sources`, `search`) do
 /// not take it; they share the database through SQLite's own locking.
@@ -411,9 +456,7 @@ impl Scheduler {
                         _ = tokio::time::sleep(wait) => {}
                         _ = rx.wait_for(|s| *s) => break,
                     }
-                    // Boxed: the run's state exists only while it runs, so 5,000
-                    // waiting sources cost 5,000 small tasks, not 5,000 run states.
-                    let mut run = Box::pin(crawler.run(&source)).await;
+                    let mut run = guarded_run(&crawler, &source).await;
                     failures = if run.ok { 0 } else { failures + 1 };
                     next = next_run(&source, &config, failures);
                     run.next_run = Some(next);
@@ -562,5 +605,34 @@ async fn wait_for_signal() -> Signal {
     {
         let _ = tokio::signal::ctrl_c().await;
         Signal::Stop
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_run_is_a_failed_run_that_says_so() {
+        let run = contained("s", async {
+            if std::hint::black_box(true) {
+                panic!("index out of bounds");
+            }
+            RunSummary::default()
+        })
+        .await;
+        assert_eq!(run.source_id, "s");
+        assert!(!run.ok);
+        let error = run.error.unwrap();
+        assert!(error.contains("index out of bounds"), "{error}");
+        let fine = contained("t", async {
+            RunSummary {
+                source_id: "t".into(),
+                ok: true,
+                ..Default::default()
+            }
+        })
+        .await;
+        assert!(fine.ok);
     }
 }
