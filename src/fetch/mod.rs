@@ -57,6 +57,20 @@ impl From<&DaemonConfig> for FetchConfig {
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// How long a robots.txt is trusted.
 const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
+/// What a response body larger than its limit means.
+#[derive(Debug, Clone, Copy)]
+enum BodyLimit {
+    /// Past `max_body`, the response is refused (pages, feeds, sitemaps).
+    Refuse,
+    /// The first bytes are kept and the rest is not read (robots.txt, RFC 9309 2.5).
+    Truncate(usize),
+}
+
+/// The part of a robots.txt that is read: RFC 9309 asks crawlers to parse at least the
+/// first 500 KiB; a larger file is cut there instead of treated as missing (which would
+/// allow everything).
+const ROBOTS_MAX: usize = 512 * 1024;
+
 /// At most this many redirects.
 const MAX_REDIRECTS: usize = 10;
 
@@ -286,7 +300,7 @@ impl Fetcher {
             }
             let conditional = if hop == 0 { validators } else { None };
             match self
-                .exchange_with_retries(&client, &current, conditional)
+                .exchange_with_retries(&client, &current, conditional, BodyLimit::Refuse)
                 .await?
             {
                 Exchange::Done(r) => return Ok(r),
@@ -341,13 +355,14 @@ impl Fetcher {
         client: &reqwest::Client,
         url: &Url,
         validators: Option<&Validators>,
+        body: BodyLimit,
     ) -> Result<Exchange, FetchError> {
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.config.retry_delay)
             .with_max_delay(self.config.retry_delay.saturating_mul(16))
             .with_max_times(self.config.retries)
             .with_jitter();
-        (|| self.polite_exchange(client, url, validators))
+        (|| self.polite_exchange(client, url, validators, body))
             .retry(backoff)
             .sleep(tokio::time::sleep)
             .when(FetchError::is_retryable)
@@ -377,6 +392,7 @@ impl Fetcher {
         client: &reqwest::Client,
         url: &Url,
         validators: Option<&Validators>,
+        body: BodyLimit,
     ) -> Result<Exchange, FetchError> {
         let gate = self.gate(url);
         let mut g = gate.lock().await;
@@ -396,7 +412,7 @@ impl Fetcher {
             crate::metrics::METRICS
                 .fetches
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.exchange(client, url, validators).await
+            self.exchange(client, url, validators, body).await
         };
         if let Err(e) = &result {
             crate::metrics::METRICS.fetch_failed(e.kind());
@@ -410,6 +426,7 @@ impl Fetcher {
         client: &reqwest::Client,
         url: &Url,
         validators: Option<&Validators>,
+        body_limit: BodyLimit,
     ) -> Result<Exchange, FetchError> {
         let u = url.to_string();
         let mut req = client
@@ -469,8 +486,11 @@ impl Fetcher {
                 retry_after,
             });
         }
-        let limit = self.config.max_body_bytes;
-        if resp.content_length().is_some_and(|n| n as usize > limit) {
+        let (limit, truncate) = match body_limit {
+            BodyLimit::Refuse => (self.config.max_body_bytes, false),
+            BodyLimit::Truncate(n) => (n, true),
+        };
+        if !truncate && resp.content_length().is_some_and(|n| n as usize > limit) {
             return Err(FetchError::TooLarge { url: u, limit });
         }
         let content_type = header(reqwest::header::CONTENT_TYPE);
@@ -479,6 +499,10 @@ impl Fetcher {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
                     if body.len() + chunk.len() > limit {
+                        if truncate {
+                            body.extend_from_slice(&chunk[..limit - body.len()]);
+                            break;
+                        }
                         return Err(FetchError::TooLarge { url: u, limit });
                     }
                     body.extend_from_slice(&chunk);
@@ -606,13 +630,15 @@ impl Fetcher {
                 warn!(url = %url, to = %current, reason = %why, "robots.txt redirect refused");
                 return Ok(None);
             }
-            match self.exchange_with_retries(client, &current, None).await {
+            match self
+                .exchange_with_retries(client, &current, None, BodyLimit::Truncate(ROBOTS_MAX))
+                .await
+            {
                 Ok(Exchange::Done(r)) => return Ok(Some(r.body)),
                 Ok(Exchange::Redirect(next)) => current = next,
                 Err(FetchError::Status { status, .. }) if (400..500).contains(&status) => {
                     return Ok(None);
                 }
-                Err(FetchError::TooLarge { .. }) => return Ok(None),
                 Err(e) => return Err(e),
             }
         }
