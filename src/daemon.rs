@@ -236,17 +236,21 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                 match Config::load(&current.path) {
                     Ok(new) => {
                         let new = Arc::new(new);
-                        if new.daemon.listen != current.daemon.listen
-                            || new.daemon.database != current.daemon.database
-                        {
-                            warn!("listen and database changes take effect at the next restart");
+                        let later = restart_only_changes(&current.daemon, &new.daemon);
+                        for key in &later {
+                            warn!(key = %key, "reload: [daemon] {key} changed; it takes effect at the next restart");
                         }
                         if let Err(e) = store.sync_sources(&new.sources) {
                             error!(error = %e, "reload: cannot record the sources; keeping the old configuration");
                         } else {
                             scheduler.apply(&new);
                             state.set_config(new.clone());
-                            *status.lock().unwrap_or_else(|e| e.into_inner()) = String::new();
+                            *status.lock().unwrap_or_else(|e| e.into_inner()) = if later.is_empty()
+                            {
+                                String::new()
+                            } else {
+                                format!("restart to apply {}", later.join(", "))
+                            };
                             info!(sources = new.sources.len(), "configuration reloaded");
                         }
                     }
@@ -286,6 +290,42 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
     }
     info!("stopped");
     Ok(())
+}
+
+/// The `[daemon]` settings a reload cannot apply, because the server, the database, the
+/// fetcher or the logger were built from them at start-up. A reload applies sources,
+/// feeds, schedules and the rest; these wait for a restart, and the daemon says so.
+fn restart_only_changes(
+    old: &crate::config::DaemonConfig,
+    new: &crate::config::DaemonConfig,
+) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut check = |changed: bool, key: &'static str| {
+        if changed {
+            out.push(key);
+        }
+    };
+    check(old.listen != new.listen, "listen");
+    check(old.database != new.database, "database");
+    check(old.user_agent != new.user_agent, "user_agent");
+    check(old.per_host_delay != new.per_host_delay, "per_host_delay");
+    check(
+        old.max_concurrency != new.max_concurrency,
+        "max_concurrency",
+    );
+    check(old.max_running != new.max_running, "max_running");
+    check(
+        old.connect_timeout != new.connect_timeout,
+        "connect_timeout",
+    );
+    check(old.timeout != new.timeout, "timeout");
+    check(old.max_body_bytes != new.max_body_bytes, "max_body");
+    check(old.retries != new.retries, "retries");
+    check(old.retry_delay != new.retry_delay, "retry_delay");
+    check(old.recheck_for != new.recheck_for, "recheck_for");
+    check(old.near_duplicate != new.near_duplicate, "near_duplicate");
+    check(old.log_level != new.log_level, "log_level");
+    out
 }
 
 /// A source's run in a task of its own. A panic in it (a bug: nothing input-dependent
@@ -611,6 +651,27 @@ async fn wait_for_signal() -> Signal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reload_names_each_setting_that_waits_for_a_restart() {
+        let parse = |daemon: &str| {
+            Config::from_str(
+                &format!("[daemon]\n{daemon}\n[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n"),
+                std::path::Path::new("t.toml"),
+            )
+            .unwrap()
+            .daemon
+        };
+        let old = parse("user_agent = \"a/1\"\ntimeout = \"30s\"");
+        assert!(restart_only_changes(&old, &old).is_empty());
+        let new =
+            parse("user_agent = \"a/2\"\ntimeout = \"20s\"\nmax_body = \"1MiB\"\nfeed_items = 10");
+        assert_eq!(
+            restart_only_changes(&old, &new),
+            vec!["user_agent", "timeout", "max_body"],
+            "feed_items applies at once and is not named"
+        );
+    }
 
     #[tokio::test]
     async fn a_panicking_run_is_a_failed_run_that_says_so() {
