@@ -530,6 +530,14 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
          <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
          .failed{color:#b00}.spark rect{fill:#36c}td.note{max-width:32em;overflow-wrap:anywhere;font-size:.85em;color:#555}</style></head><body><h1>portalfeed</h1>",
     );
+    let _ = write!(
+        html,
+        "<p>portalfeed {} · times in {} (UTC{}) · page made {}</p>",
+        env!("CARGO_PKG_VERSION"),
+        esc(tz.name()),
+        Utc::now().with_timezone(&tz).format("%:z"),
+        Utc::now().with_timezone(&tz).format("%Y-%m-%d %H:%M")
+    );
     html.push_str("<p>Feeds:");
     for e in feed::catalog(&config)
         .iter()
@@ -543,7 +551,7 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
         );
     }
     html.push_str(" <a href=\"/opml\">OPML</a></p>");
-    html.push_str("<table><thead><tr><th>Source</th><th>Last run</th><th>Outcome</th><th>Items</th><th>Last 30 days</th><th>Last error or note</th><th>Feeds</th></tr></thead><tbody>");
+    html.push_str("<table><thead><tr><th>Source</th><th>Last run</th><th>Outcome</th><th>Next run</th><th>Items</th><th>Last 30 days</th><th>Last error or note</th><th>Feeds</th></tr></thead><tbody>");
     // Off the async workers: with thousands of sources this reads the whole run table.
     let store = state.store.clone();
     let mut overview =
@@ -552,9 +560,21 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
             .ok()
             .flatten()
             .unwrap_or_default();
+    let (mut total_items, mut failing, mut never) = (0usize, 0usize, 0usize);
     for s in &config.sources {
         let row = overview.remove(&s.id).unwrap_or_default();
         let last = row.last;
+        total_items += row.items;
+        match &last {
+            Some(r) if !r.ok => failing += 1,
+            None => never += 1,
+            _ => {}
+        }
+        let next = last
+            .as_ref()
+            .and_then(|r| r.next_run)
+            .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_else(|| "at start".into());
         let (when, outcome, error) = match &last {
             Some(r) => (
                 r.started
@@ -592,7 +612,7 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
         };
         let _ = write!(
             html,
-            "<tr{class}><td><a href=\"{url}\">{name}</a> <small>({id})</small>{tls}</td><td>{when}</td><td>{outcome}</td><td>{items}</td><td>{spark}</td><td class=\"note\">{error}</td>\
+            "<tr{class}><td><a href=\"{url}\">{name}</a> <small>({id})</small>{tls}</td><td>{when}</td><td>{outcome}</td><td>{next}</td><td>{items}</td><td>{spark}</td><td class=\"note\">{error}</td>\
              <td><a href=\"/feeds/{id}.atom\">atom</a> · <a href=\"/feeds/{id}.rss\">rss</a> · <a href=\"/feeds/{id}.json\">json</a></td></tr>",
             url = esc(s.url.as_str()),
             name = esc(&s.name),
@@ -602,7 +622,14 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
             error = esc(&error),
         );
     }
-    html.push_str("</tbody></table></body></html>");
+    let _ = write!(
+        html,
+        "</tbody></table><p>{} sources: {} failing, {} not run yet · {} items in their feeds</p></body></html>",
+        config.sources.len(),
+        failing,
+        never,
+        total_items
+    );
     Html(html).into_response()
 }
 

@@ -372,7 +372,23 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
             (1..=9).any(|d| row.contains(&format!("<title>{d}"))),
             "no day with items: {row}"
         );
+        // When it runs next, in the daemon's zone (the test's schedule is yearly).
+        assert!(row.contains("-01-01 00:00</td>"), "no next run: {row}");
     }
+    // What a glance needs besides the rows: the version, the zone, the totals.
+    assert!(
+        status.contains(&format!("portalfeed {}", env!("CARGO_PKG_VERSION"))),
+        "{status}"
+    );
+    assert!(status.contains("Asia/Ho_Chi_Minh (UTC+07:00)"), "{status}");
+    assert!(status.contains("<th>Next run</th>"), "{status}");
+    assert!(
+        status.contains(&format!(
+            "{} sources: 0 failing, 0 not run yet",
+            sites().len()
+        )),
+        "{status}"
+    );
 
     let exit = terminate(daemon);
     assert!(exit.success(), "daemon exit: {exit:?}");
