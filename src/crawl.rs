@@ -41,6 +41,19 @@ pub struct Crawler {
     /// threads, so a burst of pages never holds up the async workers serving feeds, and
     /// no more are in hand than the cores can work on (each holds a page's DOM).
     pub work: Arc<tokio::sync::Semaphore>,
+    /// Who watches the runs as they go (`crawl` on a terminal); nobody in the daemon.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+/// What a run reports while it goes, for a person watching.
+pub trait Progress: Send + Sync {
+    /// The index was read: this many article links, of which at most `to_fetch` are
+    /// fetched this run.
+    fn links(&self, source: &str, found: usize, to_fetch: usize);
+    /// One more article handled: `done` so far, `new` of them stored as new.
+    fn article(&self, source: &str, done: usize, new: usize);
+    /// The run is over.
+    fn finished(&self, run: &RunRecord);
 }
 
 /// Why the index could not be read: the HTTP status when there was one, and the reason.
@@ -97,6 +110,9 @@ impl Crawler {
             merged = run.merged, failed = run.failed, skipped = run.skipped, ok = run.ok,
             "source run finished"
         );
+        if let Some(p) = &self.progress {
+            p.finished(&run);
+        }
         run
     }
 
@@ -125,6 +141,9 @@ impl Crawler {
             }
         };
         run.found = links.len();
+        if let Some(p) = &self.progress {
+            p.links(&source.id, links.len(), links.len().min(source.max_items));
+        }
         let mut fetched = 0usize;
         for link in links {
             if self.stop.load(Ordering::Relaxed) {
@@ -163,6 +182,9 @@ impl Crawler {
                     run.failed += 1;
                     note(run, reason);
                 }
+            }
+            if let Some(p) = &self.progress {
+                p.article(&source.id, fetched, run.new);
             }
         }
         if run.failed > 0 && run.new + run.updated + run.unchanged + run.merged == 0 {

@@ -72,6 +72,7 @@ fn crawler(
             config.daemon.max_running.max(1),
         )),
         work: Arc::new(tokio::sync::Semaphore::new(Crawler::work_slots())),
+        progress: None,
     })
 }
 
@@ -80,6 +81,7 @@ fn crawler(
 pub async fn crawl_once(
     config: Arc<Config>,
     ids: &[String],
+    progress: Option<Arc<dyn crate::crawl::Progress>>,
 ) -> Result<Vec<RunSummary>, DaemonError> {
     // Indices into the configuration, not copies of it: with thousands of sources,
     // copies are the largest thing in memory.
@@ -98,7 +100,8 @@ pub async fn crawl_once(
     };
     let store = open_store(&config)?;
     store.sync_sources(&config.sources)?;
-    let crawler = crawler(&config, store.clone(), Arc::new(AtomicBool::new(false)))?;
+    let mut crawler = crawler(&config, store.clone(), Arc::new(AtomicBool::new(false)))?;
+    crawler.progress = progress;
     // The crawler bounds the runs (`max_running`); starting no more tasks than that
     // keeps 5,000 sources from being 5,000 futures waiting for a slot.
     let limit = config.daemon.max_running.max(1);

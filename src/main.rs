@@ -165,6 +165,11 @@ fn main() -> ExitCode {
         // The demo speaks for itself on stdout; the daemon's notes (the corpus lists
         // link pages it does not keep) would drown it.
         Command::Demo { .. } => "error".into(),
+        // On a terminal `crawl` draws a progress line per source; the per-run info lines
+        // would say the same and break the lines up.
+        Command::Crawl { .. } if std::io::IsTerminal::is_terminal(&std::io::stderr()) => {
+            "warn".into()
+        }
         _ => "info".into(),
     };
     portalfeed::logging::init(&level);
@@ -236,8 +241,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Crawl { config, sources } => {
             let config = Config::load(&config)?;
-            let results =
-                runtime()?.block_on(daemon::crawl_once(std::sync::Arc::new(config), &sources))?;
+            let results = runtime()?.block_on(daemon::crawl_once(
+                std::sync::Arc::new(config),
+                &sources,
+                portalfeed::progress::TerminalProgress::on_terminal().map(|p| {
+                    std::sync::Arc::new(p) as std::sync::Arc<dyn portalfeed::crawl::Progress>
+                }),
+            ))?;
             outln!(
                 "{:<24} {:>6} {:>5} {:>8} {:>10} {:>7} {:>7} {:>8}  error",
                 "source",
