@@ -492,9 +492,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     let preferred: std::net::SocketAddr = ([127, 0, 0, 1], 8787).into();
                     match std::net::TcpListener::bind(preferred) {
                         Ok(_) => preferred,
-                        Err(_) => std::net::TcpListener::bind(("127.0.0.1", 0))
-                            .and_then(|l| l.local_addr())
-                            .context("no free port on 127.0.0.1")?,
+                        Err(e) => {
+                            let other = std::net::TcpListener::bind(("127.0.0.1", 0))
+                                .and_then(|l| l.local_addr())
+                                .context("no free port on 127.0.0.1")?;
+                            // Said, so that bookmarks and readers pointed at 8787 are not
+                            // a mystery; the banner below has the new URLs.
+                            outln!(
+                                "{preferred} is taken ({e}); the demo serves on {other} instead (or pass --listen)"
+                            );
+                            other
+                        }
                     }
                 }
             };

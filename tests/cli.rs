@@ -152,3 +152,30 @@ fn titles_cannot_drive_the_terminal() {
     );
     assert!(text.contains("\\u{1b}[2J"), "{text:?}");
 }
+
+/// With 8787 taken, the demo says where it serves instead of moving silently.
+#[test]
+fn the_demo_says_when_its_port_is_taken() {
+    use std::io::BufRead as _;
+    // Taken by us, or already by something else: busy either way while this runs.
+    let _held = std::net::TcpListener::bind("127.0.0.1:8787");
+    let mut child = common::binary()
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .arg("demo")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let first = std::io::BufReader::new(stdout).lines().next();
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    let first = first.expect("a first line").unwrap();
+    assert!(
+        first.starts_with("127.0.0.1:8787 is taken") && first.contains("instead"),
+        "{first}"
+    );
+}
