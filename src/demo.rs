@@ -183,11 +183,33 @@ impl Demo {
                     format!("{}{path}", origin[&s.host()])
                 }
             };
+            // The bundled lists also link stories the corpus does not hold; following
+            // them would fill the status page with 404s. Only the bundled ones are taken.
+            // A path names a story unless several stories share it and differ by query
+            // (SharePoint's Post.aspx?List=…&ID=…): then the whole path and query do.
+            let path_of = |p: &String| p.split('?').next().unwrap_or(p).to_string();
+            let bundled: Vec<String> = articles
+                .iter()
+                .map(|p| {
+                    let shared = articles.iter().filter(|q| path_of(q) == path_of(p)).count() > 1;
+                    regex::escape(if shared {
+                        p
+                    } else {
+                        p.split('?').next().unwrap_or(p)
+                    })
+                })
+                .collect();
+            let only_bundled = format!(
+                "^{}(?:{})(?:[?#]|$)",
+                regex::escape(&origin[&s.host()]),
+                bundled.join("|")
+            );
             sources.push_str(&format!(
-                "[[source]]\nid = {:?}\nname = {:?}\nurl = {:?}\ntags = [{:?}]\n\n",
+                "[[source]]\nid = {:?}\nname = {:?}\nurl = {:?}\nlink_pattern = '{}'\ntags = [{:?}]\n\n",
                 s.id(),
                 s.toml.name,
                 index,
+                only_bundled,
                 if s.folder.starts_with("special") {
                     "dac-biet"
                 } else {
