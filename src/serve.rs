@@ -187,6 +187,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(status_page))
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/opml", get(opml))
         .route("/feeds/{file}", get(feed_file))
@@ -468,6 +469,48 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
         )
             .into_response(),
         _ => (StatusCode::OK, "ok\n").into_response(),
+    }
+}
+
+/// Readiness, for a monitor that should alert: `/healthz` says the process is alive and
+/// its database takes writes even while every portal fails; this says how the sources
+/// fare. `200` when no source's last run failed, `503` naming the ones that did.
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    let config = state.config();
+    let store = state.store.clone();
+    let overview = tokio::task::spawn_blocking(move || store.overview(1, Utc::now(), 0).ok())
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let failing: Vec<&str> = config
+        .sources
+        .iter()
+        .filter(|s| {
+            overview
+                .get(&s.id)
+                .and_then(|o| o.last.as_ref())
+                .is_some_and(|r| !r.ok)
+        })
+        .map(|s| s.id.as_str())
+        .collect();
+    let total = config.sources.len();
+    if failing.is_empty() {
+        (
+            StatusCode::OK,
+            format!("ready: {total} sources, none failing\n"),
+        )
+            .into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "{} of {total} sources failing: {}\n",
+                failing.len(),
+                failing.join(", ")
+            ),
+        )
+            .into_response()
     }
 }
 

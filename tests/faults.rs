@@ -530,6 +530,24 @@ async fn every_fault_is_survived_reported_and_recovered_from() {
         .await
         .unwrap();
     assert_eq!(health.status(), 200, "the daemon must survive the faults");
+    // Alive, but not all is well: readiness names the failing sources.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ready = loop {
+        let r = common::client()
+            .get(format!("http://{listen}/readyz"))
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        if status == 503 || Instant::now() > deadline {
+            break (status, body);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(ready.0, 503, "{}", ready.1);
+    assert!(ready.1.contains("sources failing: "), "{}", ready.1);
+    assert!(ready.1.contains("e500"), "{}", ready.1);
     let exit = common::terminate(daemon);
     assert!(exit.success(), "{exit:?}");
 

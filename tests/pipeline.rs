@@ -117,6 +117,13 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
     let daemon = spawn_daemon(&server, &config);
     let base = format!("http://{listen}");
     wait_until_up(&format!("{base}/healthz"), Duration::from_secs(20)).await;
+    // Every source's last run (the crawls above) succeeded: ready.
+    let ready = client().get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), 200);
+    assert_eq!(
+        ready.text().await.unwrap(),
+        format!("ready: {} sources, none failing\n", sites().len())
+    );
 
     let expected = expected_articles();
     let (atom, atom_body, headers) = fetch_feed(&base, "/feeds/all.atom").await;
