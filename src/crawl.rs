@@ -420,14 +420,14 @@ pub async fn read_article(
 /// The article of a fetched page under the source's rules, with the text of the list's
 /// link to it (empty when none is known) as the headline's hint. A page without body text
 /// fails; a page that is not an article (a list, a menu or contact page: see
-/// [`extract::verdict`]) is skipped. Neither becomes an item.
+/// [`extract::extract_judged`]) is skipped. Neither becomes an item.
 fn article_of(
     page: &crate::fetch::Page,
     rules: &extract::ArticleRules,
     link_text: &str,
 ) -> Result<extract::Article, ArticleError> {
     let hint = Some(link_text).filter(|t| !t.trim().is_empty());
-    let article = extract::extract_hinted(&page.html, &page.url, rules, hint)
+    let (article, not_an_article) = extract::extract_judged(&page.html, &page.url, rules, hint)
         .map_err(|e| ArticleError::Failed(format!("{}: {e}", page.url)))?;
     if article.paragraphs.is_empty() {
         return Err(ArticleError::Failed(format!(
@@ -435,7 +435,7 @@ fn article_of(
             page.url
         )));
     }
-    if let Some(why) = extract::verdict::not_an_article(&article, &page.html) {
+    if let Some(why) = not_an_article {
         return Err(ArticleError::Skipped(format!("{}: {why}", page.url)));
     }
     Ok(article)

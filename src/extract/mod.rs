@@ -22,7 +22,7 @@ mod metadata;
 mod page;
 pub mod profile;
 pub mod rules;
-pub mod verdict;
+mod verdict;
 
 use clean::as_paragraph;
 pub use clean::sanitize;
@@ -156,8 +156,27 @@ pub fn extract_hinted(
     rules: &ArticleRules,
     title_hint: Option<&str>,
 ) -> Result<Article, ExtractError> {
-    // Compose the page once, so that every later step can treat its text as NFC, and
-    // parse it once: the generic retry below reads the same tree.
+    extract_parsed(html, page_url, rules, title_hint, false).map(|(a, _)| a)
+}
+
+/// [`extract_hinted`] and the crawl's "is this an article?" check ([`verdict`]) on the
+/// same parsed page: the article, and why it is not one when it is not.
+pub fn extract_judged(
+    html: &str,
+    page_url: &Url,
+    rules: &ArticleRules,
+    title_hint: Option<&str>,
+) -> Result<(Article, Option<String>), ExtractError> {
+    extract_parsed(html, page_url, rules, title_hint, true)
+}
+
+fn extract_parsed(
+    html: &str,
+    page_url: &Url,
+    rules: &ArticleRules,
+    title_hint: Option<&str>,
+    judge: bool,
+) -> Result<(Article, Option<String>), ExtractError> {
     // A page far deeper than any article is refused before the parser, whose cost grows
     // with the depth, sees it; the walk refuses anything past MAX_DEPTH after the parse.
     if depth::exceeds(html, PARSE_DEPTH) {
@@ -165,11 +184,29 @@ pub fn extract_hinted(
             "the page nests elements more than {PARSE_DEPTH} levels deep (refused before parsing)"
         )));
     }
+    // Compose the page once, so that every later step can treat its text as NFC, and
+    // parse it once: the generic retry below and the verdict read the same tree.
     let html = text::to_nfc(html);
     let hint = title_hint.map(text::normalize);
     let hint = hint.as_deref();
     let doc = Html::parse_document(&html);
-    let (first, by_selector) = extract_once(&html, &doc, page_url, rules, hint)?;
+    let article = best_extraction(&html, &doc, page_url, rules, hint)?;
+    let why_not = judge
+        .then(|| verdict::not_an_article(&article, &doc))
+        .flatten();
+    Ok((article, why_not))
+}
+
+/// The profile's (or the source's) extraction, or the generic one when the selector
+/// yields next to nothing and the generic scorer finds clearly more.
+fn best_extraction(
+    html: &str,
+    doc: &Html,
+    page_url: &Url,
+    rules: &ArticleRules,
+    hint: Option<&str>,
+) -> Result<Article, ExtractError> {
+    let (first, by_selector) = extract_once(html, doc, page_url, rules, hint)?;
     let chars: usize = first.paragraphs.iter().map(|p| p.chars().count()).sum();
     if by_selector && chars < SHORT_BODY {
         let generic = ArticleRules {
@@ -178,7 +215,7 @@ pub fn extract_hinted(
             lead: None,
             ..rules.clone()
         };
-        if let Ok((other, _)) = extract_once(&html, &doc, page_url, &generic, hint) {
+        if let Ok((other, _)) = extract_once(html, doc, page_url, &generic, hint) {
             let other_chars: usize = other.paragraphs.iter().map(|p| p.chars().count()).sum();
             if other_chars >= SHORT_BODY && other_chars > chars * 2 {
                 return Ok(other);

@@ -166,7 +166,6 @@ pub(super) fn is_inline_cell(cell: NodeRef<'_, Node>) -> bool {
     true
 }
 
-/// Elements that end a paragraph: what the walks cut text at.
 /// The words of the text under `node`, counted until they pass `limit`.
 fn words_under(node: NodeRef<'_, Node>, limit: usize) -> usize {
     let mut words = 0;
@@ -179,6 +178,7 @@ fn words_under(node: NodeRef<'_, Node>, limit: usize) -> usize {
     words
 }
 
+/// Elements that end a paragraph: what the walks cut text at.
 pub(super) fn is_block(el: &Element) -> bool {
     // A `match`, not a list lookup: this runs for every element of every walk.
     matches!(

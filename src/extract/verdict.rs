@@ -28,9 +28,9 @@ const WORDS_PER_LINK: usize = 60;
 /// Links in the element around a link that make it a menu's item.
 const MENU_LINKS: usize = 3;
 
-/// Why the extracted page is not an article, or `None` when it reads as one. `html` is
-/// the page the article came from; it is read again only for a page without a date.
-pub fn not_an_article(article: &Article, html: &str) -> Option<String> {
+/// Why the extracted page is not an article, or `None` when it reads as one. `doc` is the
+/// parsed page the article came from; its links are read only for a page without a date.
+pub(super) fn not_an_article(article: &Article, doc: &Html) -> Option<String> {
     let Container {
         words,
         headline_links,
@@ -40,7 +40,7 @@ pub fn not_an_article(article: &Article, html: &str) -> Option<String> {
             "reads as a list of other stories, not an article: {headline_links} headline links in {words} words"
         ));
     }
-    if article.published.is_none() && in_own_menu(article, html) {
+    if article.published.is_none() && in_own_menu(article, doc) {
         return Some(
             "reads as a page of the site's menu (a section, menu or contact page), not an article: it has no date and the page lists it among its menu links".into(),
         );
@@ -50,12 +50,11 @@ pub fn not_an_article(article: &Article, html: &str) -> Option<String> {
 
 /// Whether the page links to itself from a group of links other than a heading: the
 /// menu item of the page being shown.
-fn in_own_menu(article: &Article, html: &str) -> bool {
+fn in_own_menu(article: &Article, doc: &Html) -> bool {
     let Ok(own) = url::Url::parse(&article.url) else {
         return false;
     };
     let own = crate::text::canonical_url(&own);
-    let doc = Html::parse_document(html);
     static A: std::sync::LazyLock<Selector> =
         std::sync::LazyLock::new(|| Selector::parse("a[href]").expect("static selector"));
     doc.select(&A).any(|a| {
@@ -88,15 +87,13 @@ fn in_own_menu(article: &Article, html: &str) -> bool {
 mod tests {
     use url::Url;
 
-    use super::*;
-    use crate::extract::{ArticleRules, extract};
+    use crate::extract::{ArticleRules, extract_judged};
 
     fn verdict(html: &str) -> Option<String> {
         let url = Url::parse("http://portal.test/tin-tuc/trang.html").unwrap();
-        not_an_article(
-            &extract(html, &url, &ArticleRules::default()).unwrap(),
-            html,
-        )
+        extract_judged(html, &url, &ArticleRules::default(), None)
+            .unwrap()
+            .1
     }
 
     const P: &str = "Sáng 20/8, Ủy ban nhân dân huyện tổ chức hội nghị đối thoại với các hộ dân có đất bị ảnh hưởng bởi dự án nâng cấp, mở rộng đường giao thông nông thôn qua địa bàn xã.";

@@ -232,11 +232,13 @@ fn main() {
             let (mut n, mut skipped) = (0, 0);
             for p in sets::load(set, &root) {
                 let Ok(u) = url::Url::parse(&p.url) else { continue };
-                let Ok(a) = portalfeed::extract::extract(&p.html, &u, &Default::default()) else {
+                let Ok((_, why_not)) =
+                    portalfeed::extract::extract_judged(&p.html, &u, &Default::default(), None)
+                else {
                     continue;
                 };
                 n += 1;
-                if let Some(why) = portalfeed::extract::verdict::not_an_article(&a, &p.html) {
+                if let Some(why) = why_not {
                     skipped += 1;
                     println!("{set}/{}	{why}", p.name);
                 }
