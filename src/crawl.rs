@@ -306,9 +306,9 @@ impl Crawler {
     }
 }
 
-/// A list page's article links and its next page. Parsing is CPU work whose cost grows
-/// with the page: it runs off the async workers, so that a huge or deeply nested index
-/// never stalls the daemon's other sources or its HTTP server.
+/// A list page's article links and its next page, from one parse. Parsing is CPU work
+/// whose cost grows with the page: it runs off the async workers, so that a huge or
+/// deeply nested index never stalls the daemon's other sources or its HTTP server.
 async fn list_page(
     html: String,
     url: Url,
@@ -316,9 +316,7 @@ async fn list_page(
 ) -> Result<(Vec<Link>, Option<Url>), String> {
     let source = source.clone();
     tokio::task::spawn_blocking(move || {
-        let links = discover::find_links(&html, &url, &source).map_err(|e| e.to_string())?;
-        let next = discover::next_page(&html, &url);
-        Ok((links, next))
+        discover::read_list(&html, &url, &source).map_err(|e| e.to_string())
     })
     .await
     .unwrap_or_else(|e| Err(format!("reading the list page stopped: {e}")))

@@ -57,10 +57,30 @@ pub fn find_links(
     page_url: &Url,
     source: &SourceConfig,
 ) -> Result<Vec<Link>, DiscoverError> {
+    links_in(&parse_list(html)?, page_url, source)
+}
+
+/// An index page's article links and its next page, from one parse: what a run reads on
+/// every list page it follows.
+pub fn read_list(
+    html: &str,
+    page_url: &Url,
+    source: &SourceConfig,
+) -> Result<(Vec<Link>, Option<Url>), DiscoverError> {
+    let doc = parse_list(html)?;
+    Ok((links_in(&doc, page_url, source)?, next_in(&doc, page_url)))
+}
+
+/// The parsed list page; one nested past what any page needs is refused before the
+/// parser, whose cost grows with the depth, sees it.
+fn parse_list(html: &str) -> Result<Html, DiscoverError> {
     if crate::extract::depth::exceeds(html, crate::extract::PARSE_DEPTH) {
         return Err(DiscoverError::TooDeep);
     }
-    let doc = Html::parse_document(html);
+    Ok(Html::parse_document(html))
+}
+
+fn links_in(doc: &Html, page_url: &Url, source: &SourceConfig) -> Result<Vec<Link>, DiscoverError> {
     let anchors: Vec<ElementRef<'_>> = match &source.links {
         Some(sel) => {
             let sel = Selector::parse(sel).map_err(|_| DiscoverError::Selector(sel.clone()))?;
@@ -76,7 +96,7 @@ pub fn find_links(
                 })
                 .collect()
         }
-        None => auto_anchors(&doc, page_url, &source.allow_hosts),
+        None => auto_anchors(doc, page_url, &source.allow_hosts),
     };
     let mut seen: HashMap<Url, usize> = HashMap::new();
     let mut links: Vec<Link> = Vec::new();
@@ -274,7 +294,6 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
         }
         container = parent;
     }
-    let container_ids: HashSet<_> = container.descendants().map(|n| n.id()).collect();
     let best_ids: HashSet<_> = best_links.iter().map(|a| a.id()).collect();
     let candidate_ids: HashSet<_> = candidates.iter().map(|a| a.id()).collect();
     let Some(container_el) = ElementRef::wrap(container) else {
@@ -301,11 +320,8 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
         }
         related
     };
-    let Ok(a_sel) = Selector::parse("a[href]") else {
-        return Vec::new();
-    };
     let mut picked: Vec<ElementRef<'a>> = container_el
-        .select(&a_sel)
+        .select(&sel)
         .filter(|a| {
             if candidate_ids.contains(&a.id()) {
                 return true;
@@ -315,12 +331,10 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
                     on_site(&u, page_url, allow_hosts) && looks_like_article(&u, page_url)
                 })
         })
-        .filter(|a| container_ids.contains(&a.id()))
         .filter(|a| best_ids.contains(&a.id()) || word_count(&a.text().collect::<String>()) >= 3)
         .collect();
     // A link to a folder that holds other links of the list is a section's index (a
-    // sub-section's heading), not a story.
-    // Sorted, a folder's contents come right after it.
+    // sub-section's heading), not a story. Sorted, a folder's contents follow it.
     let paths: std::collections::BTreeSet<String> = picked
         .iter()
         .filter_map(|a| resolve(*a, page_url))
@@ -680,7 +694,10 @@ mod tests {
 /// The next page of an HTML index: `<link rel=next>` or `<a rel=next>`, else a pager link
 /// reading "Trang sau", "Tiếp", "›", "»", "Next" or the number after the current page.
 pub fn next_page(html: &str, page_url: &Url) -> Option<Url> {
-    let doc = Html::parse_document(html);
+    next_in(&parse_list(html).ok()?, page_url)
+}
+
+fn next_in(doc: &Html, page_url: &Url) -> Option<Url> {
     let rel = Selector::parse("link[rel~=next][href], a[rel~=next][href]").ok()?;
     if let Some(u) = doc.select(&rel).find_map(|e| resolve(e, page_url)) {
         return Some(u);
