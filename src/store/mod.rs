@@ -499,11 +499,7 @@ impl Store {
             params![source_id, linked_url, article.url, ts],
         )?;
         if linked_url != article.url {
-            tx.execute(
-                "INSERT INTO links (source_id, url, canonical_url, first_seen, last_checked) VALUES (?1, ?2, ?2, ?3, ?3)
-                 ON CONFLICT(source_id, url) DO UPDATE SET last_checked = excluded.last_checked",
-                params![source_id, article.url, ts],
-            )?;
+            upsert_link(&tx, source_id, &article.url, ts)?;
         }
         tx.commit()?;
         if outcome != SaveOutcome::Unchanged {
@@ -830,7 +826,6 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Marks a link checked without a change (a 304 on the article).
     /// Records a link that led to a page which is not an article, so that later runs
     /// treat it as seen.
     pub fn remember_link(
@@ -839,14 +834,10 @@ impl Store {
         url: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.writer().execute(
-            "INSERT INTO links (source_id, url, canonical_url, first_seen, last_checked) VALUES (?1, ?2, ?2, ?3, ?3)
-             ON CONFLICT(source_id, url) DO UPDATE SET last_checked = excluded.last_checked",
-            params![source_id, url, now.timestamp()],
-        )?;
-        Ok(())
+        upsert_link(&self.writer(), source_id, url, now.timestamp())
     }
 
+    /// Marks a link checked without a change (a 304 on the article).
     pub fn touch_link(
         &self,
         source_id: &str,
@@ -962,17 +953,25 @@ impl Flap {
         )?)
     }
 
+    /// Changes in a row in one place, this one in `region` counted.
+    fn repeats_with(&self, region: &str) -> i64 {
+        if self.region.as_deref() == Some(region) {
+            self.repeats + 1
+        } else {
+            1
+        }
+    }
+
     /// What a change in `region` is for this item.
     fn next(&self, region: &str) -> FlapStep {
-        let same_place = self.region.as_deref() == Some(region);
         if self.flapping {
-            return if same_place {
+            return if self.region.as_deref() == Some(region) {
                 FlapStep::Chrome
             } else {
                 FlapStep::Elsewhere
             };
         }
-        let repeats = if same_place { self.repeats + 1 } else { 1 };
+        let repeats = self.repeats_with(region);
         // This fetch and this change counted.
         let (fetches, changes) = (self.refetches + 1, self.changes + 1);
         if repeats >= FLAP_REPEATS && changes * 2 > fetches {
@@ -988,12 +987,18 @@ impl Flap {
         if self.flapping {
             return (self.region.clone().unwrap_or_default(), self.repeats);
         }
-        let same_place = self.region.as_deref() == Some(region);
-        (
-            region.to_string(),
-            if same_place { self.repeats + 1 } else { 1 },
-        )
+        (region.to_string(), self.repeats_with(region))
     }
+}
+
+/// A link that is its own canonical URL, seen now: recorded, or its check time moved.
+fn upsert_link(conn: &Connection, source_id: &str, url: &str, ts: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO links (source_id, url, canonical_url, first_seen, last_checked) VALUES (?1, ?2, ?2, ?3, ?3)
+         ON CONFLICT(source_id, url) DO UPDATE SET last_checked = excluded.last_checked",
+        params![source_id, url, ts],
+    )?;
+    Ok(())
 }
 
 fn update_item(
