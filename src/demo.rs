@@ -187,16 +187,13 @@ impl Demo {
             // them would fill the status page with 404s. Only the bundled ones are taken.
             // A path names a story unless several stories share it and differ by query
             // (SharePoint's Post.aspx?List=…&ID=…): then the whole path and query do.
-            let path_of = |p: &String| p.split('?').next().unwrap_or(p).to_string();
+            let path_of = |p: &str| p.split('?').next().unwrap_or(p).to_string();
             let bundled: Vec<String> = articles
                 .iter()
                 .map(|p| {
-                    let shared = articles.iter().filter(|q| path_of(q) == path_of(p)).count() > 1;
-                    regex::escape(if shared {
-                        p
-                    } else {
-                        p.split('?').next().unwrap_or(p)
-                    })
+                    let path = path_of(p);
+                    let shared = articles.iter().filter(|q| path_of(q) == path).count() > 1;
+                    regex::escape(if shared { p } else { &path })
                 })
                 .collect();
             let only_bundled = format!(

@@ -10,6 +10,9 @@
 //! out (`p`, `li`, `td`, `option`, …) and void elements are not counted, so a sloppy
 //! page is not taken for a deep one; raw text (`script`, `style`, comments) is skipped.
 
+use memchr::memchr;
+use memchr::memmem::find;
+
 /// Elements that never nest: void elements, and those whose end tag is implied by the
 /// next sibling (the parser closes them; counting them would overstate sloppy pages).
 fn uncounted(name: &[u8]) -> bool {
@@ -153,16 +156,10 @@ fn tag_end(b: &[u8], from: usize) -> Option<usize> {
     }
 }
 
-use memchr::memchr;
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay, needle)
-}
-
 /// The next `</name` in any case: each `</` found by memchr, its name compared.
 fn find_ignore_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let mut from = 0;
-    while let Some(k) = memchr::memmem::find(&hay[from..], b"</") {
+    while let Some(k) = find(&hay[from..], b"</") {
         let at = from + k;
         if hay
             .get(at..at + needle.len())

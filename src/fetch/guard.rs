@@ -146,6 +146,13 @@ impl std::fmt::Display for NameNotFound {
 
 impl std::error::Error for NameNotFound {}
 
+impl NameNotFound {
+    /// As the resolver returns its errors.
+    fn boxed(message: String) -> Box<dyn std::error::Error + Send + Sync> {
+        Box::new(NameNotFound(message))
+    }
+}
+
 /// A resolver that drops internal addresses, so that a public-looking host name cannot
 /// lead to an internal service.
 #[derive(Debug, Clone, Copy)]
@@ -163,9 +170,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
                 // A name that does not exist fails the same way every time: said once,
                 // not retried. "Temporary failure in name resolution" may pass.
                 Err(e) if !e.to_string().contains("Temporary failure") => {
-                    let e: Box<dyn std::error::Error + Send + Sync> =
-                        Box::new(NameNotFound(format!("{host} does not resolve: {e}")));
-                    return Err(e);
+                    return Err(NameNotFound::boxed(format!("{host} does not resolve: {e}")));
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -176,9 +181,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
                 .collect();
             if kept.is_empty() {
                 if addrs.is_empty() {
-                    let e: Box<dyn std::error::Error + Send + Sync> =
-                        Box::new(NameNotFound(format!("{host} does not resolve")));
-                    return Err(e);
+                    return Err(NameNotFound::boxed(format!("{host} does not resolve")));
                 }
                 let msg = {
                     format!(
