@@ -210,8 +210,15 @@ async fn every_format_and_feed_kind() {
     }
 }
 
-#[test]
-fn a_cached_feed_costs_no_query_until_the_store_changes() {
+/// One source, `a`, in a fresh store, with the server state over it and its `all` feed.
+struct OneSource {
+    _dir: tempfile::TempDir,
+    store: Arc<Store>,
+    state: Arc<AppState>,
+    all: feed::FeedEntry,
+}
+
+fn one_source() -> OneSource {
     let dir = tempfile::tempdir().unwrap();
     let config = Arc::new(
         portalfeed::config::Config::from_str(
@@ -223,10 +230,26 @@ fn a_cached_feed_costs_no_query_until_the_store_changes() {
     let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
     store.sync_sources(&config.sources).unwrap();
     let state = AppState::new(store.clone(), config.clone());
-    let entry = feed::catalog(&config)
+    let all = feed::catalog(&config)
         .into_iter()
         .find(|e| e.key == "all")
         .unwrap();
+    OneSource {
+        _dir: dir,
+        store,
+        state,
+        all,
+    }
+}
+
+#[test]
+fn a_cached_feed_costs_no_query_until_the_store_changes() {
+    let OneSource {
+        _dir,
+        store,
+        state,
+        all: entry,
+    } = one_source();
     let first = state
         .render(&entry, Format::Atom, "feeds/all.atom", true)
         .unwrap();
@@ -290,16 +313,12 @@ const VECTORS: &[&str] = &[
 
 #[test]
 fn xss_vectors_do_not_survive_in_any_format() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Arc::new(
-        portalfeed::config::Config::from_str(
-            "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n",
-            &dir.path().join("c.toml"),
-        )
-        .unwrap(),
-    );
-    let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
-    store.sync_sources(&config.sources).unwrap();
+    let OneSource {
+        _dir,
+        store,
+        state,
+        all: entry,
+    } = one_source();
     let body: String = VECTORS
         .iter()
         .enumerate()
@@ -315,11 +334,6 @@ fn xss_vectors_do_not_survive_in_any_format() {
         "the text itself is kept"
     );
     store.save("a", url.as_str(), &article, Utc::now()).unwrap();
-    let state = AppState::new(store, config.clone());
-    let entry = feed::catalog(&config)
-        .into_iter()
-        .find(|e| e.key == "all")
-        .unwrap();
     let allowed_tags = [
         "html", "head", "body", "p", "a", "img", "div", "br", "strong", "em",
     ];
@@ -372,16 +386,12 @@ fn xss_vectors_do_not_survive_in_any_format() {
 /// author) are stripped from every format alike: JSON kept what the XML formats dropped.
 #[test]
 fn control_characters_are_stripped_in_every_format() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Arc::new(
-        portalfeed::config::Config::from_str(
-            "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n",
-            &dir.path().join("c.toml"),
-        )
-        .unwrap(),
-    );
-    let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
-    store.sync_sources(&config.sources).unwrap();
+    let OneSource {
+        _dir,
+        store,
+        state,
+        all: entry,
+    } = one_source();
     let article = portalfeed::extract::Article {
         url: "http://a.test/1".into(),
         title: "Tin \u{1b}[2Jmới\u{7}".into(),
@@ -397,11 +407,6 @@ fn control_characters_are_stripped_in_every_format() {
         container: Default::default(),
     };
     store.save("a", &article.url, &article, Utc::now()).unwrap();
-    let state = AppState::new(store, config.clone());
-    let entry = feed::catalog(&config)
-        .into_iter()
-        .find(|e| e.key == "all")
-        .unwrap();
     for format in [Format::Atom, Format::Rss, Format::Json] {
         let rendered = state.render(&entry, format, "feeds/all", false).unwrap();
         let body = String::from_utf8_lossy(rendered.body.as_ref()).to_string();
@@ -423,21 +428,12 @@ fn control_characters_are_stripped_in_every_format() {
 /// A feed with no items yet is dated now-ish, not 1970-01-01.
 #[test]
 fn an_empty_feed_is_not_dated_1970() {
-    let dir = tempfile::tempdir().unwrap();
-    let config = Arc::new(
-        portalfeed::config::Config::from_str(
-            "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n",
-            &dir.path().join("c.toml"),
-        )
-        .unwrap(),
-    );
-    let store = Arc::new(Store::open(&dir.path().join("t.db")).unwrap());
-    store.sync_sources(&config.sources).unwrap();
-    let state = AppState::new(store, config.clone());
-    let entry = feed::catalog(&config)
-        .into_iter()
-        .find(|e| e.key == "all")
-        .unwrap();
+    let OneSource {
+        _dir,
+        state,
+        all: entry,
+        ..
+    } = one_source();
     let before = Utc::now() - chrono::Duration::days(1);
     for format in [Format::Atom, Format::Rss] {
         let rendered = state.render(&entry, format, "feeds/all", false).unwrap();

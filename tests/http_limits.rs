@@ -10,13 +10,14 @@ use std::time::{Duration, Instant};
 
 use common::*;
 
-fn daemon(dir: &std::path::Path) -> (std::process::Child, String) {
+/// A daemon configuration in `dir` on a free port, sharing `dir`'s `p.db`: its path and
+/// its listen address. A yearly schedule: nothing is crawled while the tests run.
+fn config(dir: &std::path::Path) -> (std::path::PathBuf, String) {
     let listen = format!("127.0.0.1:{}", free_port());
     let config = dir.join(format!(
         "portalfeed-{}.toml",
         listen.replace([':', '.'], "-")
     ));
-    // A yearly schedule: nothing is crawled while the test runs.
     std::fs::write(
         &config,
         format!(
@@ -25,6 +26,11 @@ fn daemon(dir: &std::path::Path) -> (std::process::Child, String) {
         ),
     )
     .unwrap();
+    (config, listen)
+}
+
+fn daemon(dir: &std::path::Path) -> (std::process::Child, String) {
+    let (config, listen) = config(dir);
     let child = binary()
         .args(["run", "--config", config.to_str().unwrap()])
         .stdout(std::process::Stdio::null())
@@ -97,16 +103,7 @@ async fn a_second_daemon_on_the_same_database_is_refused_clearly() {
     let (first, listen) = daemon(dir.path());
     wait_until_up(&format!("http://{listen}/healthz"), Duration::from_secs(20)).await;
     // Same folder, so the same p.db; another port.
-    let other = dir.path().join("second.toml");
-    std::fs::write(
-        &other,
-        format!(
-            "[daemon]\ndatabase = \"p.db\"\nlisten = \"127.0.0.1:{}\"\nschedule = \"0 0 1 1 *\"\n\
-             [[source]]\nid = \"a\"\nurl = \"http://a.test/tin-tuc/\"\n",
-            free_port()
-        ),
-    )
-    .unwrap();
+    let (other, _) = config(dir.path());
     let out = binary()
         .args(["run", "--config", other.to_str().unwrap()])
         .output()
