@@ -7,7 +7,7 @@
 //! and `Last-Modified`, answer `304` to conditional requests, and are compressed with gzip
 //! or brotli when the reader asks.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -478,21 +478,22 @@ async fn healthz(State(state): State<Arc<AppState>>) -> Response {
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let config = state.config();
     let store = state.store.clone();
-    let overview = tokio::task::spawn_blocking(move || store.overview(1, Utc::now(), 0).ok())
+    let last = tokio::task::spawn_blocking(move || store.last_runs().ok())
         .await
         .ok()
         .flatten()
         .unwrap_or_default();
+    let failed: HashSet<&str> = last
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| r.source_id.as_str())
+        .collect();
+    // In the configuration's order, and only sources still configured.
     let failing: Vec<&str> = config
         .sources
         .iter()
-        .filter(|s| {
-            overview
-                .get(&s.id)
-                .and_then(|o| o.last.as_ref())
-                .is_some_and(|r| !r.ok)
-        })
         .map(|s| s.id.as_str())
+        .filter(|id| failed.contains(id))
         .collect();
     let total = config.sources.len();
     if failing.is_empty() {

@@ -579,11 +579,7 @@ impl Store {
             flapping: 0,
             per_day: vec![0; days as usize],
         };
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {RUN_COLUMNS} FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY source_id)"
-        ))?;
-        for run in stmt.query_map([], run_from_row)? {
-            let run = run?;
+        for run in last_runs(&conn)? {
             let id = run.source_id.clone();
             out.entry(id).or_insert_with(blank).last = Some(run);
         }
@@ -626,6 +622,11 @@ impl Store {
             }
         }
         Ok(out)
+    }
+
+    /// Every source's newest run (sources that never ran have none).
+    pub fn last_runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        last_runs(&self.reader())
     }
 
     /// The newest run of any source.
@@ -989,6 +990,15 @@ impl Flap {
         }
         (region.to_string(), self.repeats_with(region))
     }
+}
+
+/// Every source's newest run.
+fn last_runs(conn: &Connection) -> Result<Vec<RunRecord>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {RUN_COLUMNS} FROM runs WHERE id IN (SELECT max(id) FROM runs GROUP BY source_id)"
+    ))?;
+    let runs = stmt.query_map([], run_from_row)?;
+    Ok(runs.collect::<Result<_, _>>()?)
 }
 
 /// A link that is its own canonical URL, seen now: recorded, or its check time moved.
