@@ -223,8 +223,23 @@ impl Crawler {
         self.store
             .set_validators(source.url.as_str(), &resp.validators, Utc::now())
             .map_err(store_err)?;
+        let not_articles: HashSet<Url> = self
+            .store
+            .not_articles(&source.id)
+            .map_err(store_err)?
+            .iter()
+            .filter_map(|u| Url::parse(u).ok())
+            .collect();
         let mut notes = Vec::new();
-        let links = follow_index(&self.fetcher, source, policy, resp, &mut notes).await?;
+        let links = follow_index(
+            &self.fetcher,
+            source,
+            policy,
+            resp,
+            &Arc::new(not_articles),
+            &mut notes,
+        )
+        .await?;
         for n in notes {
             note(run, n);
         }
@@ -313,10 +328,12 @@ async fn list_page(
     html: String,
     url: Url,
     source: &SourceConfig,
+    not_articles: &Arc<HashSet<Url>>,
 ) -> Result<(Vec<Link>, Option<Url>), String> {
     let source = source.clone();
+    let not_articles = not_articles.clone();
     tokio::task::spawn_blocking(move || {
-        discover::read_list(&html, &url, &source).map_err(|e| e.to_string())
+        discover::read_list(&html, &url, &source, &not_articles).map_err(|e| e.to_string())
     })
     .await
     .unwrap_or_else(|e| Err(format!("reading the list page stopped: {e}")))
@@ -325,12 +342,15 @@ async fn list_page(
 /// The article links of an index whose first page is `first`: for an HTML list, its
 /// further pages up to `max_pages`; for a sitemap index, its newest child sitemaps. What
 /// goes wrong after the first page is added to `notes` and the links found so far stand.
-/// `portalfeed discover` calls this too, so the sample it shows is what runs will take.
+/// `not_articles` are the links earlier runs found not to be articles (see
+/// [`discover::read_list`]). `portalfeed discover` calls this too, so the sample it shows
+/// is what runs will take.
 pub async fn follow_index(
     fetcher: &Fetcher,
     source: &SourceConfig,
     policy: &SourcePolicy,
     first: crate::fetch::Response,
+    not_articles: &Arc<HashSet<Url>>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Link>, IndexFailure> {
     let fail = |e: FetchError| (e.status(), e.to_string());
@@ -338,9 +358,10 @@ pub async fn follow_index(
     let mut links = match source.kind {
         IndexKind::Html => {
             let html = decode(&resp).map_err(fail)?;
-            let (mut links, mut next_link) = list_page(html, resp.url.clone(), source)
-                .await
-                .map_err(|e| (None, e))?;
+            let (mut links, mut next_link) =
+                list_page(html, resp.url.clone(), source, not_articles)
+                    .await
+                    .map_err(|e| (None, e))?;
             for n in 2..=source.max_pages {
                 let next = match &source.page_url {
                     Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
@@ -355,7 +376,7 @@ pub async fn follow_index(
                         break;
                     }
                 };
-                let (more, after) = list_page(page.html, page.url, source)
+                let (more, after) = list_page(page.html, page.url, source, not_articles)
                     .await
                     .map_err(|e| (None, e))?;
                 let known: HashSet<Url> = links.iter().map(|l| l.url.clone()).collect();

@@ -363,9 +363,16 @@ async fn evaluate(
         .text;
     let next_page = discover::next_page(&html, &url);
     let mut notes = Vec::new();
-    let links = crate::crawl::follow_index(fetcher, &source, policy, resp, &mut notes)
-        .await
-        .ok()?;
+    let links = crate::crawl::follow_index(
+        fetcher,
+        &source,
+        policy,
+        resp,
+        &Default::default(),
+        &mut notes,
+    )
+    .await
+    .ok()?;
     Some(Candidate {
         url,
         kind: IndexKind::Html,

@@ -467,7 +467,7 @@ fn a_version_1_database_upgrades_in_place() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 6);
+    assert_eq!(version, 7);
     // Every old item has its near-duplicate band keys, as a new one would.
     let bands: i64 = conn
         .query_row("SELECT count(*) FROM item_bands", [], |r| r.get(0))

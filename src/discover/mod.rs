@@ -6,6 +6,11 @@
 //! tickers, pagers and "most read" boxes are left out, and the group whose links read
 //! most like article titles is the list. Links elsewhere in that list's container (a
 //! featured first item, say) are added back.
+//!
+//! A run also learns: a link that led to a page which was not an article (a menu page, a
+//! section index: see `extract::extract_judged`) is remembered, and a group of links most
+//! of whose known pages were not articles is not the list on later runs, whatever its
+//! shape. A wrong choice costs one run's fetches of those pages, never a feed item.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -57,18 +62,23 @@ pub fn find_links(
     page_url: &Url,
     source: &SourceConfig,
 ) -> Result<Vec<Link>, DiscoverError> {
-    links_in(&parse_list(html)?, page_url, source)
+    links_in(&parse_list(html)?, page_url, source, &HashSet::new())
 }
 
 /// An index page's article links and its next page, from one parse: what a run reads on
-/// every list page it follows.
+/// every list page it follows. `not_articles` are links earlier runs found to lead to
+/// pages that are not articles; a group mostly made of them is not the list.
 pub fn read_list(
     html: &str,
     page_url: &Url,
     source: &SourceConfig,
+    not_articles: &HashSet<Url>,
 ) -> Result<(Vec<Link>, Option<Url>), DiscoverError> {
     let doc = parse_list(html)?;
-    Ok((links_in(&doc, page_url, source)?, next_in(&doc, page_url)))
+    Ok((
+        links_in(&doc, page_url, source, not_articles)?,
+        next_in(&doc, page_url),
+    ))
 }
 
 /// The parsed list page; one nested past what any page needs is refused before the
@@ -80,7 +90,12 @@ fn parse_list(html: &str) -> Result<Html, DiscoverError> {
     Ok(Html::parse_document(html))
 }
 
-fn links_in(doc: &Html, page_url: &Url, source: &SourceConfig) -> Result<Vec<Link>, DiscoverError> {
+fn links_in(
+    doc: &Html,
+    page_url: &Url,
+    source: &SourceConfig,
+    not_articles: &HashSet<Url>,
+) -> Result<Vec<Link>, DiscoverError> {
     let anchors: Vec<ElementRef<'_>> = match &source.links {
         Some(sel) => {
             let sel = Selector::parse(sel).map_err(|_| DiscoverError::Selector(sel.clone()))?;
@@ -96,7 +111,7 @@ fn links_in(doc: &Html, page_url: &Url, source: &SourceConfig) -> Result<Vec<Lin
                 })
                 .collect()
         }
-        None => auto_anchors(doc, page_url, &source.allow_hosts),
+        None => auto_anchors(doc, page_url, &source.allow_hosts, not_articles),
     };
     let mut seen: HashMap<Url, usize> = HashMap::new();
     let mut links: Vec<Link> = Vec::new();
@@ -209,7 +224,12 @@ fn signature(node: NodeRef<'_, Node>) -> String {
     parts.join("<")
 }
 
-fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Vec<ElementRef<'a>> {
+fn auto_anchors<'a>(
+    doc: &'a Html,
+    page_url: &Url,
+    allow_hosts: &[String],
+    not_articles: &HashSet<Url>,
+) -> Vec<ElementRef<'a>> {
     let Ok(sel) = Selector::parse("a[href]") else {
         return Vec::new();
     };
@@ -246,8 +266,21 @@ fn auto_anchors<'a>(doc: &'a Html, page_url: &Url, allow_hosts: &[String]) -> Ve
     };
     // On equal weight the first list wins: a theme's "Continue reading …" links carry
     // the same items as the headlines above them.
+    // A group at least half of whose pages were found not to be articles is a menu or a
+    // box of section links, whatever its shape says.
+    let learned_wrong = |links: &Vec<ElementRef<'a>>| -> bool {
+        if not_articles.is_empty() {
+            return false;
+        }
+        let urls: HashSet<Url> = links.iter().filter_map(|a| resolve(*a, page_url)).collect();
+        let known = urls.iter().filter(|u| not_articles.contains(*u)).count();
+        known > 0 && known * 2 >= urls.len()
+    };
     let mut best: Option<(&ListKey, usize)> = None;
     for key in &order {
+        if learned_wrong(&groups[key]) {
+            continue;
+        }
         let w = score(&groups[key]);
         if best.is_none_or(|(_, b)| w > b) {
             best = Some((key, w));
@@ -664,6 +697,77 @@ mod tests {
         let links = find_links(&html, &url, &source("")).unwrap();
         assert_eq!(links.len(), 9, "{links:#?}");
         assert!(links.iter().all(|l| !l.url.as_str().contains("9900")));
+    }
+
+    /// A section page whose "about the district" block, of long linked titles with a
+    /// summary each, outweighs its short news list: by shape alone the block is taken.
+    /// Once a run has found its pages not to be articles, the next run takes the news.
+    #[test]
+    fn a_group_whose_pages_were_not_articles_is_not_the_list_on_the_next_run() {
+        let about = |slug: &str, title: &str| {
+            format!(
+                r#"<div class="intro-item"><h4><a href="/gioi-thieu/{slug}.html">{title}</a></h4><p>Giới thiệu khái quát về điều kiện tự nhiên, lịch sử hình thành, truyền thống văn hóa và tiềm năng phát triển kinh tế xã hội của huyện qua các thời kỳ.</p></div>"#
+            )
+        };
+        let news = |id: u32, title: &str| {
+            format!(
+                r#"<li><a href="/tin-tuc/{id}.html">{title}</a> <span>(20/08/2024)</span></li>"#
+            )
+        };
+        let html = format!(
+            r#"<html><body><div class="intro">{}{}{}</div><ul class="news">{}{}{}</ul></body></html>"#,
+            about(
+                "tong-quan-ve-dieu-kien-tu-nhien",
+                "Tổng quan về điều kiện tự nhiên của huyện"
+            ),
+            about(
+                "lich-su-hinh-thanh-va-phat-trien",
+                "Lịch sử hình thành và phát triển của huyện"
+            ),
+            about(
+                "tiem-nang-va-loi-the-dau-tu",
+                "Tiềm năng và lợi thế đầu tư của huyện"
+            ),
+            news(2298, "Đối thoại với hộ dân bị ảnh hưởng bởi dự án"),
+            news(2291, "Huyện triển khai kế hoạch phòng chống sạt lở"),
+            news(2284, "Khai giảng lớp trung cấp lý luận chính trị"),
+        );
+        let url = Url::parse("http://p.test/tin-tuc/").unwrap();
+        let src = source("");
+        let paths = |learned: &HashSet<Url>| -> Vec<String> {
+            read_list(&html, &url, &src, learned)
+                .unwrap()
+                .0
+                .iter()
+                .map(|l| l.url.path().to_string())
+                .collect()
+        };
+        let first = paths(&HashSet::new());
+        assert!(
+            first.iter().all(|p| p.starts_with("/gioi-thieu/")),
+            "the page no longer tests what it should: {first:?}"
+        );
+        // Two of the three pages were fetched and found not to be articles.
+        let learned: HashSet<Url> = first[..2].iter().map(|p| url.join(p).unwrap()).collect();
+        assert_eq!(
+            paths(&learned),
+            vec![
+                "/tin-tuc/2298.html",
+                "/tin-tuc/2291.html",
+                "/tin-tuc/2284.html"
+            ]
+        );
+        // One wrong link in a list of three does not cost the list.
+        let mut more = learned.clone();
+        more.insert(url.join("/tin-tuc/2291.html").unwrap());
+        assert_eq!(
+            paths(&more),
+            vec![
+                "/tin-tuc/2298.html",
+                "/tin-tuc/2291.html",
+                "/tin-tuc/2284.html"
+            ]
+        );
     }
 
     #[test]

@@ -495,11 +495,15 @@ impl Store {
         };
         tx.execute(
             "INSERT INTO links (source_id, url, canonical_url, first_seen, last_checked) VALUES (?1, ?2, ?3, ?4, ?4)
-             ON CONFLICT(source_id, url) DO UPDATE SET last_checked = excluded.last_checked, canonical_url = excluded.canonical_url",
+             ON CONFLICT(source_id, url) DO UPDATE SET last_checked = excluded.last_checked, canonical_url = excluded.canonical_url, not_article = 0",
             params![source_id, linked_url, article.url, ts],
         )?;
         if linked_url != article.url {
             upsert_link(&tx, source_id, &article.url, ts)?;
+            tx.execute(
+                "UPDATE links SET not_article = 0 WHERE source_id = ?1 AND url = ?2",
+                params![source_id, article.url],
+            )?;
         }
         tx.commit()?;
         if outcome != SaveOutcome::Unchanged {
@@ -828,14 +832,29 @@ impl Store {
     }
 
     /// Records a link that led to a page which is not an article, so that later runs
-    /// treat it as seen.
+    /// treat it as seen and leave out the list it came from (see [`Store::not_articles`]).
     pub fn remember_link(
         &self,
         source_id: &str,
         url: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        upsert_link(&self.writer(), source_id, url, now.timestamp())
+        let conn = self.writer();
+        upsert_link(&conn, source_id, url, now.timestamp())?;
+        conn.execute(
+            "UPDATE links SET not_article = 1 WHERE source_id = ?1 AND url = ?2",
+            params![source_id, url],
+        )?;
+        Ok(())
+    }
+
+    /// The links of a source that led to pages which were not articles, as last fetched.
+    pub fn not_articles(&self, source_id: &str) -> Result<Vec<String>, StoreError> {
+        let conn = self.writer();
+        let mut stmt =
+            conn.prepare_cached("SELECT url FROM links WHERE source_id = ?1 AND not_article = 1")?;
+        let rows = stmt.query_map(params![source_id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// Marks a link checked without a change (a 304 on the article).

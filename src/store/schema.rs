@@ -141,6 +141,9 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE items ADD COLUMN change_region TEXT;
      ALTER TABLE items ADD COLUMN region_repeats INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE items ADD COLUMN flapping INTEGER NOT NULL DEFAULT 0;",
+    // 7: links that led to a page which is not an article (a menu page, a list), so the
+    // list choice of later runs can leave out the group they came from.
+    "ALTER TABLE links ADD COLUMN not_article INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// Rust steps that follow a migration's SQL, by the version the migration reaches.
