@@ -5,7 +5,7 @@
 //! `allow_hosts`; loopback, private, link-local and metadata addresses are refused, both
 //! when written in the URL and when a host name resolves to them (the resolver below);
 //! the exceptions are a source whose own URL is on such an address (for that address
-//! only) and a source with `allow_private = true`.
+//! and port only, whatever name leads there) and a source with `allow_private = true`.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -91,15 +91,70 @@ impl SourcePolicy {
             && url.port_or_known_default() == self.home.port_or_known_default()
     }
 
-    /// Whether name resolution may return internal addresses for this source: only when
-    /// allowed, or when the source itself lives on one.
-    pub fn resolves_private(&self) -> bool {
-        self.allow_private
-            || match self.home.host() {
-                Some(Host::Ipv4(v4)) => is_internal(IpAddr::V4(v4)),
-                Some(Host::Ipv6(v6)) => is_internal(IpAddr::V6(v6)),
-                _ => false,
+    /// Which internal addresses name resolution may return for this source: all when
+    /// `allow_private` is set, the source's own address when it lives on one, else none.
+    pub fn private_addresses(&self) -> PrivateAddresses {
+        if self.allow_private {
+            return PrivateAddresses::Allowed;
+        }
+        let ip = match self.home.host() {
+            Some(Host::Ipv4(v4)) => IpAddr::V4(v4),
+            Some(Host::Ipv6(v6)) => IpAddr::V6(v6),
+            _ => return PrivateAddresses::Refused,
+        };
+        match self.home.port_or_known_default() {
+            Some(port) if is_internal(ip) => PrivateAddresses::Only(SocketAddr::new(ip, port)),
+            _ => PrivateAddresses::Refused,
+        }
+    }
+
+    /// [`SourcePolicy::check`], and for a source that lives on an internal address, the
+    /// resolution of a named host: a name (an `allow_hosts` entry such as `localhost`)
+    /// may lead to the source's own address and port, never to another service on that
+    /// machine. The resolver keeps no other internal address when the connection is made
+    /// ([`PrivateAddresses::Only`]), so a second answer cannot lead elsewhere.
+    pub async fn admit(&self, url: &Url) -> Result<(), String> {
+        self.check(url)?;
+        let (PrivateAddresses::Only(home), Some(Host::Domain(name)), Some(port)) = (
+            self.private_addresses(),
+            url.host(),
+            url.port_or_known_default(),
+        ) else {
+            return Ok(());
+        };
+        // A name that does not resolve is the fetch's error to report, with its reason.
+        let Ok(addrs) = tokio::net::lookup_host((name, port)).await else {
+            return Ok(());
+        };
+        // The resolver drops every other internal address; what is left to check is the
+        // port of the source's own.
+        for addr in addrs {
+            if addr.ip() == home.ip() && port != home.port() {
+                return Err(format!(
+                    "{url}: {name} resolves to {addr}, the source's own private address on another port than {home}; refused"
+                ));
             }
+        }
+        Ok(())
+    }
+}
+
+/// Internal addresses a source's names may resolve to (see [`SourcePolicy::private_addresses`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PrivateAddresses {
+    Refused,
+    /// The source's own internal address: this one only.
+    Only(SocketAddr),
+    Allowed,
+}
+
+impl PrivateAddresses {
+    fn admits(self, ip: IpAddr) -> bool {
+        match self {
+            PrivateAddresses::Refused => !is_internal(ip),
+            PrivateAddresses::Only(home) => !is_internal(ip) || ip == home.ip(),
+            PrivateAddresses::Allowed => true,
+        }
     }
 }
 
@@ -157,12 +212,12 @@ impl NameNotFound {
 /// lead to an internal service.
 #[derive(Debug, Clone, Copy)]
 pub struct GuardedResolver {
-    pub allow_private: bool,
+    pub private: PrivateAddresses,
 }
 
 impl reqwest::dns::Resolve for GuardedResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let allow_private = self.allow_private;
+        let private = self.private;
         Box::pin(async move {
             let host = name.as_str().to_string();
             let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((host.as_str(), 0)).await {
@@ -177,7 +232,7 @@ impl reqwest::dns::Resolve for GuardedResolver {
             let kept: Vec<SocketAddr> = addrs
                 .iter()
                 .copied()
-                .filter(|a| allow_private || !is_internal(a.ip()))
+                .filter(|a| private.admits(a.ip()))
                 .collect();
             if kept.is_empty() {
                 if addrs.is_empty() {
@@ -210,14 +265,14 @@ mod tests {
         use reqwest::dns::Resolve;
         let name = |n: &str| reqwest::dns::Name::from_str(n).unwrap();
         let refused = GuardedResolver {
-            allow_private: false,
+            private: PrivateAddresses::Refused,
         }
         .resolve(name("localhost"))
         .await;
         let err = refused.err().expect("localhost is loopback").to_string();
         assert!(err.contains("private or loopback"), "{err}");
         let allowed = GuardedResolver {
-            allow_private: true,
+            private: PrivateAddresses::Allowed,
         }
         .resolve(name("localhost"))
         .await;

@@ -197,7 +197,7 @@ struct HostGate {
 
 type Gates = Mutex<HashMap<String, Arc<tokio::sync::Mutex<HostGate>>>>;
 type RobotsCache = Mutex<HashMap<String, (Arc<robotxt::Robots>, Instant)>>;
-type Clients = Mutex<HashMap<(HttpPolicy, bool), reqwest::Client>>;
+type Clients = Mutex<HashMap<(HttpPolicy, guard::PrivateAddresses), reqwest::Client>>;
 
 /// The shared HTTP client. Cheap to clone; clones share politeness state, robots.txt
 /// files and connection pools.
@@ -228,14 +228,18 @@ impl Fetcher {
             clients: Arc::default(),
         };
         // Fail early on a broken TLS setup rather than at the first fetch.
-        fetcher.client(&HttpPolicy::default(), false)?;
+        fetcher.client(&HttpPolicy::default(), guard::PrivateAddresses::Refused)?;
         Ok(fetcher)
     }
 
     /// The client for a TLS policy and address policy, built once.
-    fn client(&self, tls: &HttpPolicy, allow_private: bool) -> Result<reqwest::Client, FetchError> {
+    fn client(
+        &self,
+        tls: &HttpPolicy,
+        private: guard::PrivateAddresses,
+    ) -> Result<reqwest::Client, FetchError> {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = clients.get(&(tls.clone(), allow_private)) {
+        if let Some(c) = clients.get(&(tls.clone(), private)) {
             return Ok(c.clone());
         }
         let mut b = reqwest::Client::builder()
@@ -248,7 +252,7 @@ impl Fetcher {
             // buffer as large as the last page) on both ends.
             .pool_idle_timeout(self.config.per_host_delay + Duration::from_secs(2))
             .pool_max_idle_per_host(1)
-            .dns_resolver(Arc::new(guard::GuardedResolver { allow_private }));
+            .dns_resolver(Arc::new(guard::GuardedResolver { private }));
         if let Some(path) = &tls.ca_file {
             let pem = std::fs::read(path).map_err(|e| {
                 FetchError::Client(format!("cannot read ca_file {}: {e}", path.display()))
@@ -273,7 +277,7 @@ impl Fetcher {
             b = b.danger_accept_invalid_certs(true);
         }
         let client = b.build().map_err(|e| FetchError::Client(error_chain(&e)))?;
-        clients.insert((tls.clone(), allow_private), client.clone());
+        clients.insert((tls.clone(), private), client.clone());
         Ok(client)
     }
 
@@ -290,11 +294,11 @@ impl Fetcher {
         policy: &SourcePolicy,
         validators: Option<&Validators>,
     ) -> Result<Response, FetchError> {
-        let client = self.client(&policy.http, policy.resolves_private())?;
+        let client = self.client(&policy.http, policy.private_addresses())?;
         let mut current = url.clone();
         let mut seen = vec![current.clone()];
         for hop in 0..=MAX_REDIRECTS {
-            policy.check(&current).map_err(FetchError::Refused)?;
+            policy.admit(&current).await.map_err(FetchError::Refused)?;
             if policy.robots {
                 self.check_robots(&client, policy, &current).await?;
             }
@@ -546,7 +550,7 @@ impl Fetcher {
         url: &Url,
         policy: &SourcePolicy,
     ) -> Result<Vec<Url>, FetchError> {
-        let client = self.client(&policy.http, policy.resolves_private())?;
+        let client = self.client(&policy.http, policy.private_addresses())?;
         Ok(self
             .robots_for(&client, policy, url)
             .await?
@@ -626,7 +630,7 @@ impl Fetcher {
             // Every hop under the source's address policy, as for articles: a robots.txt
             // that redirects to loopback or a metadata address is not followed, and
             // counts as no robots.txt.
-            if let Err(why) = policy.check(&current) {
+            if let Err(why) = policy.admit(&current).await {
                 warn!(url = %url, to = %current, reason = %why, "robots.txt redirect refused");
                 return Ok(None);
             }
