@@ -29,6 +29,8 @@ use crate::text;
 pub enum StoreError {
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("the last write to the database failed ({at}): {message}")]
+    WriteFailed { at: DateTime<Utc>, message: String },
     #[error("cannot open the database {path}: {message}")]
     Open { path: String, message: String },
     #[error(
@@ -197,6 +199,10 @@ pub struct Store {
     /// The read connection's last `PRAGMA data_version`, to notice other processes' writes.
     data_version: std::sync::atomic::AtomicI64,
     near_duplicate: f64,
+    /// The last write that failed on the storage itself (a full disk, an I/O error, a
+    /// read-only file), until a write succeeds: `/healthz` reports it. A probe cannot
+    /// find a full disk, since taking the write lock writes nothing.
+    write_failure: Mutex<Option<(DateTime<Utc>, String)>>,
 }
 
 /// How much of the shorter text the longer must contain, by word 3-shingles, for a new
@@ -234,6 +240,7 @@ impl Store {
             generation: std::sync::atomic::AtomicU64::new(1),
             feed_queries: std::sync::atomic::AtomicU64::new(0),
             data_version: std::sync::atomic::AtomicI64::new(0),
+            write_failure: Mutex::new(None),
         })
     }
 
@@ -359,6 +366,36 @@ impl Store {
 
     /// Stores one fetched article in one transaction and says what that did.
     pub fn save(
+        &self,
+        source_id: &str,
+        linked_url: &str,
+        article: &Article,
+        now: DateTime<Utc>,
+    ) -> Result<SaveOutcome, StoreError> {
+        let result = self.save_article(source_id, linked_url, article, now);
+        self.note_write(&result);
+        result
+    }
+
+    /// Keeps or clears the storage failure `/healthz` reports, after a write.
+    fn note_write<T>(&self, result: &Result<T, StoreError>) {
+        use rusqlite::ErrorCode::*;
+        let failure = match result {
+            Ok(_) => None,
+            Err(StoreError::Sqlite(e)) => match e.sqlite_error_code() {
+                Some(
+                    DiskFull | SystemIoFailure | ReadOnly | CannotOpen | DatabaseCorrupt
+                    | NotADatabase,
+                ) => Some((Utc::now(), e.to_string())),
+                // A constraint or a busy lock says nothing about the storage.
+                _ => return,
+            },
+            Err(_) => return,
+        };
+        *self.write_failure.lock().unwrap_or_else(|e| e.into_inner()) = failure;
+    }
+
+    fn save_article(
         &self,
         source_id: &str,
         linked_url: &str,
@@ -513,6 +550,12 @@ impl Store {
     }
 
     pub fn record_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let result = self.insert_run(run);
+        self.note_write(&result);
+        result
+    }
+
+    fn insert_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         let conn = self.writer();
         conn.execute(
             "INSERT INTO runs (source_id, started, finished, ok, status, error, found, new, updated, unchanged, merged, failed,
@@ -879,8 +922,17 @@ impl Store {
         Ok(n as usize)
     }
 
-    /// Whether the database answers a write (for `/healthz`).
+    /// Whether the database takes writes (for `/healthz`): the write lock can be taken,
+    /// and the last article or run written did not fail on the storage.
     pub fn check_writable(&self) -> Result<(), StoreError> {
+        if let Some((at, message)) = self
+            .write_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+        {
+            return Err(StoreError::WriteFailed { at, message });
+        }
         self.writer().execute_batch("BEGIN IMMEDIATE; ROLLBACK;")?;
         Ok(())
     }
@@ -1173,4 +1225,69 @@ fn run_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRecord> {
             .unwrap_or_default(),
         next_run: r.get::<_, Option<i64>>(14)?.map(from_ts),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(n: usize) -> Article {
+        let paragraphs: Vec<String> = (0..40)
+            .map(|i| format!("Đoạn {i} của bài {n}: ủy ban nhân dân huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của đại biểu các xã số {n}{i}."))
+            .collect();
+        Article {
+            url: format!("http://a.test/tin-tuc/bai-{n}.html"),
+            title: format!("Bài số {n}"),
+            content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
+            paragraphs,
+            published: None,
+            author: None,
+            source: None,
+            images: vec![],
+            profile: None,
+            container: Default::default(),
+        }
+    }
+
+    /// `/healthz` answered 200 while every article write failed with "database or disk
+    /// is full": its probe takes the write lock, which writes nothing.
+    #[test]
+    fn a_full_disk_makes_the_database_unwritable_until_a_write_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        store
+            .save("a", "http://a.test/1", &article(1), Utc::now())
+            .unwrap();
+        assert!(store.check_writable().is_ok());
+        // The file may grow no further: SQLite's own "database or disk is full".
+        let pages: i64 = store
+            .writer()
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap();
+        store
+            .writer()
+            .pragma_update(None, "max_page_count", pages)
+            .unwrap();
+        let mut failed = None;
+        for n in 2..200 {
+            if let Err(e) = store.save("a", &format!("http://a.test/{n}"), &article(n), Utc::now())
+            {
+                failed = Some(e);
+                break;
+            }
+        }
+        let failed = failed.expect("the database never filled up");
+        assert!(failed.to_string().contains("full"), "{failed}");
+        let err = store.check_writable().unwrap_err().to_string();
+        assert!(err.contains("database or disk is full"), "{err}");
+        // Space again: the next write clears it.
+        store
+            .writer()
+            .pragma_update(None, "max_page_count", 1_000_000)
+            .unwrap();
+        store
+            .save("a", "http://a.test/999", &article(999), Utc::now())
+            .unwrap();
+        assert!(store.check_writable().is_ok());
+    }
 }
