@@ -110,6 +110,11 @@ fn status(code: u16, headers: &[(&str, &str)]) -> Reply {
     )
 }
 
+/// Compressed once, before any request: compressing 40 MiB takes seconds in a debug
+/// build, longer than the crawl's timeout, so a bomb made per request timed out instead
+/// of being refused for its size.
+static GZIP_BOMB: std::sync::LazyLock<Vec<u8>> = std::sync::LazyLock::new(gzip_bomb);
+
 fn gzip_bomb() -> Vec<u8> {
     use flate2::Compression;
     use flate2::write::GzEncoder;
@@ -183,7 +188,7 @@ fn route(state: &State, site: &str, full_path: &str, headers: &HashMap<String, S
                                 ("Content-Type".into(), html.into()),
                                 ("Content-Encoding".into(), "gzip".into()),
                             ],
-                            gzip_bomb(),
+                            GZIP_BOMB.clone(),
                         );
                     }
                     "huge" => return Reply::Endless(50 << 20),
@@ -378,6 +383,7 @@ async fn handle(state: Arc<State>, mut sock: TcpStream) {
 }
 
 async fn start_server() -> (Arc<State>, u16) {
+    std::sync::LazyLock::force(&GZIP_BOMB);
     let other = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let other_port = other.local_addr().unwrap().port();
     // The "internal service" on another loopback port: it must never be asked anything.
