@@ -318,8 +318,101 @@ fn a_merged_story_is_dated_by_its_earliest_copy() {
         s.save("b", later, &dated(later, 25), t0).unwrap(),
         SaveOutcome::Merged
     );
-    let item = item_of(&s, FeedScope::All, repost);
+    // `all` shows the original, published first, though the re-post was crawled first;
+    // the GUID stays the one the first copy gave the item.
+    let guid = item_of(&s, FeedScope::Source("b".into()), repost).guid;
+    let item = item_of(&s, FeedScope::All, original);
     assert_eq!(item.published, Some(at(19)));
+    assert_eq!(item.guid, guid);
+    assert_eq!(item.source_id, "a");
+    // Each source's feed keeps its own copy's date.
+    assert_eq!(
+        item_of(&s, FeedScope::Source("b".into()), repost).published,
+        Some(at(22))
+    );
+}
+
+/// Portal A re-publishes portal B's story under its own headline, with a paragraph of its
+/// own (a phishing link), before B is crawled. B's copy merges into A's item, but B's
+/// feed shows what B's page says; `all` shows one story, the earliest published; a
+/// correction on B changes B's copy only.
+#[test]
+fn a_merged_copy_never_rewrites_another_sources_feed() {
+    let (_d, s) = store();
+    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let at = |d: u32| {
+        FixedOffset::east_opt(7 * 3600)
+            .unwrap()
+            .with_ymd_and_hms(2023, 10, d, 9, 0, 0)
+            .unwrap()
+    };
+    let phishing = "Nhận hỗ trợ 5 triệu đồng tại đây: http://ho-tro.example/dang-ky";
+    let mut theirs: Vec<&str> = REPORT.to_vec();
+    theirs.push(phishing);
+    let a_url = "http://a.test/tin-tuc/tin-nong-ho-tro.html";
+    let a_copy = Article {
+        published: Some(at(3)),
+        images: vec!["http://a.test/banner.jpg".into()],
+        ..article(a_url, "TIN NÓNG: nhận hỗ trợ ngay", &theirs)
+    };
+    assert_eq!(s.save("a", a_url, &a_copy, t0).unwrap(), SaveOutcome::New);
+    let b_url = "http://b.test/tin-tuc/doi-thoai-1921.html";
+    let b_copy = Article {
+        published: Some(at(2)),
+        ..article(b_url, "Hội nghị đối thoại năm 2023", REPORT)
+    };
+    assert_eq!(
+        s.save("b", b_url, &b_copy, t0).unwrap(),
+        SaveOutcome::Merged
+    );
+    assert_eq!(s.item_count().unwrap(), 1);
+
+    let in_b = item_of(&s, FeedScope::Source("b".into()), b_url);
+    assert_eq!(in_b.title, "Hội nghị đối thoại năm 2023");
+    assert!(!in_b.text.contains("ho-tro.example"), "{}", in_b.text);
+    assert!(!in_b.content_html.contains("ho-tro.example"));
+    assert!(in_b.images.is_empty(), "{:?}", in_b.images);
+    assert_eq!(in_b.published, Some(at(2)));
+    assert_eq!(in_b.source_id, "b");
+    let in_a = item_of(&s, FeedScope::Source("a".into()), a_url);
+    assert_eq!(in_a.title, "TIN NÓNG: nhận hỗ trợ ngay");
+    assert!(in_a.text.contains("ho-tro.example"));
+    assert_eq!(in_a.guid, in_b.guid, "one story, one id");
+
+    // `all`: one story, B's, published first; A's URL is listed as another copy.
+    let all = s.feed_items(&FeedScope::All, 10).unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].link, b_url);
+    assert_eq!(all[0].title, "Hội nghị đối thoại năm 2023");
+    assert!(!all[0].text.contains("ho-tro.example"));
+    assert_eq!(all[0].other_copies, vec![a_url.to_string()]);
+    // Search finds the story by the shown copy's words, not by A's additions.
+    assert!(
+        s.feed_items(&FeedScope::Search("ho tro example".into()), 10)
+            .unwrap()
+            .is_empty()
+    );
+
+    // B corrects a figure: B's copy changes, A's stays as A printed it.
+    let mut corrected = REPORT.to_vec();
+    corrected[1] = "Tại hội nghị, các đại biểu đã nêu 26 ý kiến, kiến nghị liên quan đến đất đai, giao thông nông thôn, nước sinh hoạt, chính sách hỗ trợ hộ nghèo và việc làm cho thanh niên sau khi hoàn thành nghĩa vụ quân sự.";
+    let b_fixed = Article {
+        published: Some(at(2)),
+        ..article(b_url, "Hội nghị đối thoại năm 2023", &corrected)
+    };
+    let t1 = t0 + Duration::hours(1);
+    assert_eq!(
+        s.save("b", b_url, &b_fixed, t1).unwrap(),
+        SaveOutcome::Updated
+    );
+    let in_b = item_of(&s, FeedScope::Source("b".into()), b_url);
+    assert!(in_b.text.contains("26 ý kiến"), "{}", in_b.text);
+    let in_a = item_of(&s, FeedScope::Source("a".into()), a_url);
+    assert!(in_a.text.contains("24 ý kiến"), "{}", in_a.text);
+    assert_eq!(in_a.title, "TIN NÓNG: nhận hỗ trợ ngay");
+    let all = s.feed_items(&FeedScope::All, 10).unwrap();
+    assert!(all[0].text.contains("26 ý kiến"));
+    assert_eq!(s.item_count().unwrap(), 1);
 }
 
 #[test]
@@ -467,7 +560,7 @@ fn a_version_1_database_upgrades_in_place() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 7);
+    assert_eq!(version, 8);
     // Every old item has its near-duplicate band keys, as a new one would.
     let bands: i64 = conn
         .query_row("SELECT count(*) FROM item_bands", [], |r| r.get(0))
@@ -477,6 +570,15 @@ fn a_version_1_database_upgrades_in_place() {
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
+    // Every old copy has its own text now, its item's: the only one stored before.
+    let bare: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM copies WHERE title IS NULL OR text IS NULL OR content_html IS NULL OR sort_ts IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(bare, 0);
     assert_eq!(s.item_count().unwrap(), 2);
     let item = item_of(
         &s,

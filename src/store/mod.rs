@@ -3,14 +3,20 @@
 //!
 //! Identity rules (DESIGN.md, corpus README):
 //! - same canonical URL, same content key → unchanged, nothing is written to the item;
-//! - same canonical URL, new key → corrected: updated in place, same id and GUID, new
-//!   `updated`, the old text kept in `revisions`;
+//! - same canonical URL, new key → corrected: that copy is updated in place, same id and
+//!   GUID, new `updated`, the old text kept in `revisions`;
 //! - new URL, known key → a re-post: the URL is attached to the existing item as a copy;
 //! - new URL, text near-identical to a stored item (MinHash LSH over word shingles finds
 //!   candidates; at least `near_duplicate` of the shorter text's shingles in the longer,
 //!   and the same figures) → a re-post with small edits: merged the same way;
 //! - otherwise a new item, whose GUID is derived once from its canonical URL and never
 //!   changes.
+//!
+//! Every copy keeps what its own page said: title, text, images, byline, date. A source's
+//! feed shows that source's copy, whatever merged into its item, so one portal can never
+//! rewrite another's feed. The item holds the copy `all` (and tag, search and custom
+//! feeds) shows: the earliest published, a dated copy before an undated one, then the
+//! first seen (see `show_copy`). A re-post dated later never replaces the original's text.
 //!
 //! Every article is written in one transaction, so a crash never leaves half an article.
 
@@ -87,16 +93,17 @@ pub struct FeedItem {
 /// Which items a feed holds, and which link it shows for each.
 #[derive(Debug, Clone)]
 pub enum FeedScope {
-    /// Every item, linked to its first copy.
+    /// Every item, as its shown copy (the earliest published) has it.
     All,
-    /// Items that have a copy on this source, linked to that copy.
+    /// Items that have a copy on this source, as that copy has it: its own title, text,
+    /// images and date, whatever merged into the item.
     Source(String),
-    /// Items with a copy on a source carrying this tag, linked to the first copy.
+    /// Items with a copy on a source carrying this tag, as the shown copy has it.
     Tag(String),
     /// Items matching a full-text query (diacritic- and case-insensitive, `đ` as `d`),
-    /// linked to the first copy.
+    /// as the shown copy has it.
     Search(String),
-    /// A feed defined in the configuration, linked to the first copy.
+    /// A feed defined in the configuration, as the shown copy has it.
     Custom(CustomFeed),
 }
 
@@ -420,8 +427,11 @@ impl Store {
             .optional()?;
         if let Some((item_id, _)) = &existing {
             tx.execute(
-                "INSERT OR IGNORE INTO copies (url, source_id, item_id, content_key, first_seen)
-                 SELECT url, ?2, item_id, content_key, ?3 FROM copies WHERE url = ?1 AND item_id = ?4 LIMIT 1",
+                "INSERT OR IGNORE INTO copies (url, source_id, item_id, content_key, first_seen,
+                    title, author, credit, published, sort_ts, content_html, text, images, updated)
+                 SELECT url, ?2, item_id, content_key, ?3,
+                    title, author, credit, published, sort_ts, content_html, text, images, updated
+                 FROM copies WHERE url = ?1 AND item_id = ?4 LIMIT 1",
                 params![article.url, source_id, ts, item_id],
             )?;
         }
@@ -434,7 +444,7 @@ impl Store {
                 SaveOutcome::Unchanged
             }
             Some((item_id, _)) => {
-                let flap = Flap::read(&tx, item_id)?;
+                let flap = Flap::read(&tx, item_id, &article.url)?;
                 let region = Region::between(&flap.text, &body).key();
                 match flap.next(&region) {
                     FlapStep::Chrome => {
@@ -448,21 +458,19 @@ impl Store {
                     step => {
                         if matches!(step, FlapStep::Correction | FlapStep::Elsewhere) {
                             tx.execute(
-                                "INSERT INTO revisions (item_id, replaced_at, title, content_key, content_html, text)
-                                 SELECT id, ?2, title, content_key, content_html, text FROM items WHERE id = ?1",
-                                params![item_id, ts],
+                                "INSERT INTO revisions (item_id, replaced_at, title, content_key, content_html, text, url)
+                                 SELECT item_id, ?2, title, content_key, content_html, text, url
+                                 FROM copies WHERE url = ?1 AND item_id = ?3 LIMIT 1",
+                                params![article.url, ts, item_id],
                             )?;
                         }
-                        update_item(&tx, item_id, article, &key, &bands, ts)?;
+                        update_copy(&tx, article, &key, ts)?;
+                        show_copy(&tx, item_id, ts)?;
                         let (region, repeats) = flap.region_after(&region);
                         tx.execute(
                             "UPDATE items SET refetches = refetches + 1, changes = changes + 1,
                                 change_region = ?2, region_repeats = ?3, flapping = ?4 WHERE id = ?1",
                             params![item_id, region, repeats, step == FlapStep::StartsFlapping || flap.flapping],
-                        )?;
-                        tx.execute(
-                            "UPDATE copies SET content_key = ?2 WHERE url = ?1",
-                            params![article.url, key],
                         )?;
                         SaveOutcome::Updated
                     }
@@ -471,7 +479,7 @@ impl Store {
             None => {
                 let same: Option<i64> = tx
                     .query_row(
-                        "SELECT id FROM items WHERE content_key = ?1 LIMIT 1",
+                        "SELECT item_id FROM copies WHERE content_key = ?1 LIMIT 1",
                         params![key],
                         |r| r.get(0),
                     )
@@ -484,16 +492,10 @@ impl Store {
                 };
                 match near {
                     Some(item_id) => {
-                        insert_copy(&tx, &article.url, item_id, source_id, &key, ts)?;
-                        // A story's date is its earliest copy's: the original published
-                        // first, whichever copy was crawled first.
-                        if let Some(p) = article.published {
-                            tx.execute(
-                                "UPDATE items SET published = ?2, sort_ts = ?3, updated = ?4
-                                 WHERE id = ?1 AND (published IS NULL OR sort_ts > ?3)",
-                                params![item_id, p.to_rfc3339(), p.timestamp(), ts],
-                            )?;
-                        }
+                        insert_copy(&tx, article, item_id, source_id, &key, ts)?;
+                        // The original, published first, is what `all` shows, whichever
+                        // copy was crawled first.
+                        show_copy(&tx, item_id, ts)?;
                         SaveOutcome::Merged
                     }
                     None => {
@@ -524,7 +526,7 @@ impl Store {
                         )?;
                         let item_id = tx.last_insert_rowid();
                         set_bands(&tx, item_id, &bands)?;
-                        insert_copy(&tx, &article.url, item_id, source_id, &key, ts)?;
+                        insert_copy(&tx, article, item_id, source_id, &key, ts)?;
                         SaveOutcome::New
                     }
                 }
@@ -713,20 +715,19 @@ impl Store {
         use rusqlite::types::Value;
         self.feed_queries
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        // Which copy's link and source an item shows, where the items come from, and the
-        // condition, per scope; the rest of the query is shared.
-        let (link, src, from, mut cond, mut args): (&str, &str, &str, String, Vec<Value>) = match scope {
-            FeedScope::All => ("i.url", "i.source_id", "items i", "1".into(), vec![]),
+        // Which copy an item shows (`t`: the item's shown copy, or the source's own),
+        // where the items come from, and the condition, per scope; the rest of the query
+        // is shared.
+        let (t, from, mut cond, mut args): (&str, &str, String, Vec<Value>) = match scope {
+            FeedScope::All => ("i", "items i", "1".into(), vec![]),
             FeedScope::Source(id) => (
-                "c.url",
-                "c.source_id",
+                "c",
                 "copies c JOIN items i ON i.id = c.item_id",
                 "c.source_id = ?".into(),
                 vec![Value::Text(id.clone())],
             ),
             FeedScope::Tag(tag) => (
-                "i.url",
-                "i.source_id",
+                "i",
                 "items i",
                 "EXISTS (SELECT 1 FROM copies c JOIN source_tags t ON t.source_id = c.source_id WHERE c.item_id = i.id AND t.tag = ?)".into(),
                 vec![Value::Text(tag.clone())],
@@ -734,8 +735,7 @@ impl Store {
             FeedScope::Search(q) => {
                 let Some(expr) = fts_query(q) else { return Ok(Vec::new()) };
                 (
-                    "i.url",
-                    "i.source_id",
+                    "i",
                     "items i",
                     "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT 2000)".into(),
                     vec![Value::Text(expr)],
@@ -761,19 +761,24 @@ impl Store {
                     cond.push_str(" AND i.id NOT IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)");
                     args.push(Value::Text(expr));
                 }
-                ("i.url", "i.source_id", "items i", cond, args)
+                ("i", "items i", cond, args)
             }
         };
-        if matches!(scope, FeedScope::Source(_)) {
+        // A source with two URLs of one story (listed in two sections) shows the first.
+        let first = if matches!(scope, FeedScope::Source(_)) {
             cond.push_str(" GROUP BY i.id");
-        }
+            ", min(c.first_seen)"
+        } else {
+            ""
+        };
         args.push(Value::Integer(limit as i64));
         let sql = format!(
-            "SELECT i.id, i.guid, i.title, {link}, i.published, i.updated, i.author, i.credit, i.content_html, i.text,
-                    {src}, s.name, i.images, s.url, (SELECT group_concat(tag, ',') FROM source_tags WHERE source_id = {src})
-             FROM {from} JOIN sources s ON s.id = {src}
+            "SELECT i.id, i.guid, {t}.title, {t}.url, {t}.published, {t}.updated, {t}.author, {t}.credit,
+                    {t}.content_html, {t}.text, {t}.source_id, s.name, {t}.images, s.url,
+                    (SELECT group_concat(tag, ',') FROM source_tags WHERE source_id = {t}.source_id){first}
+             FROM {from} JOIN sources s ON s.id = {t}.source_id
              WHERE {cond}
-             ORDER BY i.sort_ts DESC, i.id DESC LIMIT ?"
+             ORDER BY {t}.sort_ts DESC, i.id DESC LIMIT ?"
         );
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(&sql)?;
@@ -1008,10 +1013,12 @@ enum FlapStep {
 }
 
 impl Flap {
-    fn read(tx: &rusqlite::Transaction<'_>, item_id: i64) -> Result<Flap, StoreError> {
+    /// The item's counters and the stored text of its copy at `url`.
+    fn read(tx: &rusqlite::Transaction<'_>, item_id: i64, url: &str) -> Result<Flap, StoreError> {
         Ok(tx.query_row(
-            "SELECT text, refetches, changes, change_region, region_repeats, flapping FROM items WHERE id = ?1",
-            params![item_id],
+            "SELECT (SELECT text FROM copies WHERE url = ?2 AND item_id = ?1 LIMIT 1),
+                refetches, changes, change_region, region_repeats, flapping FROM items WHERE id = ?1",
+            params![item_id, url],
             |r| {
                 Ok(Flap {
                     text: r.get(0)?,
@@ -1082,25 +1089,27 @@ fn upsert_link(conn: &Connection, source_id: &str, url: &str, ts: i64) -> Result
     Ok(())
 }
 
-fn update_item(
+/// A corrected copy: every source's row for its URL takes the new text. A correction
+/// that lost its date keeps the old one.
+fn update_copy(
     tx: &rusqlite::Transaction<'_>,
-    item_id: i64,
     a: &Article,
     key: &str,
-    bands: &[i64],
     ts: i64,
 ) -> Result<(), StoreError> {
     let images = serde_json::to_string(&a.images).unwrap_or_else(|_| "[]".into());
     tx.execute(
-        "UPDATE items SET title = ?2, author = ?3, credit = ?4, published = coalesce(?5, published),
-            content_html = ?6, text = ?7, images = ?8, content_key = ?9, updated = ?10
-         WHERE id = ?1",
+        "UPDATE copies SET title = ?2, author = ?3, credit = ?4, published = coalesce(?5, published),
+            sort_ts = coalesce(?6, sort_ts), content_html = ?7, text = ?8, images = ?9,
+            content_key = ?10, updated = ?11
+         WHERE url = ?1",
         params![
-            item_id,
+            a.url,
             a.title,
             a.author,
             a.source,
             a.published.map(|d| d.to_rfc3339()),
+            a.published.map(|d| d.timestamp()),
             a.content_html,
             a.text(),
             images,
@@ -1108,7 +1117,49 @@ fn update_item(
             ts
         ],
     )?;
-    set_bands(tx, item_id, bands)
+    Ok(())
+}
+
+/// Puts the copy `all` shows into the item: the earliest published, a dated copy before
+/// an undated one, then the first seen. The item's text, and so its band keys and its
+/// search entry, are that copy's. Nothing is written when it is already shown.
+fn show_copy(tx: &rusqlite::Transaction<'_>, item_id: i64, ts: i64) -> Result<(), StoreError> {
+    let (url, source_id): (String, String) = tx.query_row(
+        "SELECT url, source_id FROM copies WHERE item_id = ?1
+         ORDER BY published IS NULL, sort_ts, first_seen, url, source_id LIMIT 1",
+        params![item_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let (shown, same_text): (bool, bool) = tx.query_row(
+        "SELECT i.url = c.url AND i.source_id = c.source_id AND i.content_key = c.content_key
+                AND i.title = c.title AND i.published IS c.published AND i.author IS c.author
+                AND i.credit IS c.credit AND i.images = c.images AND i.content_html = c.content_html,
+            i.content_key = c.content_key
+         FROM items i JOIN copies c ON c.url = ?2 AND c.source_id = ?3 WHERE i.id = ?1",
+        params![item_id, url, source_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if shown {
+        return Ok(());
+    }
+    tx.execute(
+        "UPDATE items SET (url, source_id, title, author, credit, published, sort_ts, content_html,
+                text, images, content_key) =
+            (SELECT url, source_id, title, author, credit, published, sort_ts, content_html,
+                text, images, content_key FROM copies WHERE url = ?2 AND source_id = ?3),
+            updated = ?4
+         WHERE id = ?1",
+        params![item_id, url, source_id, ts],
+    )?;
+    if !same_text {
+        let text: String = tx.query_row(
+            "SELECT text FROM items WHERE id = ?1",
+            params![item_id],
+            |r| r.get(0),
+        )?;
+        set_bands(tx, item_id, &text::minhash_bands(&text::shingles(&text)))?;
+    }
+    Ok(())
 }
 
 /// Replaces an item's LSH band keys.
@@ -1131,15 +1182,32 @@ fn set_bands(
 
 fn insert_copy(
     tx: &rusqlite::Transaction<'_>,
-    url: &str,
+    a: &Article,
     item_id: i64,
     source_id: &str,
     key: &str,
     ts: i64,
 ) -> Result<(), StoreError> {
+    let images = serde_json::to_string(&a.images).unwrap_or_else(|_| "[]".into());
     tx.execute(
-        "INSERT OR IGNORE INTO copies (url, item_id, source_id, content_key, first_seen) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![url, item_id, source_id, key, ts],
+        "INSERT OR IGNORE INTO copies (url, item_id, source_id, content_key, first_seen,
+            title, author, credit, published, sort_ts, content_html, text, images, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?5)",
+        params![
+            a.url,
+            item_id,
+            source_id,
+            key,
+            ts,
+            a.title,
+            a.author,
+            a.source,
+            a.published.map(|d| d.to_rfc3339()),
+            a.published.map(|d| d.timestamp()).unwrap_or(ts),
+            a.content_html,
+            a.text(),
+            images
+        ],
     )?;
     Ok(())
 }

@@ -144,6 +144,24 @@ const MIGRATIONS: &[&str] = &[
     // 7: links that led to a page which is not an article (a menu page, a list), so the
     // list choice of later runs can leave out the group they came from.
     "ALTER TABLE links ADD COLUMN not_article INTEGER NOT NULL DEFAULT 0;",
+    // 8: each copy keeps its own title, text, images and date, so that a re-post merged
+    // into another portal's item never changes what the re-posting source's feed shows;
+    // the item holds the copy `all` shows (see `Store::save`). Existing copies start
+    // from their item's text, the only one stored, until they are next fetched.
+    "ALTER TABLE copies ADD COLUMN title TEXT;
+     ALTER TABLE copies ADD COLUMN author TEXT;
+     ALTER TABLE copies ADD COLUMN credit TEXT;
+     ALTER TABLE copies ADD COLUMN published TEXT;
+     ALTER TABLE copies ADD COLUMN sort_ts INTEGER;
+     ALTER TABLE copies ADD COLUMN content_html TEXT;
+     ALTER TABLE copies ADD COLUMN text TEXT;
+     ALTER TABLE copies ADD COLUMN images TEXT;
+     ALTER TABLE copies ADD COLUMN updated INTEGER;
+     UPDATE copies SET (title, author, credit, published, sort_ts, content_html, text, images, updated) =
+        (SELECT title, author, credit, published, sort_ts, content_html, text, images, updated
+         FROM items WHERE items.id = copies.item_id);
+     CREATE INDEX copies_key ON copies(content_key);
+     ALTER TABLE revisions ADD COLUMN url TEXT;",
 ];
 
 /// Rust steps that follow a migration's SQL, by the version the migration reaches.
