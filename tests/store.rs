@@ -103,6 +103,46 @@ fn unchanged_updated_and_revisions() {
 }
 
 #[test]
+fn a_url_two_sources_list_is_new_to_each_whichever_fetched_it_first() {
+    // Two sections of one portal can list the same article, and the daemon fetches
+    // sources concurrently: the outcome for each must not depend on the order.
+    let url = "http://a.test/tin-tuc/doi-thoai-1921.html";
+    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    for order in [["a", "b"], ["b", "a"]] {
+        let (_d, s) = store();
+        for (i, source) in order.iter().enumerate() {
+            let outcome = s
+                .save(
+                    source,
+                    url,
+                    &article(url, "Hội nghị đối thoại", REPORT),
+                    t0 + Duration::minutes(i as i64),
+                )
+                .unwrap();
+            assert_eq!(outcome, SaveOutcome::New, "{source} in order {order:?}");
+        }
+        // Fetched again by either, it is unchanged.
+        assert_eq!(
+            s.save(
+                "a",
+                url,
+                &article(url, "Hội nghị đối thoại", REPORT),
+                t0 + Duration::hours(1)
+            )
+            .unwrap(),
+            SaveOutcome::Unchanged
+        );
+        for source in ["a", "b"] {
+            let feed = s
+                .feed_items(&FeedScope::Source(source.into()), 100)
+                .unwrap();
+            assert_eq!(feed.len(), 1, "{source}'s feed in order {order:?}");
+        }
+        assert_eq!(s.feed_items(&FeedScope::All, 100).unwrap().len(), 1);
+    }
+}
+
+#[test]
 fn reposts_merge_and_template_reports_stay_apart() {
     let (_d, s) = store();
     let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();

@@ -52,6 +52,7 @@ pub enum StoreError {
 /// What storing a fetched article did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SaveOutcome {
+    /// New to this source: a new story, or a URL only other sources had stored.
     New,
     Updated,
     Unchanged,
@@ -425,15 +426,19 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
+        // Whether this source already had this URL: a URL another source stored first is
+        // still new to this source's feed, and counting it so keeps a run's figures
+        // independent of which source happened to fetch the page first.
+        let mut new_here = false;
         if let Some((item_id, _)) = &existing {
-            tx.execute(
+            new_here = tx.execute(
                 "INSERT OR IGNORE INTO copies (url, source_id, item_id, content_key, first_seen,
                     title, author, credit, published, sort_ts, content_html, text, images, updated)
                  SELECT url, ?2, item_id, content_key, ?3,
                     title, author, credit, published, sort_ts, content_html, text, images, updated
                  FROM copies WHERE url = ?1 AND item_id = ?4 LIMIT 1",
                 params![article.url, source_id, ts, item_id],
-            )?;
+            )? > 0;
         }
         let outcome = match existing {
             Some((item_id, old_key)) if old_key == key => {
@@ -532,6 +537,7 @@ impl Store {
                 }
             }
         };
+        let outcome = if new_here { SaveOutcome::New } else { outcome };
         tx.execute(
             "INSERT INTO links (source_id, url, canonical_url, first_seen, last_checked) VALUES (?1, ?2, ?3, ?4, ?4)
              ON CONFLICT(source_id, url) DO UPDATE SET last_checked = excluded.last_checked, canonical_url = excluded.canonical_url, not_article = 0",
