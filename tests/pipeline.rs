@@ -87,6 +87,7 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
         stdout(&first)
     );
 
+    let crawled_at = std::time::Instant::now();
     let all = run_with_proxy(&server, &["crawl", "--config", cfg]);
     let out = stdout(&all);
     assert!(all.status.success(), "{out}\n{}", stderr(&all));
@@ -337,7 +338,10 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
     );
 
     // Step 3: one paragraph corrected; the same item carries the new text.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // A known page is re-checked once the time since its last check is a quarter of its
+    // age (whole seconds); wait that long however slowly the steps above ran.
+    let age = crawled_at.elapsed().as_secs_f64() + 2.0;
+    tokio::time::sleep(Duration::from_secs_f64(age / 3.0 + 2.0)).await;
     server.step.store(3, Ordering::SeqCst);
     let step3 = run_with_proxy(&server, &["crawl", "--config", cfg, "x-updated"]);
     let row = summary_row(&stdout(&step3), "x-updated");
