@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod progress;
 pub mod schedule;
 pub mod serve;
+pub mod status;
 pub mod store;
 pub mod survey;
 pub mod text;

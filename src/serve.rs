@@ -8,7 +8,6 @@
 //! or brotli when the reader asks.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -186,6 +185,7 @@ fn http_date(t: DateTime<Utc>) -> String {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(status_page))
+        .route("/events", get(events))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -527,166 +527,72 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         .into_response()
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Thirty small bars, one per day: items found per day, server-rendered SVG.
-fn sparkline(counts: &[u32]) -> String {
-    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
-    let mut svg = format!(
-        "<svg class=\"spark\" width=\"{}\" height=\"20\" viewBox=\"0 0 {} 20\" role=\"img\" aria-label=\"items per day, last {} days\">",
-        counts.len() * 4,
-        counts.len() * 4,
-        counts.len()
-    );
-    for (i, n) in counts.iter().enumerate() {
-        let h = if *n == 0 {
-            1.0
-        } else {
-            (*n as f64 / max * 19.0).max(2.0)
-        };
-        let _ = write!(
-            svg,
-            "<rect x=\"{}\" y=\"{:.1}\" width=\"3\" height=\"{:.1}\"><title>{n}</title></rect>",
-            i * 4,
-            20.0 - h,
-            h
-        );
-    }
-    svg.push_str("</svg>");
-    svg
-}
-
 async fn status_page(State(state): State<Arc<AppState>>) -> Response {
     let config = state.config();
-    let tz = config.daemon.timezone;
     let offset = Utc::now()
-        .with_timezone(&tz)
+        .with_timezone(&config.daemon.timezone)
         .offset()
         .fix()
         .local_minus_utc();
-    let mut html = String::from(
-        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\"><title>portalfeed</title>\
-         <style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
-         .failed{color:#b00}.spark rect{fill:#36c}td.note{max-width:32em;overflow-wrap:anywhere;font-size:.85em;color:#555}</style></head><body><h1>portalfeed</h1>",
-    );
-    let _ = write!(
-        html,
-        "<p>portalfeed {} · times in {} (UTC{}) · page made {}</p>",
-        env!("CARGO_PKG_VERSION"),
-        esc(tz.name()),
-        Utc::now().with_timezone(&tz).format("%:z"),
-        Utc::now().with_timezone(&tz).format("%Y-%m-%d %H:%M")
-    );
-    html.push_str("<p>Feeds:");
-    for e in feed::catalog(&config)
-        .iter()
-        .filter(|e| !matches!(e.scope, FeedScope::Source(_)))
-    {
-        let _ = write!(
-            html,
-            " <a href=\"/feeds/{k}.atom\">{t}</a> (<a href=\"/feeds/{k}.rss\">rss</a>, <a href=\"/feeds/{k}.json\">json</a>) ·",
-            k = esc(&e.key),
-            t = esc(&e.title)
-        );
-    }
-    html.push_str(" <a href=\"/opml\">OPML</a></p>");
-    html.push_str("<table><thead><tr><th>Source</th><th>Last run</th><th>Outcome</th><th>Next run</th><th>Items</th><th>Last 30 days</th><th>Last error or note</th><th>Feeds</th></tr></thead><tbody>");
     // Off the async workers: with thousands of sources this reads the whole run table.
     let store = state.store.clone();
-    let mut overview =
-        tokio::task::spawn_blocking(move || store.overview(30, Utc::now(), offset).ok())
+    let overview = tokio::task::spawn_blocking(move || {
+        store
+            .overview(crate::status::DAYS, Utc::now(), offset)
+            .ok()
+    })
+    .await
+    .ok()
+    .flatten()
+    .unwrap_or_default();
+    let mut resp = Html(crate::status::render(&config, overview, Utc::now())).into_response();
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+/// How often `/events` looks for a change: a finished run or a new feed state.
+const EVENTS_POLL: Duration = Duration::from_secs(3);
+
+/// Server-sent events for the status page: a message whenever a run finishes or the
+/// feeds change, so an open page renews itself. One cheap read per client every few
+/// seconds; a comment every 15 s keeps proxies from closing the stream.
+async fn events(
+    State(state): State<Arc<AppState>>,
+) -> axum::response::sse::Sse<
+    impl futures_util::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let mark = |state: &Arc<AppState>| {
+        let store = state.store.clone();
+        async move {
+            let run = tokio::task::spawn_blocking({
+                let store = store.clone();
+                move || store.latest_run().ok().flatten().map(|r| r.finished)
+            })
             .await
             .ok()
-            .flatten()
-            .unwrap_or_default();
-    let (mut total_items, mut failing, mut never) = (0usize, 0usize, 0usize);
-    for s in &config.sources {
-        let row = overview.remove(&s.id).unwrap_or_default();
-        let last = row.last;
-        total_items += row.items;
-        match &last {
-            Some(r) if !r.ok => failing += 1,
-            None => never += 1,
-            _ => {}
+            .flatten();
+            (store.generation(), run)
         }
-        let next = last
-            .as_ref()
-            .and_then(|r| r.next_run)
-            .map(|t| t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string())
-            .unwrap_or_else(|| "at start".into());
-        let (when, outcome, error) = match &last {
-            Some(r) => (
-                r.started
-                    .with_timezone(&tz)
-                    .format("%Y-%m-%d %H:%M")
-                    .to_string(),
-                if r.ok {
-                    format!("ok: {} new, {} updated", r.new, r.updated)
-                } else {
-                    "failed".to_string()
-                },
-                r.error.clone().unwrap_or_default(),
-            ),
-            None => ("never".to_string(), "—".to_string(), String::new()),
-        };
-        let error = match crate::store::flapping_note(row.flapping) {
-            Some(n) if error.is_empty() => n,
-            Some(n) => format!("{error}; {n}"),
-            None => error,
-        };
-        let days = if row.per_day.is_empty() {
-            vec![0; 30]
-        } else {
-            row.per_day
-        };
-        let class = if last.as_ref().is_some_and(|r| !r.ok) {
-            " class=\"failed\""
-        } else {
-            ""
-        };
-        let tls = if s.http.insecure_tls {
-            " <strong>[insecure TLS]</strong>"
-        } else {
-            ""
-        };
-        let _ = write!(
-            html,
-            "<tr{class}><td><a href=\"{url}\">{name}</a> <small>({id})</small>{tls}</td><td>{when}</td><td>{outcome}</td><td>{next}</td><td>{items}</td><td>{spark}</td><td class=\"note\">{error}</td>\
-             <td><a href=\"/feeds/{id}.atom\">atom</a> · <a href=\"/feeds/{id}.rss\">rss</a> · <a href=\"/feeds/{id}.json\">json</a></td></tr>",
-            url = esc(s.url.as_str()),
-            name = esc(&s.name),
-            id = esc(&s.id),
-            items = row.items,
-            spark = sparkline(&days),
-            error = esc(&error),
-        );
-    }
-    let _ = write!(
-        html,
-        "</tbody></table><p>{} sources: {} failing, {} not run yet · {} items in their feeds</p></body></html>",
-        config.sources.len(),
-        failing,
-        never,
-        total_items
-    );
-    Html(html).into_response()
+    };
+    let first = mark(&state).await;
+    let stream = futures_util::stream::unfold((state, first), move |(state, seen)| async move {
+        loop {
+            tokio::time::sleep(EVENTS_POLL).await;
+            let now = mark(&state).await;
+            if now != seen {
+                let event = Event::default().event("message").data("changed");
+                return Some((Ok(event), (state, now)));
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sparkline_scales_bars() {
-        let svg = sparkline(&[0, 5, 10]);
-        assert_eq!(svg.matches("<rect").count(), 3);
-        assert!(svg.contains("height=\"19.0\""), "{svg}");
-    }
 
     #[test]
     fn accept_encoding_q_values() {
