@@ -20,29 +20,65 @@ use url::Url;
 use crate::extract::ArticleRules;
 use crate::schedule::Schedule;
 
-/// A configuration error with its position in the file.
+/// Everything wrong with a configuration file, in file order, so that one `check` shows
+/// every mistake rather than one per try. Each `[daemon]` table, `[[source]]` and
+/// `[[feed]]` is checked on its own; within one, checking stops at its first problem.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
     pub file: PathBuf,
+    /// Never empty.
+    pub problems: Vec<Problem>,
+}
+
+/// One problem and where it is. Line 0: the file as a whole (it cannot be read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
     pub line: usize,
     pub column: usize,
     pub message: String,
 }
 
+impl ConfigError {
+    fn whole_file(file: &Path, message: String) -> ConfigError {
+        ConfigError {
+            file: file.to_path_buf(),
+            problems: vec![Problem {
+                line: 0,
+                column: 0,
+                message,
+            }],
+        }
+    }
+
+    /// The problems of several parts of one file as one error, in file order.
+    fn joined(errors: Vec<ConfigError>) -> Option<ConfigError> {
+        let file = errors.first()?.file.clone();
+        let mut problems: Vec<Problem> = errors.into_iter().flat_map(|e| e.problems).collect();
+        problems.sort_by_key(|p| (p.line, p.column));
+        Some(ConfigError { file, problems })
+    }
+}
+
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Line 0: the file as a whole (it cannot be read), no position to give.
-        if self.line == 0 {
-            return write!(f, "{}: {}", self.file.display(), self.message);
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            if p.line == 0 {
+                write!(f, "{}: {}", self.file.display(), p.message)?;
+            } else {
+                write!(
+                    f,
+                    "{}:{}:{}: {}",
+                    self.file.display(),
+                    p.line,
+                    p.column,
+                    p.message
+                )?;
+            }
         }
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.message
-        )
+        Ok(())
     }
 }
 
@@ -270,11 +306,8 @@ struct RawArticle {
 impl Config {
     /// Reads and validates a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let bytes = std::fs::read(path).map_err(|e| ConfigError {
-            file: path.to_path_buf(),
-            line: 0,
-            column: 0,
-            message: format!("cannot read the configuration: {e}"),
+        let bytes = std::fs::read(path).map_err(|e| {
+            ConfigError::whole_file(path, format!("cannot read the configuration: {e}"))
         })?;
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
@@ -304,125 +337,138 @@ impl Config {
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
 
-        let d = raw.daemon;
-        let schedule = match &d.schedule {
-            Some(s) => v.check(s, Schedule::parse)?,
-            None => Schedule::parse(DEFAULT_SCHEDULE).map_err(|m| v.error_at(0, m))?,
-        };
-        let database = d
-            .database
-            .as_ref()
-            .map(|s| s.get_ref().clone())
-            .unwrap_or_else(|| "portalfeed.db".to_string());
-        // A relative database path is relative to the configuration's folder, or, under
-        // systemd with `StateDirectory=`, to that directory (/var/lib/portalfeed), since
-        // the configuration's folder is read-only there.
-        let database = if Path::new(&database).is_absolute() {
-            PathBuf::from(database)
-        } else {
-            match std::env::var_os("STATE_DIRECTORY").and_then(|d| std::env::split_paths(&d).next())
-            {
-                Some(state) if !state.as_os_str().is_empty() => state.join(database),
-                _ => base_dir.join(database),
-            }
-        };
-        let listen = match &d.listen {
-            Some(s) => v.check(s, |s| {
-                s.parse::<SocketAddr>()
-                    .map_err(|e| format!("listen address {s:?} is not HOST:PORT: {e}"))
-            })?,
-            None => SocketAddr::from(([127, 0, 0, 1], 8787)),
-        };
-        let timezone = match &d.timezone {
-            Some(s) => v.check(s, |s| {
-                s.parse::<Tz>().map_err(|_| {
-                    format!(
-                        "unknown time zone {s:?}; use an IANA name such as \"Asia/Ho_Chi_Minh\""
-                    )
-                })
-            })?,
-            None => chrono_tz::Asia::Ho_Chi_Minh,
-        };
-        let public_url = match &d.public_url {
-            Some(s) => v.check(s, parse_http_url)?,
-            None => {
-                Url::parse(&format!("http://{listen}")).map_err(|e| v.error_at(0, e.to_string()))?
-            }
-        };
-        let daemon = DaemonConfig {
-            database,
-            listen,
-            schedule: schedule.clone(),
-            timezone,
-            user_agent: match &d.user_agent {
-                Some(ua) => v.check(ua, check_user_agent)?,
-                None => format!("portalfeed/{}", env!("CARGO_PKG_VERSION")),
-            },
-            per_host_delay: v.duration_in(&d.per_host_delay, Duration::from_secs(1), ZERO, DAY)?,
-            public_url,
-            max_items: v.count(&d.max_items, 30)?,
-            max_concurrency: v.count(&d.max_concurrency, 8)?,
-            max_running: v.count(&d.max_running, 128)?,
-            connect_timeout: v.duration_in(&d.connect_timeout, Duration::from_secs(10), SECOND, HOUR)?,
-            timeout: v.duration_in(&d.timeout, Duration::from_secs(30), SECOND, DAY)?,
-            max_body_bytes: match &d.max_body {
+        let d = &raw.daemon;
+        // The [daemon] table: on a problem, the sources are still checked against defaults.
+        let daemon = (|| -> Result<DaemonConfig, ConfigError> {
+            let schedule = match &d.schedule {
+                Some(s) => v.check(s, Schedule::parse)?,
+                None => Schedule::parse(DEFAULT_SCHEDULE).map_err(|m| v.error_at(0, m))?,
+            };
+            let database = d
+                .database
+                .as_ref()
+                .map(|s| s.get_ref().clone())
+                .unwrap_or_else(|| "portalfeed.db".to_string());
+            // A relative database path is relative to the configuration's folder, or, under
+            // systemd with `StateDirectory=`, to that directory (/var/lib/portalfeed), since
+            // the configuration's folder is read-only there.
+            let database = if Path::new(&database).is_absolute() {
+                PathBuf::from(database)
+            } else {
+                match std::env::var_os("STATE_DIRECTORY")
+                    .and_then(|d| std::env::split_paths(&d).next())
+                {
+                    Some(state) if !state.as_os_str().is_empty() => state.join(database),
+                    _ => base_dir.join(database),
+                }
+            };
+            let listen = match &d.listen {
                 Some(s) => v.check(s, |s| {
-                    let n = parse_size(s)?;
-                    if (1024..=1 << 30).contains(&n) {
-                        Ok(n)
-                    } else {
-                        Err(format!("max_body {s:?} must be between 1KiB and 1GiB"))
+                    s.parse::<SocketAddr>()
+                        .map_err(|e| format!("listen address {s:?} is not HOST:PORT: {e}"))
+                })?,
+                None => SocketAddr::from(([127, 0, 0, 1], 8787)),
+            };
+            let timezone = match &d.timezone {
+                Some(s) => v.check(s, |s| {
+                    s.parse::<Tz>().map_err(|_| {
+                        format!(
+                            "unknown time zone {s:?}; use an IANA name such as \"Asia/Ho_Chi_Minh\""
+                        )
+                    })
+                })?,
+                None => chrono_tz::Asia::Ho_Chi_Minh,
+            };
+            let public_url = match &d.public_url {
+                Some(s) => v.check(s, parse_http_url)?,
+                None => Url::parse(&format!("http://{listen}"))
+                    .map_err(|e| v.error_at(0, e.to_string()))?,
+            };
+            Ok(DaemonConfig {
+                database,
+                listen,
+                schedule,
+                timezone,
+                user_agent: match &d.user_agent {
+                    Some(ua) => v.check(ua, check_user_agent)?,
+                    None => format!("portalfeed/{}", env!("CARGO_PKG_VERSION")),
+                },
+                per_host_delay: v.duration_in(&d.per_host_delay, Duration::from_secs(1), ZERO, DAY)?,
+                public_url,
+                max_items: v.count(&d.max_items, 30)?,
+                max_concurrency: v.count(&d.max_concurrency, 8)?,
+                max_running: v.count(&d.max_running, 128)?,
+                connect_timeout: v.duration_in(&d.connect_timeout, Duration::from_secs(10), SECOND, HOUR)?,
+                timeout: v.duration_in(&d.timeout, Duration::from_secs(30), SECOND, DAY)?,
+                max_body_bytes: match &d.max_body {
+                    Some(s) => v.check(s, |s| {
+                        let n = parse_size(s)?;
+                        if (1024..=1 << 30).contains(&n) {
+                            Ok(n)
+                        } else {
+                            Err(format!("max_body {s:?} must be between 1KiB and 1GiB"))
+                        }
+                    })?,
+                    None => 8 * 1024 * 1024,
+                },
+                recheck_for: v.duration_in(&d.recheck_for, Duration::from_secs(3 * 24 * 3600), ZERO, YEAR)?,
+                jitter: v.duration_in(&d.jitter, Duration::ZERO, ZERO, DAY)?,
+                feed_items: v.count(&d.feed_items, 50)?,
+                retries: match &d.retries {
+                    Some(n) if (0..=10).contains(n.get_ref()) => *n.get_ref() as usize,
+                    Some(n) => {
+                        return Err(
+                            v.error_at(n.span().start, "retries must be between 0 and 10".into())
+                        );
                     }
-                })?,
-                None => 8 * 1024 * 1024,
-            },
-            recheck_for: v.duration_in(&d.recheck_for, Duration::from_secs(3 * 24 * 3600), ZERO, YEAR)?,
-            jitter: v.duration_in(&d.jitter, Duration::ZERO, ZERO, DAY)?,
-            feed_items: v.count(&d.feed_items, 50)?,
-            retries: match &d.retries {
-                Some(n) if (0..=10).contains(n.get_ref()) => *n.get_ref() as usize,
-                Some(n) => {
-                    return Err(
-                        v.error_at(n.span().start, "retries must be between 0 and 10".into())
-                    );
-                }
-                None => 3,
-            },
-            retry_delay: v.duration_in(&d.retry_delay, Duration::from_secs(2), ZERO, HOUR)?,
-            backoff_base: v.duration_in(&d.backoff_base, Duration::from_secs(5 * 60), ZERO, 30 * DAY)?,
-            backoff_max: v.duration_in(&d.backoff_max, Duration::from_secs(6 * 3600), ZERO, 90 * DAY)?,
-            keep_days: match &d.keep_days {
-                Some(n) if (1..=36_500).contains(n.get_ref()) => Some(*n.get_ref() as u32),
-                Some(n) => {
-                    return Err(v.error_at(
-                        n.span().start,
-                        format!("keep_days must be between 1 and 36500 (100 years), found {}", n.get_ref()),
-                    ));
-                }
-                None => None,
-            },
-            max_items_per_source: match &d.max_items_per_source {
-                Some(n) => Some(v.count(&Some(n.clone()), 1)?),
-                None => None,
-            },
-            near_duplicate: match &d.near_duplicate {
-                Some(n) if *n.get_ref() == 0.0 || (0.5..=1.0).contains(n.get_ref()) => *n.get_ref(),
-                Some(n) => {
-                    return Err(v.error_at(
-                        n.span().start,
-                        "near_duplicate must be 0 (off) or between 0.5 and 1.0".into(),
-                    ));
-                }
-                None => crate::store::DEFAULT_NEAR_DUPLICATE,
-            },
-            log_level: match &d.log_level {
-                Some(l) => v.check(l, |l| {
-                    tracing_subscriber::EnvFilter::try_new(l)
-                        .map(|_| l.to_string())
-                        .map_err(|e| format!("invalid log_level {l:?}: {e}; use error, warn, info, debug or trace"))
-                })?,
-                None => "info".to_string(),
-            },
+                    None => 3,
+                },
+                retry_delay: v.duration_in(&d.retry_delay, Duration::from_secs(2), ZERO, HOUR)?,
+                backoff_base: v.duration_in(&d.backoff_base, Duration::from_secs(5 * 60), ZERO, 30 * DAY)?,
+                backoff_max: v.duration_in(&d.backoff_max, Duration::from_secs(6 * 3600), ZERO, 90 * DAY)?,
+                keep_days: match &d.keep_days {
+                    Some(n) if (1..=36_500).contains(n.get_ref()) => Some(*n.get_ref() as u32),
+                    Some(n) => {
+                        return Err(v.error_at(
+                            n.span().start,
+                            format!("keep_days must be between 1 and 36500 (100 years), found {}", n.get_ref()),
+                        ));
+                    }
+                    None => None,
+                },
+                max_items_per_source: match &d.max_items_per_source {
+                    Some(n) => Some(v.count(&Some(n.clone()), 1)?),
+                    None => None,
+                },
+                near_duplicate: match &d.near_duplicate {
+                    Some(n) if *n.get_ref() == 0.0 || (0.5..=1.0).contains(n.get_ref()) => *n.get_ref(),
+                    Some(n) => {
+                        return Err(v.error_at(
+                            n.span().start,
+                            "near_duplicate must be 0 (off) or between 0.5 and 1.0".into(),
+                        ));
+                    }
+                    None => crate::store::DEFAULT_NEAR_DUPLICATE,
+                },
+                log_level: match &d.log_level {
+                    Some(l) => v.check(l, |l| {
+                        tracing_subscriber::EnvFilter::try_new(l)
+                            .map(|_| l.to_string())
+                            .map_err(|e| format!("invalid log_level {l:?}: {e}; use error, warn, info, debug or trace"))
+                    })?,
+                    None => "info".to_string(),
+                },
+                })
+        })();
+        let mut errors: Vec<ConfigError> = Vec::new();
+        let daemon = daemon.map_err(|e| errors.push(e)).ok();
+        let (schedule, max_items, feed_items) = match &daemon {
+            Some(d) => (d.schedule.clone(), d.max_items, d.feed_items),
+            None => (
+                Schedule::parse(DEFAULT_SCHEDULE).map_err(|m| v.error_at(0, m))?,
+                30,
+                50,
+            ),
         };
 
         let id_re = Regex::new("^[a-z0-9][a-z0-9-]*$").expect("static regex");
@@ -430,214 +476,238 @@ impl Config {
         // Sources naming the same expression share one parsed schedule (see `Schedule`).
         let mut schedules: HashMap<String, Schedule> = HashMap::new();
         let mut sources = Vec::with_capacity(raw.source.len());
+        // Feeds may name any source or tag written in the file, checked or not: a broken
+        // source is reported once, not again by every feed that names it.
+        let raw_ids: HashSet<String> = raw.source.iter().map(|s| s.id.get_ref().clone()).collect();
+        let raw_tags: HashSet<String> = raw
+            .source
+            .iter()
+            .flat_map(|s| s.tags.iter().map(|t| t.get_ref().clone()))
+            .collect();
         for s in raw.source {
-            let id = s.id.get_ref().clone();
-            if !id_re.is_match(&id) {
-                return Err(v.error_at(
-                    s.id.span().start,
-                    format!(
-                        "source id {id:?} must be lower-case letters, digits and '-' ([a-z0-9-]+)"
-                    ),
-                ));
-            }
-            if id == "all" || id == "tag" || id == "search" {
-                return Err(v.error_at(
-                    s.id.span().start,
-                    format!("source id {id:?} is reserved for a built-in feed"),
-                ));
-            }
-            if !seen.insert(id.clone()) {
-                return Err(
-                    v.error_at(s.id.span().start, format!("source id {id:?} is used twice"))
-                );
-            }
-            let url = v.check(&s.url, parse_http_url)?;
-            let schedule = match &s.schedule {
-                Some(x) => match schedules.get(x.get_ref().as_str()) {
-                    Some(parsed) => parsed.clone(),
-                    None => {
-                        let parsed = v.check(x, Schedule::parse)?;
-                        schedules.insert(x.get_ref().clone(), parsed.clone());
-                        parsed
-                    }
-                },
-                None => schedule.clone(),
-            };
-            let mut tags = Vec::new();
-            for t in &s.tags {
-                tags.push(v.check(t, |t| {
-                    if id_re.is_match(t) {
-                        Ok(t.to_string())
-                    } else {
-                        Err(format!(
-                            "tag {t:?} must be lower-case letters, digits and '-'"
-                        ))
-                    }
-                })?);
-            }
-            if let Some(sel) = &s.links {
-                v.check(sel, check_selector)?;
-            }
-            let link_pattern = match &s.link_pattern {
-                Some(p) => Some(v.check(p, |p| {
-                    Regex::new(p).map_err(|e| format!("invalid link_pattern regex: {e}"))
-                })?),
-                None => None,
-            };
-            let a = s.article.unwrap_or_default();
-            let mut article = ArticleRules::default();
-            for (field, slot) in [
-                (&a.title, &mut article.title),
-                (&a.body, &mut article.body),
-                (&a.lead, &mut article.lead),
-                (&a.date, &mut article.date),
-                (&a.author, &mut article.author),
-            ] {
-                if let Some(sel) = field {
-                    v.check(sel, check_selector)?;
-                    *slot = Some(sel.get_ref().clone());
+            let source = (|| -> Result<SourceConfig, ConfigError> {
+                let id = s.id.get_ref().clone();
+                if !id_re.is_match(&id) {
+                    return Err(v.error_at(
+                        s.id.span().start,
+                        format!(
+                            "source id {id:?} must be lower-case letters, digits and '-' ([a-z0-9-]+)"
+                        ),
+                    ));
                 }
-            }
-            if let Some(p) = &s.profile {
-                article.profile = Some(v.check(p, |p| {
-                    if crate::extract::profile::is_known(p) {
-                        Ok(p.to_string())
-                    } else {
-                        let names: Vec<&str> = crate::extract::profile::all()
-                            .iter()
-                            .map(|p| p.name.as_str())
-                            .collect();
-                        Err(format!(
-                            "unknown profile {p:?}; use one of {}, or \"generic\"",
-                            names.join(", ")
-                        ))
-                    }
-                })?);
-            }
-            for sel in &a.strip {
-                v.check(sel, check_selector)?;
-                article.strip.push(sel.get_ref().clone());
-            }
-            let kind = match &s.kind {
-                Some(k) => v.check(k, |k| match k {
-                    "html" => Ok(IndexKind::Html),
-                    "feed" => Ok(IndexKind::Feed),
-                    "sitemap" => Ok(IndexKind::Sitemap),
-                    other => Err(format!(
-                        "unknown kind {other:?}; use \"html\", \"feed\" or \"sitemap\""
-                    )),
-                })?,
-                None => IndexKind::Html,
-            };
-            let page_url = match &s.page_url {
-                Some(p) => Some(v.check(p, |p| {
-                    if !p.contains("{n}") {
-                        return Err("page_url must contain {n}, the page number".to_string());
-                    }
-                    parse_http_url(&p.replace("{n}", "2")).map(|_| p.to_string())
-                })?),
-                None => None,
-            };
-            let mut allow_hosts = Vec::new();
-            for h in &s.allow_hosts {
-                allow_hosts.push(v.check(h, |h| {
-                    let h = h.trim().to_ascii_lowercase();
-                    if h.is_empty() || h.contains('/') || h.contains(':') {
-                        Err(format!(
-                            "allow_hosts takes host names such as \"baolongan.vn\", not {h:?}"
-                        ))
-                    } else {
-                        Ok(h)
-                    }
-                })?);
-            }
-            let raw_http = s.http.unwrap_or_default();
-            let http = HttpPolicy {
-                ca_file: match &raw_http.ca_file {
-                    Some(f) => Some(v.check(f, |f| {
-                        let p = if Path::new(f).is_absolute() {
-                            PathBuf::from(f)
-                        } else {
-                            base_dir.join(f)
-                        };
-                        if p.is_file() {
-                            Ok(p)
-                        } else {
-                            Err(format!("ca_file {} does not exist", p.display()))
+                if id == "all" || id == "tag" || id == "search" {
+                    return Err(v.error_at(
+                        s.id.span().start,
+                        format!("source id {id:?} is reserved for a built-in feed"),
+                    ));
+                }
+                if !seen.insert(id.clone()) {
+                    return Err(
+                        v.error_at(s.id.span().start, format!("source id {id:?} is used twice"))
+                    );
+                }
+                let url = v.check(&s.url, parse_http_url)?;
+                let schedule = match &s.schedule {
+                    Some(x) => match schedules.get(x.get_ref().as_str()) {
+                        Some(parsed) => parsed.clone(),
+                        None => {
+                            let parsed = v.check(x, Schedule::parse)?;
+                            schedules.insert(x.get_ref().clone(), parsed.clone());
+                            parsed
                         }
+                    },
+                    None => schedule.clone(),
+                };
+                let mut tags = Vec::new();
+                for t in &s.tags {
+                    tags.push(v.check(t, |t| {
+                        if id_re.is_match(t) {
+                            Ok(t.to_string())
+                        } else {
+                            Err(format!(
+                                "tag {t:?} must be lower-case letters, digits and '-'"
+                            ))
+                        }
+                    })?);
+                }
+                if let Some(sel) = &s.links {
+                    v.check(sel, check_selector)?;
+                }
+                let link_pattern = match &s.link_pattern {
+                    Some(p) => Some(v.check(p, |p| {
+                        Regex::new(p).map_err(|e| format!("invalid link_pattern regex: {e}"))
                     })?),
                     None => None,
-                },
-                insecure_tls: raw_http.insecure_tls.unwrap_or(false),
-            };
-            sources.push(SourceConfig {
-                name: s.name.unwrap_or_else(|| id.clone()),
-                id,
-                url,
-                schedule,
-                tags,
-                links: s.links.map(|l| l.into_inner()),
-                link_pattern,
-                max_items: v.count(&s.max_items, daemon.max_items)?,
-                article,
-                kind,
-                max_pages: v.count(&s.max_pages, 1)?,
-                page_url,
-                robots: s.robots.unwrap_or(true),
-                allow_hosts,
-                allow_private: s.allow_private.unwrap_or(false),
-                http,
-            });
+                };
+                let a = s.article.unwrap_or_default();
+                let mut article = ArticleRules::default();
+                for (field, slot) in [
+                    (&a.title, &mut article.title),
+                    (&a.body, &mut article.body),
+                    (&a.lead, &mut article.lead),
+                    (&a.date, &mut article.date),
+                    (&a.author, &mut article.author),
+                ] {
+                    if let Some(sel) = field {
+                        v.check(sel, check_selector)?;
+                        *slot = Some(sel.get_ref().clone());
+                    }
+                }
+                if let Some(p) = &s.profile {
+                    article.profile = Some(v.check(p, |p| {
+                        if crate::extract::profile::is_known(p) {
+                            Ok(p.to_string())
+                        } else {
+                            let names: Vec<&str> = crate::extract::profile::all()
+                                .iter()
+                                .map(|p| p.name.as_str())
+                                .collect();
+                            Err(format!(
+                                "unknown profile {p:?}; use one of {}, or \"generic\"",
+                                names.join(", ")
+                            ))
+                        }
+                    })?);
+                }
+                for sel in &a.strip {
+                    v.check(sel, check_selector)?;
+                    article.strip.push(sel.get_ref().clone());
+                }
+                let kind = match &s.kind {
+                    Some(k) => v.check(k, |k| match k {
+                        "html" => Ok(IndexKind::Html),
+                        "feed" => Ok(IndexKind::Feed),
+                        "sitemap" => Ok(IndexKind::Sitemap),
+                        other => Err(format!(
+                            "unknown kind {other:?}; use \"html\", \"feed\" or \"sitemap\""
+                        )),
+                    })?,
+                    None => IndexKind::Html,
+                };
+                let page_url = match &s.page_url {
+                    Some(p) => Some(v.check(p, |p| {
+                        if !p.contains("{n}") {
+                            return Err("page_url must contain {n}, the page number".to_string());
+                        }
+                        parse_http_url(&p.replace("{n}", "2")).map(|_| p.to_string())
+                    })?),
+                    None => None,
+                };
+                let mut allow_hosts = Vec::new();
+                for h in &s.allow_hosts {
+                    allow_hosts.push(v.check(h, |h| {
+                        let h = h.trim().to_ascii_lowercase();
+                        if h.is_empty() || h.contains('/') || h.contains(':') {
+                            Err(format!(
+                                "allow_hosts takes host names such as \"baolongan.vn\", not {h:?}"
+                            ))
+                        } else {
+                            Ok(h)
+                        }
+                    })?);
+                }
+                let raw_http = s.http.unwrap_or_default();
+                let http = HttpPolicy {
+                    ca_file: match &raw_http.ca_file {
+                        Some(f) => Some(v.check(f, |f| {
+                            let p = if Path::new(f).is_absolute() {
+                                PathBuf::from(f)
+                            } else {
+                                base_dir.join(f)
+                            };
+                            if p.is_file() {
+                                Ok(p)
+                            } else {
+                                Err(format!("ca_file {} does not exist", p.display()))
+                            }
+                        })?),
+                        None => None,
+                    },
+                    insecure_tls: raw_http.insecure_tls.unwrap_or(false),
+                };
+                Ok(SourceConfig {
+                    name: s.name.unwrap_or_else(|| id.clone()),
+                    id,
+                    url,
+                    schedule,
+                    tags,
+                    links: s.links.map(|l| l.into_inner()),
+                    link_pattern,
+                    max_items: v.count(&s.max_items, max_items)?,
+                    article,
+                    kind,
+                    max_pages: v.count(&s.max_pages, 1)?,
+                    page_url,
+                    robots: s.robots.unwrap_or(true),
+                    allow_hosts,
+                    allow_private: s.allow_private.unwrap_or(false),
+                    http,
+                })
+            })();
+            match source {
+                Ok(c) => sources.push(c),
+                Err(e) => errors.push(e),
+            }
         }
         let mut feeds: Vec<FeedConfig> = Vec::new();
         for f in raw.feed {
-            let id = f.id.get_ref().clone();
-            if !id_re.is_match(&id) || matches!(id.as_str(), "all" | "tag" | "search") {
-                return Err(v.error_at(
-                    f.id.span().start,
-                    format!("feed id {id:?} must be [a-z0-9-]+ and not all, tag or search"),
-                ));
-            }
-            if seen.contains(&id) || feeds.iter().any(|x| x.id == id) {
-                return Err(v.error_at(
-                    f.id.span().start,
-                    format!("feed id {id:?} is already a source or feed id"),
-                ));
-            }
-            for s in &f.sources {
-                if !sources.iter().any(|x: &SourceConfig| &x.id == s.get_ref()) {
+            let feed = (|| -> Result<FeedConfig, ConfigError> {
+                let id = f.id.get_ref().clone();
+                if !id_re.is_match(&id) || matches!(id.as_str(), "all" | "tag" | "search") {
                     return Err(v.error_at(
-                        s.span().start,
-                        format!("no source with id {:?}", s.get_ref()),
+                        f.id.span().start,
+                        format!("feed id {id:?} must be [a-z0-9-]+ and not all, tag or search"),
                     ));
                 }
-            }
-            for t in &f.tags {
-                if !sources.iter().any(|x| x.tags.contains(t.get_ref())) {
+                if seen.contains(&id) || feeds.iter().any(|x| x.id == id) {
                     return Err(v.error_at(
-                        t.span().start,
-                        format!("no source has the tag {:?}", t.get_ref()),
+                        f.id.span().start,
+                        format!("feed id {id:?} is already a source or feed id"),
                     ));
                 }
+                for s in &f.sources {
+                    if !raw_ids.contains(s.get_ref()) {
+                        return Err(v.error_at(
+                            s.span().start,
+                            format!("no source with id {:?}", s.get_ref()),
+                        ));
+                    }
+                }
+                for t in &f.tags {
+                    if !raw_tags.contains(t.get_ref()) {
+                        return Err(v.error_at(
+                            t.span().start,
+                            format!("no source has the tag {:?}", t.get_ref()),
+                        ));
+                    }
+                }
+                Ok(FeedConfig {
+                    title: f.title.unwrap_or_else(|| id.clone()),
+                    id,
+                    filter: crate::store::CustomFeed {
+                        sources: f.sources.into_iter().map(Spanned::into_inner).collect(),
+                        tags: f.tags.into_iter().map(Spanned::into_inner).collect(),
+                        include: f.include,
+                        exclude: f.exclude,
+                    },
+                    limit: v.count(&f.limit, feed_items)?,
+                })
+            })();
+            match feed {
+                Ok(c) => feeds.push(c),
+                Err(e) => errors.push(e),
             }
-            feeds.push(FeedConfig {
-                title: f.title.unwrap_or_else(|| id.clone()),
-                id,
-                filter: crate::store::CustomFeed {
-                    sources: f.sources.into_iter().map(Spanned::into_inner).collect(),
-                    tags: f.tags.into_iter().map(Spanned::into_inner).collect(),
-                    include: f.include,
-                    exclude: f.exclude,
-                },
-                limit: v.count(&f.limit, daemon.feed_items)?,
-            });
         }
-        Ok(Config {
-            path: path.to_path_buf(),
-            daemon,
-            sources,
-            feeds,
-        })
+        match (ConfigError::joined(errors), daemon) {
+            (None, Some(daemon)) => Ok(Config {
+                path: path.to_path_buf(),
+                daemon,
+                sources,
+                feeds,
+            }),
+            (Some(e), _) => Err(e),
+            (None, None) => unreachable!("a [daemon] table that failed left its error"),
+        }
     }
 
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
@@ -675,9 +745,11 @@ impl Validator<'_> {
         let column = self.text[line_start..offset].chars().count() + 1;
         ConfigError {
             file: self.path.to_path_buf(),
-            line,
-            column,
-            message,
+            problems: vec![Problem {
+                line,
+                column,
+                message,
+            }],
         }
     }
 
@@ -815,8 +887,31 @@ fn parse_size(s: &str) -> Result<usize, String> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Config, ConfigError> {
-        Config::from_str(text, Path::new("/etc/portalfeed/test.toml"))
+    /// The configuration, or its one problem (each case below has exactly one).
+    fn parse(text: &str) -> Result<Config, One> {
+        Config::from_str(text, Path::new("/etc/portalfeed/test.toml")).map_err(|e| {
+            assert_eq!(e.problems.len(), 1, "{e}");
+            One {
+                line: e.problems[0].line,
+                column: e.problems[0].column,
+                message: e.problems[0].message.clone(),
+                full: e.to_string(),
+            }
+        })
+    }
+
+    #[derive(Debug)]
+    struct One {
+        line: usize,
+        column: usize,
+        message: String,
+        full: String,
+    }
+
+    impl fmt::Display for One {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(&self.full)
+        }
     }
 
     const GOOD: &str = r##"
@@ -1009,6 +1104,30 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
     }
 
     #[test]
+    fn every_broken_part_of_a_file_is_reported_at_once() {
+        // A bad [daemon] value, two broken sources and a feed naming the broken one: each
+        // part is checked on its own, so one `check` lists all four, in file order.
+        let text = "[daemon]\ntimezone = \"Mars/Olympus\"\n\
+            [[source]]\nid = \"a\"\nurl = \"ftp://a.test/\"\n\
+            [[source]]\nid = \"b\"\nurl = \"http://b.test/\"\n\
+            [[source]]\nid = \"c\"\nurl = \"http://c.test/\"\nlinks = \"a[\"\n\
+            [[feed]]\nid = \"mine\"\nsources = [\"c\", \"zz\"]\n";
+        let e = Config::from_str(text, Path::new("p.toml")).unwrap_err();
+        let at: Vec<(usize, usize)> = e.problems.iter().map(|p| (p.line, p.column)).collect();
+        assert_eq!(at, [(2, 12), (5, 7), (12, 9), (15, 17)], "{e}");
+        let lines: Vec<String> = e.to_string().lines().map(str::to_string).collect();
+        assert_eq!(lines.len(), 4, "{e}");
+        assert!(
+            lines[0].starts_with("p.toml:2:12: unknown time zone"),
+            "{e}"
+        );
+        assert!(lines[1].starts_with("p.toml:5:7: "), "{e}");
+        assert!(lines[2].starts_with("p.toml:12:9: "), "{e}");
+        // Source c is broken but written in the file: the feed is faulted only for "zz".
+        assert_eq!(lines[3], "p.toml:15:17: no source with id \"zz\"", "{e}");
+    }
+
+    #[test]
     fn missing_file_is_a_clear_error() {
         let e = Config::load(Path::new("/nonexistent/portalfeed.toml")).unwrap_err();
         assert!(e.to_string().contains("cannot read"), "{e}");
@@ -1031,7 +1150,8 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
         )
         .unwrap();
         let e = Config::load(&path).unwrap_err();
-        assert_eq!((e.line, e.column), (3, 10), "{e}");
-        assert!(e.message.contains("not UTF-8"), "{e}");
+        let p = &e.problems[0];
+        assert_eq!((p.line, p.column), (3, 10), "{e}");
+        assert!(p.message.contains("not UTF-8"), "{e}");
     }
 }
