@@ -537,9 +537,7 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
     // Off the async workers: with thousands of sources this reads the whole run table.
     let store = state.store.clone();
     let overview = tokio::task::spawn_blocking(move || {
-        store
-            .overview(crate::status::DAYS, Utc::now(), offset)
-            .ok()
+        store.overview(crate::status::DAYS, Utc::now(), offset).ok()
     })
     .await
     .ok()

@@ -25,7 +25,7 @@ pub const DAYS: u32 = 30;
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:1.5em;color:#222}\
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.35em .6em;text-align:left;vertical-align:top}\
 tr.failed td:first-child{border-left:4px solid #b00}tr.note td:first-child{border-left:4px solid #d80}\
-.failed .sentence{color:#900}.sentence{max-width:34em;overflow-wrap:anywhere}\
+.failed .sentence{color:#900}.when{white-space:nowrap}.sentence{max-width:34em;overflow-wrap:anywhere}\
 .chart rect{fill:#36c}.chart text{font-size:9px;fill:#555}\
 form{margin:1em 0}input[type=search]{padding:.3em;min-width:16em}\
 @media (max-width:700px){table,tbody,tr,td{display:block;width:auto}thead{display:none}\
@@ -134,7 +134,10 @@ fn row(html: &mut String, s: &SourceConfig, o: &SourceOverview, tz: Tz, now: Dat
         Trouble::Noted => " class=\"note\"",
         _ => "",
     };
-    let last = o.last.as_ref().map_or_else(|| "never".into(), |r| at(r.started));
+    let last = o
+        .last
+        .as_ref()
+        .map_or_else(|| "never".into(), |r| at(r.started));
     let next = o
         .last
         .as_ref()
@@ -148,7 +151,7 @@ fn row(html: &mut String, s: &SourceConfig, o: &SourceOverview, tz: Tz, now: Dat
     let _ = write!(
         html,
         "<tr{class}><td data-label=\"Source\"><a href=\"{url}\">{name}</a> <small>({id})</small>{tls}</td>\
-         <td data-label=\"Last run\">{last}</td><td data-label=\"Next run\">{next}</td>\
+         <td data-label=\"Last run\" class=\"when\">{last}</td><td data-label=\"Next run\" class=\"when\">{next}</td>\
          <td data-label=\"How it went\" class=\"sentence\">{sentence}</td><td data-label=\"Items\">{items}</td>\
          <td data-label=\"New items\">{chart}</td>\
          <td data-label=\"Feeds\"><a href=\"/feeds/{id}.atom\">atom</a> · <a href=\"/feeds/{id}.rss\">rss</a> · <a href=\"/feeds/{id}.json\">json</a></td></tr>",

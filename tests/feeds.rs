@@ -167,7 +167,7 @@ async fn every_format_and_feed_kind() {
     );
     assert!(metrics.contains("portalfeed_items "));
     let status = get_text(format!("{base}/")).await;
-    assert!(status.contains("<svg class=\"spark\""));
+    assert!(status.contains("<svg class=\"chart\""), "{status}");
     assert!(status.contains("/feeds/dan-van-kheo.atom"));
 
     let exit = terminate(daemon);

@@ -343,9 +343,26 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
     let age = crawled_at.elapsed().as_secs_f64() + 2.0;
     tokio::time::sleep(Duration::from_secs_f64(age / 3.0 + 2.0)).await;
     server.step.store(3, Ordering::SeqCst);
+    // An open status page listens on /events; the crawl below must reach it.
+    let mut events = client().get(format!("{base}/events")).send().await.unwrap();
+    assert_eq!(events.status(), 200);
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
     let step3 = run_with_proxy(&server, &["crawl", "--config", cfg, "x-updated"]);
     let row = summary_row(&stdout(&step3), "x-updated");
     assert_eq!((row[1], row[2]), (0, 1), "step 3: {}", stdout(&step3));
+    let mut said = String::new();
+    let heard = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(chunk) = events.chunk().await.unwrap() {
+            said.push_str(&String::from_utf8_lossy(&chunk));
+            if said.contains("data: changed") {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(heard, Ok(true), "/events said only {said:?} after a crawl");
+    drop(events);
     // The daemon notices another process's commit within a second (its cached feeds are
     // rendered again then); wait for the corrected text to show.
     let mut atom3 = fetch_feed(&base, "/feeds/all.atom").await.0;
@@ -378,12 +395,16 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
             .split("<tr")
             .find(|row| row.contains(&format!("<small>({id})</small>")))
             .unwrap_or_else(|| panic!("status page misses {}", site.folder));
-        // The row has the source's last run, its items and the bars of its days.
-        assert!(row.contains("<td>ok: "), "{row}");
-        assert!(!row.contains("<td>never</td>"), "{row}");
-        assert!(!row.contains("<td>0</td>"), "no items shown: {row}");
+        // The row has the source's last run in a sentence, its items and a chart whose
+        // bars name their day and count.
+        assert!(row.contains("class=\"sentence\">Fine: "), "{row}");
+        assert!(!row.contains(">never</td>"), "{row}");
         assert!(
-            (1..=9).any(|d| row.contains(&format!("<title>{d}"))),
+            !row.contains("data-label=\"Items\">0</td>"),
+            "no items shown: {row}"
+        );
+        assert!(
+            (1..=9).any(|d| row.contains(&format!(": {d} new</title>"))),
             "no day with items: {row}"
         );
         // When it runs next, in the daemon's zone (the test's schedule is yearly).
@@ -396,11 +417,19 @@ async fn crawl_serve_dedup_and_update_end_to_end() {
     );
     assert!(status.contains("Asia/Ho_Chi_Minh (UTC+07:00)"), "{status}");
     assert!(status.contains("<th>Next run</th>"), "{status}");
+    // (Lists here link pages outside the corpus, and a failed article is a note.)
+    let noted = status.matches("<tr class=\"note\">").count();
     assert!(
         status.contains(&format!(
-            "{} sources: 0 failing, 0 not run yet",
+            "{} sources: 0 failing, {noted} with a note, 0 not run yet",
             sites().len()
         )),
+        "{status}"
+    );
+    // Trouble first: every noted row comes before every fine one.
+    let first_fine = status.find("<tr><td").unwrap_or(status.len());
+    assert!(
+        status.rfind("<tr class=\"note\">").unwrap_or(0) < first_fine,
         "{status}"
     );
 
