@@ -506,7 +506,10 @@ async fn demo_serves_feeds_offline_and_stops_on_sigint() {
         status = get_text(format!("http://{listen}/")).await;
     }
     assert!(status.contains("longan-portal"), "{status}");
-    assert!(status.contains(": 0 failing, 0 not run yet"), "{status}");
+    assert!(
+        status.contains(": 0 failing, 0 with a note, 0 not run yet"),
+        "{status}"
+    );
     assert!(!status.contains("HTTP 404"), "{status}");
 
     let _ = Command::new("kill")
