@@ -98,7 +98,7 @@ pub struct FeedConfig {
     /// `[a-z0-9-]+`, unique among feeds and sources; the feed is `/feeds/<id>.atom`.
     pub id: String,
     pub title: String,
-    pub filter: crate::store::CustomFeed,
+    pub filter: crate::model::CustomFeed,
     pub limit: usize,
 }
 
@@ -172,6 +172,18 @@ pub struct SourceConfig {
     /// Whether links and redirects may lead to private and loopback addresses.
     pub allow_private: bool,
     pub http: HttpPolicy,
+}
+
+/// What the store records of a source.
+impl<'a> From<&'a SourceConfig> for crate::model::SourceEntry<'a> {
+    fn from(s: &'a SourceConfig) -> Self {
+        crate::model::SourceEntry {
+            id: &s.id,
+            name: &s.name,
+            url: s.url.as_str(),
+            tags: &s.tags,
+        }
+    }
 }
 
 /// The kinds of index a source can have.
@@ -322,11 +334,22 @@ impl Config {
                 ));
             }
         };
-        Config::from_str(&text, path)
+        // Under systemd with `StateDirectory=`, a relative database path is relative to
+        // that directory (/var/lib/portalfeed): the configuration's folder is read-only.
+        let state_dir = std::env::var_os("STATE_DIRECTORY")
+            .and_then(|d| std::env::split_paths(&d).next())
+            .filter(|d| !d.as_os_str().is_empty());
+        Config::parse(&text, path, state_dir.as_deref())
     }
 
     /// Validates configuration text; `path` names it in errors and anchors relative paths.
+    /// A pure function of its arguments: the environment is read by [`Config::load`].
     pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        Config::parse(text, path, None)
+    }
+
+    /// `state_dir`: where a relative database path goes instead of the file's folder.
+    fn parse(text: &str, path: &Path, state_dir: Option<&Path>) -> Result<Config, ConfigError> {
         let v = Validator { text, path };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
@@ -349,18 +372,12 @@ impl Config {
                 .as_ref()
                 .map(|s| s.get_ref().clone())
                 .unwrap_or_else(|| "portalfeed.db".to_string());
-            // A relative database path is relative to the configuration's folder, or, under
-            // systemd with `StateDirectory=`, to that directory (/var/lib/portalfeed), since
-            // the configuration's folder is read-only there.
+            // A relative database path is relative to the state directory when there is
+            // one, else to the configuration's folder.
             let database = if Path::new(&database).is_absolute() {
                 PathBuf::from(database)
             } else {
-                match std::env::var_os("STATE_DIRECTORY")
-                    .and_then(|d| std::env::split_paths(&d).next())
-                {
-                    Some(state) if !state.as_os_str().is_empty() => state.join(database),
-                    _ => base_dir.join(database),
-                }
+                state_dir.unwrap_or(&base_dir).join(database)
             };
             let listen = match &d.listen {
                 Some(s) => v.check(s, |s| {
@@ -448,7 +465,7 @@ impl Config {
                             "near_duplicate must be 0 (off) or between 0.5 and 1.0".into(),
                         ));
                     }
-                    None => crate::store::DEFAULT_NEAR_DUPLICATE,
+                    None => crate::model::DEFAULT_NEAR_DUPLICATE,
                 },
                 log_level: match &d.log_level {
                     Some(l) => v.check(l, |l| {
@@ -684,7 +701,7 @@ impl Config {
                 Ok(FeedConfig {
                     title: f.title.unwrap_or_else(|| id.clone()),
                     id,
-                    filter: crate::store::CustomFeed {
+                    filter: crate::model::CustomFeed {
                         sources: f.sources.into_iter().map(Spanned::into_inner).collect(),
                         tags: f.tags.into_iter().map(Spanned::into_inner).collect(),
                         include: f.include,

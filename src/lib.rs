@@ -19,6 +19,7 @@ pub mod feed;
 pub mod fetch;
 pub mod logging;
 pub mod metrics;
+pub mod model;
 pub mod progress;
 pub mod schedule;
 pub mod serve;

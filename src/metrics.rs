@@ -43,7 +43,7 @@ impl Metrics {
     }
 
     /// Counts a feed request; lock-free, as it is on the serving path.
-    pub fn feed_request(&self, format: crate::feed::Format, status: u16) {
+    pub fn feed_request(&self, format: crate::model::Format, status: u16) {
         let s = match status {
             200 => 0,
             304 => 1,

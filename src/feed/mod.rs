@@ -8,6 +8,7 @@
 use chrono::{DateTime, FixedOffset, Utc};
 use chrono_tz::Tz;
 
+pub use crate::model::Format;
 use crate::store::FeedItem;
 
 /// The feed's own description.
@@ -21,13 +22,6 @@ pub struct FeedInfo {
     pub site_url: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    Atom,
-    Rss,
-    Json,
-}
-
 /// One feed the daemon serves: its path without extension (`all`, `<source>`,
 /// `tag/<tag>`, `<custom feed>`), title, the page it is about, and what it holds.
 #[derive(Debug, Clone)]
@@ -35,13 +29,13 @@ pub struct FeedEntry {
     pub key: String,
     pub title: String,
     pub site_url: String,
-    pub scope: crate::store::FeedScope,
+    pub scope: crate::model::FeedScope,
     pub limit: usize,
 }
 
 /// Every feed of a configuration, in a stable order: all, sources, tags, custom feeds.
 pub fn catalog(config: &crate::config::Config) -> Vec<FeedEntry> {
-    use crate::store::FeedScope;
+    use crate::model::FeedScope;
     let limit = config.daemon.feed_items;
     let home = config.daemon.public_url.to_string();
     let mut out = vec![FeedEntry {
@@ -120,33 +114,6 @@ fn image_type(url: &str) -> &'static str {
         "image/svg+xml"
     } else {
         "image/jpeg"
-    }
-}
-
-impl Format {
-    pub fn from_extension(ext: &str) -> Option<Format> {
-        match ext {
-            "atom" => Some(Format::Atom),
-            "rss" | "xml" => Some(Format::Rss),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
-    }
-
-    pub fn content_type(self) -> &'static str {
-        match self {
-            Format::Atom => "application/atom+xml; charset=utf-8",
-            Format::Rss => "application/rss+xml; charset=utf-8",
-            Format::Json => "application/feed+json",
-        }
-    }
-
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::Atom => "atom",
-            Format::Rss => "rss",
-            Format::Json => "json",
-        }
     }
 }
 

@@ -22,6 +22,7 @@ use tracing::{debug, warn};
 use url::Url;
 
 use crate::config::{DaemonConfig, HttpPolicy};
+pub use crate::model::Validators;
 pub use guard::SourcePolicy;
 
 /// Limits and identity of the client.
@@ -150,19 +151,6 @@ impl FetchError {
             }
             _ => false,
         }
-    }
-}
-
-/// Validators from an earlier response, for a conditional GET.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
-
-impl Validators {
-    pub fn is_empty(&self) -> bool {
-        self.etag.is_none() && self.last_modified.is_none()
     }
 }
 

@@ -22,6 +22,8 @@
 
 mod schema;
 
+pub use crate::model::{CustomFeed, DEFAULT_NEAR_DUPLICATE, FeedScope, SaveOutcome, SourceEntry};
+
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -47,17 +49,6 @@ pub enum StoreError {
         found: i64,
         supported: i64,
     },
-}
-
-/// What storing a fetched article did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SaveOutcome {
-    /// New to this source: a new story, or a URL only other sources had stored.
-    New,
-    Updated,
-    Unchanged,
-    /// A re-post of a known item (same or near-identical text) under a new URL.
-    Merged,
 }
 
 /// Bookkeeping for a link found on an index.
@@ -89,35 +80,6 @@ pub struct FeedItem {
     pub images: Vec<String>,
     /// Other URLs carrying the same article.
     pub other_copies: Vec<String>,
-}
-
-/// Which items a feed holds, and which link it shows for each.
-#[derive(Debug, Clone)]
-pub enum FeedScope {
-    /// Every item, as its shown copy (the earliest published) has it.
-    All,
-    /// Items that have a copy on this source, as that copy has it: its own title, text,
-    /// images and date, whatever merged into the item.
-    Source(String),
-    /// Items with a copy on a source carrying this tag, as the shown copy has it.
-    Tag(String),
-    /// Items matching a full-text query (diacritic- and case-insensitive, `đ` as `d`),
-    /// as the shown copy has it.
-    Search(String),
-    /// A feed defined in the configuration, as the shown copy has it.
-    Custom(CustomFeed),
-}
-
-/// A `[[feed]]` of the configuration: items from some sources and tags (all when both are
-/// empty), with keyword filters folded like search.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct CustomFeed {
-    pub sources: Vec<String>,
-    pub tags: Vec<String>,
-    /// An item must contain one of these phrases (when any are given)...
-    pub include: Vec<String>,
-    /// ...and none of these.
-    pub exclude: Vec<String>,
 }
 
 /// Phrases as an FTS5 expression matching any of them: `("dan van kheo") OR ("dang uy")`.
@@ -212,13 +174,6 @@ pub struct Store {
     /// find a full disk, since taking the write lock writes nothing.
     write_failure: Mutex<Option<(DateTime<Utc>, String)>>,
 }
-
-/// How much of the shorter text the longer must contain, by word 3-shingles, for a new
-/// URL to be a re-post of a stored item ([`text::resemblance`]). Measured: a trimmed
-/// sentence, an added "Theo …" credit or a changed caption keep 0.95–1.0; another report
-/// from the same template with its own date and figures falls near 0.87; unrelated
-/// articles near 0.
-pub const DEFAULT_NEAR_DUPLICATE: f64 = 0.9;
 
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
@@ -332,20 +287,24 @@ impl Store {
     }
 
     /// Records the configured sources (names and tags change with the config).
-    pub fn sync_sources(&self, sources: &[crate::config::SourceConfig]) -> Result<(), StoreError> {
+    pub fn sync_sources<'a, S: Into<SourceEntry<'a>>>(
+        &self,
+        sources: impl IntoIterator<Item = S>,
+    ) -> Result<(), StoreError> {
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         for s in sources {
+            let s: SourceEntry<'a> = s.into();
             tx.execute(
                 "INSERT INTO sources (id, name, url) VALUES (?1, ?2, ?3)
                  ON CONFLICT(id) DO UPDATE SET name = excluded.name, url = excluded.url",
-                params![s.id, s.name, s.url.as_str()],
+                params![s.id, s.name, s.url],
             )?;
             tx.execute(
                 "DELETE FROM source_tags WHERE source_id = ?1",
                 params![s.id],
             )?;
-            for t in &s.tags {
+            for t in s.tags {
                 tx.execute(
                     "INSERT OR IGNORE INTO source_tags (source_id, tag) VALUES (?1, ?2)",
                     params![s.id, t],
@@ -835,14 +794,14 @@ impl Store {
     }
 
     /// The validators of the last response for a URL, for a conditional GET.
-    pub fn validators(&self, url: &str) -> Result<Option<crate::fetch::Validators>, StoreError> {
+    pub fn validators(&self, url: &str) -> Result<Option<crate::model::Validators>, StoreError> {
         let conn = self.writer();
         Ok(conn
             .query_row(
                 "SELECT etag, last_modified FROM http_cache WHERE url = ?1",
                 params![url],
                 |r| {
-                    Ok(crate::fetch::Validators {
+                    Ok(crate::model::Validators {
                         etag: r.get(0)?,
                         last_modified: r.get(1)?,
                     })
@@ -854,7 +813,7 @@ impl Store {
     pub fn set_validators(
         &self,
         url: &str,
-        v: &crate::fetch::Validators,
+        v: &crate::model::Validators,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let conn = self.writer();
