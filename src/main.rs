@@ -283,7 +283,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Sources { config } => {
             let config = Config::load(&config)?;
-            let store = portalfeed::store::Store::open(&config.daemon.database)?;
+            // With the daemon's identity settings, as every command that opens the store.
+            let store = portalfeed::daemon::open_store(&config)?;
             let tz = config.daemon.timezone;
             let when = |t: chrono::DateTime<chrono::Utc>| {
                 t.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
@@ -414,19 +415,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             allow_private,
         } => {
             let url = url::Url::parse(&url).with_context(|| format!("invalid URL {url:?}"))?;
-            let settings = match config.as_ref().or(write.as_ref()) {
-                Some(path) => Config::load(path)?,
-                None => default_config()?,
+            // The file the block is written to is read once: its ids are taken, and its
+            // settings apply unless --config names another file.
+            let written = write.as_deref().map(Config::load).transpose()?;
+            let settings = match (&config, &written) {
+                (Some(path), _) => Config::load(path)?,
+                (None, Some(w)) => w.clone(),
+                (None, None) => default_config()?,
             };
-            let taken = match &write {
-                Some(path) => Config::load(path)?
-                    .sources
-                    .iter()
-                    .map(|s| s.id.clone())
-                    .chain(Config::load(path)?.feeds.iter().map(|f| f.id.clone()))
-                    .collect(),
-                None => Vec::new(),
-            };
+            let taken: Vec<String> = written
+                .iter()
+                .flat_map(|w| {
+                    w.sources
+                        .iter()
+                        .map(|s| s.id.clone())
+                        .chain(w.feeds.iter().map(|f| f.id.clone()))
+                })
+                .collect();
             let fetcher = fetch::Fetcher::new(fetch::FetchConfig::from(&settings.daemon))?;
             let opts = portalfeed::survey::Options {
                 id,
