@@ -364,8 +364,10 @@ impl Config {
         // The [daemon] table: on a problem, the sources are still checked against defaults.
         let daemon = (|| -> Result<DaemonConfig, ConfigError> {
             let schedule = match &d.schedule {
-                Some(s) => v.check(s, Schedule::parse)?,
-                None => Schedule::parse(DEFAULT_SCHEDULE).map_err(|m| v.error_at(0, m))?,
+                Some(s) => v.check(s, |s| Schedule::parse(s).map_err(|e| e.to_string()))?,
+                None => {
+                    Schedule::parse(DEFAULT_SCHEDULE).map_err(|e| v.error_at(0, e.to_string()))?
+                }
             };
             let database = d
                 .database
@@ -482,7 +484,7 @@ impl Config {
         let (schedule, max_items, feed_items) = match &daemon {
             Some(d) => (d.schedule.clone(), d.max_items, d.feed_items),
             None => (
-                Schedule::parse(DEFAULT_SCHEDULE).map_err(|m| v.error_at(0, m))?,
+                Schedule::parse(DEFAULT_SCHEDULE).map_err(|e| v.error_at(0, e.to_string()))?,
                 30,
                 50,
             ),
@@ -528,7 +530,8 @@ impl Config {
                     Some(x) => match schedules.get(x.get_ref().as_str()) {
                         Some(parsed) => parsed.clone(),
                         None => {
-                            let parsed = v.check(x, Schedule::parse)?;
+                            let parsed =
+                                v.check(x, |x| Schedule::parse(x).map_err(|e| e.to_string()))?;
                             schedules.insert(x.get_ref().clone(), parsed.clone());
                             parsed
                         }

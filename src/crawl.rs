@@ -20,7 +20,7 @@ use crate::config::{IndexKind, SourceConfig};
 use crate::discover::{self, Link, Sitemap};
 use crate::extract;
 use crate::fetch::{FetchError, Fetcher, SourcePolicy};
-use crate::store::{LinkState, RunRecord, SaveOutcome, Store};
+use crate::store::{LinkState, RunRecord, SaveOutcome, Store, StoreError};
 
 /// At most this many notes are kept per run.
 const MAX_NOTES: usize = 5;
@@ -57,7 +57,87 @@ pub trait Progress: Send + Sync {
 }
 
 /// Why the index could not be read: the HTTP status when there was one, and the reason.
-pub type IndexFailure = (Option<u16>, String);
+/// Why a source's run failed as a whole, with its cause.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The HTML list page could not be read (too deep, a bad selector).
+    #[error(transparent)]
+    List(#[from] discover::DiscoverError),
+    /// A feed or sitemap index that is not one.
+    #[error("{url}: {source}")]
+    Index {
+        url: String,
+        #[source]
+        source: discover::DiscoverError,
+    },
+    /// Reading a list page panicked or was cancelled.
+    #[error("reading the list page stopped: {0}")]
+    Stopped(#[from] tokio::task::JoinError),
+    #[error("all {failed} articles failed; first: {first}")]
+    AllArticlesFailed { failed: usize, first: String },
+}
+
+impl RunError {
+    /// The HTTP status that failed the run, when one did.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            RunError::Fetch(e) => e.status(),
+            _ => None,
+        }
+    }
+}
+
+/// Why one article was not stored: skipped on purpose, or failed, with the cause.
+#[derive(Debug, thiserror::Error)]
+pub enum ArticleError {
+    /// Not fetched on purpose: robots.txt or the address policy.
+    #[error(transparent)]
+    NotFetched(FetchError),
+    /// Fetched and judged not an article: a list, a menu or a contact page.
+    #[error("{url}: {why}")]
+    NotAnArticle { url: String, why: String },
+    #[error(transparent)]
+    Fetch(FetchError),
+    #[error("{url}: {source}")]
+    Extract {
+        url: String,
+        #[source]
+        source: extract::ExtractError,
+    },
+    #[error("{url}: no article text found")]
+    NoText { url: String },
+    /// A conditional GET said 304 where a page was needed.
+    #[error("{url}: not modified")]
+    NotModified { url: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Extraction panicked or was cancelled: this article fails, not the run.
+    #[error("extraction stopped: {0}")]
+    Stopped(#[from] tokio::task::JoinError),
+}
+
+impl ArticleError {
+    /// Skipped on purpose rather than failed: counted apart, and not a reason to retry.
+    pub fn is_skipped(&self) -> bool {
+        matches!(
+            self,
+            ArticleError::NotFetched(_) | ArticleError::NotAnArticle { .. }
+        )
+    }
+}
+
+impl From<FetchError> for ArticleError {
+    fn from(e: FetchError) -> Self {
+        match e {
+            FetchError::Robots { .. } | FetchError::Refused(_) => ArticleError::NotFetched(e),
+            e => ArticleError::Fetch(e),
+        }
+    }
+}
 
 fn note(run: &mut RunRecord, line: String) {
     if run.notes.len() < MAX_NOTES && !run.notes.contains(&line) {
@@ -84,10 +164,11 @@ impl Crawler {
         };
         match self.run_inner(source, &mut run).await {
             Ok(()) => run.ok = true,
-            Err((status, message)) => {
+            Err(e) => {
+                let message = e.to_string();
                 warn!(source = %source.id, url = %source.url, error = %message, "source run failed");
                 run.ok = false;
-                run.status = status.or(run.status);
+                run.status = e.status().or(run.status);
                 run.error = Some(message);
             }
         }
@@ -116,11 +197,7 @@ impl Crawler {
         run
     }
 
-    async fn run_inner(
-        &self,
-        source: &SourceConfig,
-        run: &mut RunRecord,
-    ) -> Result<(), IndexFailure> {
+    async fn run_inner(&self, source: &SourceConfig, run: &mut RunRecord) -> Result<(), RunError> {
         let policy = SourcePolicy::from(source);
         let links = match self.index_links(source, &policy, run).await? {
             Some(links) => links,
@@ -129,8 +206,7 @@ impl Crawler {
                 let since =
                     Utc::now() - chrono::Duration::from_std(self.recheck_for).unwrap_or_default();
                 self.store
-                    .recent_links(&source.id, since)
-                    .map_err(|e| (None, e.to_string()))?
+                    .recent_links(&source.id, since)?
                     .into_iter()
                     .filter_map(|u| Url::parse(&u).ok())
                     .map(|url| Link {
@@ -154,10 +230,7 @@ impl Crawler {
                 note(run, format!("link not followed: {reason}"));
                 continue;
             }
-            let state = self
-                .store
-                .link_state(&source.id, link.url.as_str())
-                .map_err(|e| (None, e.to_string()))?;
+            let state = self.store.link_state(&source.id, link.url.as_str())?;
             if let Some(state) = &state
                 && !self.due_for_recheck(state)
             {
@@ -173,11 +246,12 @@ impl Crawler {
                 Ok(SaveOutcome::Updated) => run.updated += 1,
                 Ok(SaveOutcome::Unchanged) => run.unchanged += 1,
                 Ok(SaveOutcome::Merged) => run.merged += 1,
-                Err(ArticleError::Skipped(reason)) => {
+                Err(e) if e.is_skipped() => {
                     run.skipped += 1;
-                    note(run, reason);
+                    note(run, e.to_string());
                 }
-                Err(ArticleError::Failed(reason)) => {
+                Err(e) => {
+                    let reason = e.to_string();
                     warn!(source = %source.id, url = %link.url, error = %reason, "article failed");
                     run.failed += 1;
                     note(run, reason);
@@ -189,10 +263,10 @@ impl Crawler {
         }
         if run.failed > 0 && run.new + run.updated + run.unchanged + run.merged == 0 {
             let first = run.notes.first().cloned().unwrap_or_default();
-            return Err((
-                run.status,
-                format!("all {} articles failed; first: {first}", run.failed),
-            ));
+            return Err(RunError::AllArticlesFailed {
+                failed: run.failed,
+                first,
+            });
         }
         Ok(())
     }
@@ -204,29 +278,21 @@ impl Crawler {
         source: &SourceConfig,
         policy: &SourcePolicy,
         run: &mut RunRecord,
-    ) -> Result<Option<Vec<Link>>, IndexFailure> {
-        let fail = |e: FetchError| (e.status(), e.to_string());
-        let store_err = |e: crate::store::StoreError| (None, e.to_string());
-        let validators = self
-            .store
-            .validators(source.url.as_str())
-            .map_err(store_err)?;
+    ) -> Result<Option<Vec<Link>>, RunError> {
+        let validators = self.store.validators(source.url.as_str())?;
         let resp = self
             .fetcher
             .get(&source.url, policy, validators.as_ref())
-            .await
-            .map_err(fail)?;
+            .await?;
         run.status = Some(resp.status);
         if resp.not_modified {
             return Ok(None);
         }
         self.store
-            .set_validators(source.url.as_str(), &resp.validators, Utc::now())
-            .map_err(store_err)?;
+            .set_validators(source.url.as_str(), &resp.validators, Utc::now())?;
         let not_articles: HashSet<Url> = self
             .store
-            .not_articles(&source.id)
-            .map_err(store_err)?
+            .not_articles(&source.id)?
             .iter()
             .filter_map(|u| Url::parse(u).ok())
             .collect();
@@ -261,10 +327,9 @@ impl Crawler {
         known: bool,
     ) -> Result<SaveOutcome, ArticleError> {
         let url = &link.url;
-        let store_err = |e: crate::store::StoreError| ArticleError::Failed(e.to_string());
         // Re-checks are conditional: an unchanged page costs the portal a 304.
         let validators = if known {
-            self.store.validators(url.as_str()).map_err(store_err)?
+            self.store.validators(url.as_str())?
         } else {
             None
         };
@@ -276,14 +341,10 @@ impl Crawler {
             Ok(Some(p)) => p,
             Ok(None) => {
                 self.store
-                    .touch_link(&source.id, url.as_str(), Utc::now())
-                    .map_err(store_err)?;
+                    .touch_link(&source.id, url.as_str(), Utc::now())?;
                 return Ok(SaveOutcome::Unchanged);
             }
-            Err(e @ (FetchError::Robots { .. } | FetchError::Refused(_))) => {
-                return Err(ArticleError::Skipped(e.to_string()));
-            }
-            Err(e) => return Err(ArticleError::Failed(e.to_string())),
+            Err(e) => return Err(e.into()),
         };
         // Parsing, extraction and the write are CPU and SQLite work: off the async
         // workers (see `work`). A panic there fails this article, not the run.
@@ -295,29 +356,21 @@ impl Crawler {
         tokio::task::spawn_blocking(move || {
             let article = match article_of(&page, &rules, &hint) {
                 Ok(a) => a,
-                Err(ArticleError::Skipped(why)) => {
+                Err(e) if e.is_skipped() => {
                     // Remembered, so that later runs re-check it as cheaply as a known
                     // article (a conditional GET while young) instead of fetching it anew.
-                    store
-                        .remember_link(&source_id, &url, Utc::now())
-                        .map_err(store_err)?;
-                    store
-                        .set_validators(&url, &page.validators, Utc::now())
-                        .map_err(store_err)?;
-                    return Err(ArticleError::Skipped(why));
+                    store.remember_link(&source_id, &url, Utc::now())?;
+                    store.set_validators(&url, &page.validators, Utc::now())?;
+                    return Err(e);
                 }
                 Err(e) => return Err(e),
             };
-            let outcome = store
-                .save(&source_id, &url, &article, Utc::now())
-                .map_err(store_err)?;
-            store
-                .set_validators(&url, &page.validators, Utc::now())
-                .map_err(store_err)?;
+            let outcome = store.save(&source_id, &url, &article, Utc::now())?;
+            store.set_validators(&url, &page.validators, Utc::now())?;
             Ok(outcome)
         })
         .await
-        .unwrap_or_else(|e| Err(ArticleError::Failed(format!("extraction stopped: {e}"))))
+        .unwrap_or_else(|e| Err(e.into()))
     }
 }
 
@@ -329,14 +382,14 @@ async fn list_page(
     url: Url,
     source: &SourceConfig,
     not_articles: &Arc<HashSet<Url>>,
-) -> Result<(Vec<Link>, Option<Url>), String> {
+) -> Result<(Vec<Link>, Option<Url>), RunError> {
     let source = source.clone();
     let not_articles = not_articles.clone();
     tokio::task::spawn_blocking(move || {
-        discover::read_list(&html, &url, &source, &not_articles).map_err(|e| e.to_string())
+        discover::read_list(&html, &url, &source, &not_articles).map_err(RunError::from)
     })
     .await
-    .unwrap_or_else(|e| Err(format!("reading the list page stopped: {e}")))
+    .unwrap_or_else(|e| Err(e.into()))
 }
 
 /// The article links of an index whose first page is `first`: for an HTML list, its
@@ -352,16 +405,13 @@ pub async fn follow_index(
     first: crate::fetch::Response,
     not_articles: &Arc<HashSet<Url>>,
     notes: &mut Vec<String>,
-) -> Result<Vec<Link>, IndexFailure> {
-    let fail = |e: FetchError| (e.status(), e.to_string());
+) -> Result<Vec<Link>, RunError> {
     let resp = first;
     let mut links = match source.kind {
         IndexKind::Html => {
-            let html = decode(&resp).map_err(fail)?;
+            let html = decode(&resp)?;
             let (mut links, mut next_link) =
-                list_page(html, resp.url.clone(), source, not_articles)
-                    .await
-                    .map_err(|e| (None, e))?;
+                list_page(html, resp.url.clone(), source, not_articles).await?;
             for n in 2..=source.max_pages {
                 let next = match &source.page_url {
                     Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
@@ -376,38 +426,45 @@ pub async fn follow_index(
                         break;
                     }
                 };
-                let (more, after) = list_page(page.html, page.url, source, not_articles)
-                    .await
-                    .map_err(|e| (None, e))?;
+                let (more, after) = list_page(page.html, page.url, source, not_articles).await?;
                 let known: HashSet<Url> = links.iter().map(|l| l.url.clone()).collect();
                 links.extend(more.into_iter().filter(|l| !known.contains(&l.url)));
                 next_link = after;
             }
             links
         }
-        IndexKind::Feed => discover::feed_links(&resp.body, &resp.url)
-            .map_err(|e| (None, format!("{}: {e}", resp.url)))?,
-        IndexKind::Sitemap => match discover::parse_sitemap(&resp.body, &resp.url)
-            .map_err(|e| (None, format!("{}: {e}", resp.url)))?
-        {
-            Sitemap::Urls(links) => links,
-            Sitemap::Index(children) => {
-                let mut links = Vec::new();
-                for child in children.into_iter().take(MAX_CHILD_SITEMAPS) {
-                    match fetcher.get(&child, policy, None).await {
-                        Ok(r) => match discover::parse_sitemap(&r.body, &r.url) {
-                            Ok(Sitemap::Urls(more)) => links.extend(more),
-                            Ok(Sitemap::Index(_)) => {
-                                notes.push(format!("{child}: nested sitemap index ignored"))
-                            }
-                            Err(e) => notes.push(format!("{child}: {e}")),
-                        },
-                        Err(e) => notes.push(format!("{child}: {e}")),
-                    }
+        IndexKind::Feed => {
+            discover::feed_links(&resp.body, &resp.url).map_err(|source| RunError::Index {
+                url: resp.url.to_string(),
+                source,
+            })?
+        }
+        IndexKind::Sitemap => {
+            match discover::parse_sitemap(&resp.body, &resp.url).map_err(|source| {
+                RunError::Index {
+                    url: resp.url.to_string(),
+                    source,
                 }
-                links
+            })? {
+                Sitemap::Urls(links) => links,
+                Sitemap::Index(children) => {
+                    let mut links = Vec::new();
+                    for child in children.into_iter().take(MAX_CHILD_SITEMAPS) {
+                        match fetcher.get(&child, policy, None).await {
+                            Ok(r) => match discover::parse_sitemap(&r.body, &r.url) {
+                                Ok(Sitemap::Urls(more)) => links.extend(more),
+                                Ok(Sitemap::Index(_)) => {
+                                    notes.push(format!("{child}: nested sitemap index ignored"))
+                                }
+                                Err(e) => notes.push(format!("{child}: {e}")),
+                            },
+                            Err(e) => notes.push(format!("{child}: {e}")),
+                        }
+                    }
+                    links
+                }
             }
-        },
+        }
     };
     if let Some(re) = &source.link_pattern
         && source.kind != IndexKind::Html
@@ -423,16 +480,16 @@ pub async fn read_article(
     fetcher: &Fetcher,
     source: &SourceConfig,
     url: &Url,
-) -> Result<(crate::fetch::Page, extract::Article), String> {
+) -> Result<(crate::fetch::Page, extract::Article), ArticleError> {
     let policy = SourcePolicy::from(source);
-    let page = fetcher
-        .get_html(url, &policy, None)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{url}: not modified"))?;
-    let article = article_of(&page, &source.article, "").map_err(|e| match e {
-        ArticleError::Skipped(why) | ArticleError::Failed(why) => why,
-    })?;
+    let page =
+        fetcher
+            .get_html(url, &policy, None)
+            .await?
+            .ok_or_else(|| ArticleError::NotModified {
+                url: url.to_string(),
+            })?;
+    let article = article_of(&page, &source.article, "")?;
     Ok((page, article))
 }
 
@@ -447,25 +504,22 @@ fn article_of(
 ) -> Result<extract::Article, ArticleError> {
     let hint = Some(link_text).filter(|t| !t.trim().is_empty());
     let (article, not_an_article) = extract::extract_judged(&page.html, &page.url, rules, hint)
-        .map_err(|e| ArticleError::Failed(format!("{}: {e}", page.url)))?;
+        .map_err(|source| ArticleError::Extract {
+            url: page.url.to_string(),
+            source,
+        })?;
     if article.paragraphs.is_empty() {
-        return Err(ArticleError::Failed(format!(
-            "{}: no article text found",
-            page.url
-        )));
+        return Err(ArticleError::NoText {
+            url: page.url.to_string(),
+        });
     }
     if let Some(why) = not_an_article {
-        return Err(ArticleError::Skipped(format!("{}: {why}", page.url)));
+        return Err(ArticleError::NotAnArticle {
+            url: page.url.to_string(),
+            why,
+        });
     }
     Ok(article)
-}
-
-#[derive(Debug)]
-enum ArticleError {
-    /// Not fetched on purpose (robots.txt, the address policy), or fetched and found not
-    /// to be an article.
-    Skipped(String),
-    Failed(String),
 }
 
 fn decode(resp: &crate::fetch::Response) -> Result<String, FetchError> {
@@ -493,7 +547,8 @@ mod tests {
             validators: Default::default(),
         };
         match article_of(&page, &extract::ArticleRules::default(), "Tổng quan") {
-            Err(ArticleError::Skipped(why)) => {
+            Err(e) if e.is_skipped() => {
+                let why = e.to_string();
                 assert!(
                     why.starts_with("http://portal.test/gioi-thieu/tong-quan.html: "),
                     "{why}"

@@ -441,7 +441,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = runtime()?.block_on(portalfeed::survey::survey(&fetcher, &url, &opts))?;
             out!("{}", report.toml());
             if let Some(path) = &write {
-                report.append_to(path).map_err(anyhow::Error::msg)?;
+                report.append_to(path).map_err(|e| anyhow::anyhow!("{e}"))?;
                 eprintln!("appended [[source]] {:?} to {}", report.id, path.display());
             }
             Ok(if report.choice.is_some() {
@@ -477,7 +477,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let fetcher = fetch::Fetcher::new(fetch::FetchConfig::from(&settings.daemon))?;
             let (page, article) = runtime()?
                 .block_on(portalfeed::crawl::read_article(&fetcher, &source, &url))
-                .map_err(anyhow::Error::msg)?;
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             if json {
                 outln!("{}", serde_json::to_string_pretty(&article.to_json())?);
             } else if html {

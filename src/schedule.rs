@@ -21,13 +21,29 @@ pub struct Schedule {
     cron: std::sync::Arc<Cron>,
 }
 
+/// Why a cron expression is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error(
+        "cron expression {expr:?} has {fields} fields; expected 5 (minute hour day month weekday) or 6 (with seconds first)"
+    )]
+    Fields { expr: String, fields: usize },
+    #[error("invalid cron expression {expr:?}: {source}")]
+    Invalid {
+        expr: String,
+        #[source]
+        source: croner::errors::CronError,
+    },
+}
+
 impl Schedule {
-    pub fn parse(expr: &str) -> Result<Schedule, String> {
+    pub fn parse(expr: &str) -> Result<Schedule, ScheduleError> {
         let fields = expr.split_whitespace().count();
         if !expr.trim_start().starts_with('@') && !(5..=6).contains(&fields) {
-            return Err(format!(
-                "cron expression {expr:?} has {fields} fields; expected 5 (minute hour day month weekday) or 6 (with seconds first)"
-            ));
+            return Err(ScheduleError::Fields {
+                expr: expr.to_string(),
+                fields,
+            });
         }
         let parser = CronParser::builder()
             .seconds(Seconds::Optional)
@@ -35,7 +51,10 @@ impl Schedule {
             .build();
         let cron = parser
             .parse(expr)
-            .map_err(|e| format!("invalid cron expression {expr:?}: {e}"))?;
+            .map_err(|source| ScheduleError::Invalid {
+                expr: expr.to_string(),
+                source,
+            })?;
         Ok(Schedule {
             expr: expr.trim().to_string(),
             cron: std::sync::Arc::new(cron),

@@ -647,15 +647,17 @@ impl Report {
     /// Appends the block to the configuration file at `path`, keeping everything already
     /// in it (comments, order, formatting); the file is replaced atomically and only when
     /// the result is a valid configuration.
-    pub fn append_to(&self, path: &std::path::Path) -> Result<(), String> {
-        let block = self
-            .block()
-            .ok_or_else(|| "nothing to write: no index was found".to_string())?;
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let mut doc: toml_edit::DocumentMut = text
-            .parse()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+    pub fn append_to(&self, path: &std::path::Path) -> Result<(), WriteError> {
+        let shown = || path.display().to_string();
+        let block = self.block().ok_or(WriteError::NothingFound)?;
+        let text = std::fs::read_to_string(path).map_err(|source| WriteError::Read {
+            path: shown(),
+            source,
+        })?;
+        let mut doc: toml_edit::DocumentMut = text.parse().map_err(|source| WriteError::Toml {
+            path: shown(),
+            source,
+        })?;
         let mut table = block.table();
         let prefix: String = self.comments().iter().map(|c| format!("# {c}\n")).collect();
         table.decor_mut().set_prefix(format!("\n{prefix}"));
@@ -667,21 +669,56 @@ impl Report {
             }
             Some(item) => item
                 .as_array_of_tables_mut()
-                .ok_or_else(|| {
-                    format!(
-                        "{}: `source` is not a list of [[source]] tables",
-                        path.display()
-                    )
-                })?
+                .ok_or_else(|| WriteError::NotSourceTables(shown()))?
                 .push(table),
         }
         let out = doc.to_string();
-        Config::from_str(&out, path)
-            .map_err(|e| format!("the configuration would not be valid with the new block: {e}"))?;
+        Config::from_str(&out, path).map_err(WriteError::Invalid)?;
         let tmp = path.with_extension("toml.portalfeed-tmp");
-        std::fs::write(&tmp, &out).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, path).map_err(|e| format!("cannot replace {}: {e}", path.display()))
+        std::fs::write(&tmp, &out).map_err(|source| WriteError::Write {
+            path: tmp.display().to_string(),
+            source,
+        })?;
+        std::fs::rename(&tmp, path).map_err(|source| WriteError::Replace {
+            path: shown(),
+            source,
+        })
     }
+}
+
+/// Why `discover --write` left the configuration as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("nothing to write: no index was found")]
+    NothingFound,
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    Toml {
+        path: String,
+        #[source]
+        source: toml_edit::TomlError,
+    },
+    #[error("{0}: `source` is not a list of [[source]] tables")]
+    NotSourceTables(String),
+    #[error("the configuration would not be valid with the new block: {0}")]
+    Invalid(#[source] crate::config::ConfigError),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot replace {path}: {source}")]
+    Replace {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// What one read of the page tells, before anything else is fetched.

@@ -42,6 +42,12 @@ pub enum DiscoverError {
         crate::extract::PARSE_DEPTH
     )]
     TooDeep,
+    #[error("not a readable RSS/Atom feed: {0}")]
+    Feed(#[source] feed_rs::parser::ParseFeedError),
+    #[error("not a readable sitemap: {0}")]
+    Sitemap(#[source] quick_xml::Error),
+    #[error("not a sitemap: no <urlset> or <sitemapindex>")]
+    NotASitemap,
 }
 
 static LIST_CHROME: LazyLock<Regex> = LazyLock::new(|| {
@@ -833,9 +839,8 @@ fn next_in(doc: &Html, page_url: &Url) -> Option<Url> {
 /// The article links of an RSS or Atom feed, in feed order. Feeds give only the URLs:
 /// their summaries are partial and some platforms (NukeViet 4.5) write wrong times, so
 /// the article and its date come from the article page.
-pub fn feed_links(body: &[u8], feed_url: &Url) -> Result<Vec<Link>, String> {
-    let feed =
-        feed_rs::parser::parse(body).map_err(|e| format!("not a readable RSS/Atom feed: {e}"))?;
+pub fn feed_links(body: &[u8], feed_url: &Url) -> Result<Vec<Link>, DiscoverError> {
+    let feed = feed_rs::parser::parse(body).map_err(DiscoverError::Feed)?;
     let mut seen = HashSet::new();
     Ok(feed
         .entries
@@ -872,7 +877,7 @@ pub enum Sitemap {
 /// Parses a sitemap or sitemap index (including Google News sitemaps), newest first by
 /// `news:publication_date` or `lastmod`; entries without a date keep their order after
 /// the dated ones.
-pub fn parse_sitemap(body: &[u8], sitemap_url: &Url) -> Result<Sitemap, String> {
+pub fn parse_sitemap(body: &[u8], sitemap_url: &Url) -> Result<Sitemap, DiscoverError> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(body);
     reader.config_mut().trim_text(true);
@@ -924,13 +929,13 @@ pub fn parse_sitemap(body: &[u8], sitemap_url: &Url) -> Result<Sitemap, String> 
                 field.clear();
             }
             Ok(Event::Eof) => break,
-            Err(e) => return Err(format!("not a readable sitemap: {e}")),
+            Err(e) => return Err(DiscoverError::Sitemap(e)),
             _ => {}
         }
         buf.clear();
     }
     let Some(is_index) = is_index else {
-        return Err("not a sitemap: no <urlset> or <sitemapindex>".into());
+        return Err(DiscoverError::NotASitemap);
     };
     // Newest first; undated entries after dated ones, in their order.
     let mut indexed: Vec<(usize, Option<i64>, String, String)> = entries

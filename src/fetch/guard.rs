@@ -25,6 +25,28 @@ pub struct SourcePolicy {
     pub http: crate::config::HttpPolicy,
 }
 
+/// Why a URL is not fetched for a source: the address policy's answer, on every hop.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("{0}: only http and https are fetched")]
+    Scheme(String),
+    #[error("{0}: no host")]
+    NoHost(String),
+    #[error("{url}: {ip} is a private or loopback address; refused")]
+    Private { url: String, ip: IpAddr },
+    #[error("{url}: {host} is not this source's site; list it in allow_hosts to follow it")]
+    OffSite { url: String, host: String },
+    #[error(
+        "{url}: {name} resolves to {addr}, the source's own private address on another port than {home}; refused"
+    )]
+    OtherPort {
+        url: String,
+        name: String,
+        addr: SocketAddr,
+        home: SocketAddr,
+    },
+}
+
 impl From<&SourceConfig> for SourcePolicy {
     fn from(s: &SourceConfig) -> Self {
         SourcePolicy {
@@ -50,12 +72,12 @@ impl SourcePolicy {
     }
 
     /// Whether `url` may be fetched for this source; the reason when not.
-    pub fn check(&self, url: &Url) -> Result<(), String> {
+    pub fn check(&self, url: &Url) -> Result<(), Refusal> {
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(format!("{url}: only http and https are fetched"));
+            return Err(Refusal::Scheme(url.to_string()));
         }
         let Some(host) = url.host() else {
-            return Err(format!("{url}: no host"));
+            return Err(Refusal::NoHost(url.to_string()));
         };
         let ip = match host {
             Host::Ipv4(v4) => Some(IpAddr::V4(v4)),
@@ -67,9 +89,10 @@ impl SourcePolicy {
             && !self.allow_private
             && !self.is_home_address(url)
         {
-            return Err(format!(
-                "{url}: {ip} is a private or loopback address; refused"
-            ));
+            return Err(Refusal::Private {
+                url: url.to_string(),
+                ip,
+            });
         }
         let host_name = url.host_str().unwrap_or("").to_ascii_lowercase();
         let on_site = text::same_site(url, &self.home)
@@ -78,9 +101,10 @@ impl SourcePolicy {
                 .iter()
                 .any(|h| host_name == *h || host_name.ends_with(&format!(".{h}")));
         if !on_site {
-            return Err(format!(
-                "{url}: {host_name} is not this source's site; list it in allow_hosts to follow it"
-            ));
+            return Err(Refusal::OffSite {
+                url: url.to_string(),
+                host: host_name,
+            });
         }
         Ok(())
     }
@@ -113,7 +137,7 @@ impl SourcePolicy {
     /// may lead to the source's own address and port, never to another service on that
     /// machine. The resolver keeps no other internal address when the connection is made
     /// ([`PrivateAddresses::Only`]), so a second answer cannot lead elsewhere.
-    pub async fn admit(&self, url: &Url) -> Result<(), String> {
+    pub async fn admit(&self, url: &Url) -> Result<(), Refusal> {
         self.check(url)?;
         let (PrivateAddresses::Only(home), Some(Host::Domain(name)), Some(port)) = (
             self.private_addresses(),
@@ -130,9 +154,12 @@ impl SourcePolicy {
         // port of the source's own.
         for addr in addrs {
             if addr.ip() == home.ip() && port != home.port() {
-                return Err(format!(
-                    "{url}: {name} resolves to {addr}, the source's own private address on another port than {home}; refused"
-                ));
+                return Err(Refusal::OtherPort {
+                    url: url.to_string(),
+                    name: name.to_string(),
+                    addr,
+                    home,
+                });
             }
         }
         Ok(())

@@ -23,7 +23,7 @@ use url::Url;
 
 use crate::config::{DaemonConfig, HttpPolicy};
 pub use crate::model::Validators;
-pub use guard::SourcePolicy;
+pub use guard::{Refusal, SourcePolicy};
 
 /// Limits and identity of the client.
 #[derive(Debug, Clone)]
@@ -95,7 +95,7 @@ pub enum FetchError {
     #[error("too many redirects from {url} (more than {MAX_REDIRECTS}, or a loop)")]
     Redirects { url: String },
     #[error("refused: {0}")]
-    Refused(String),
+    Refused(#[from] guard::Refusal),
     #[error("{url} is disallowed by robots.txt")]
     Robots { url: String },
     #[error(
@@ -286,7 +286,7 @@ impl Fetcher {
         let mut current = url.clone();
         let mut seen = vec![current.clone()];
         for hop in 0..=MAX_REDIRECTS {
-            policy.admit(&current).await.map_err(FetchError::Refused)?;
+            policy.admit(&current).await?;
             if policy.robots {
                 self.check_robots(&client, policy, &current).await?;
             }
@@ -791,6 +791,6 @@ mod tests {
             }
             .is_retryable()
         );
-        assert!(!FetchError::Refused(String::new()).is_retryable());
+        assert!(!FetchError::Refused(guard::Refusal::NoHost(String::new())).is_retryable());
     }
 }
