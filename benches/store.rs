@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{FixedOffset, TimeZone, Utc};
 use portalfeed::extract::Article;
 use portalfeed::store::{FeedScope, SaveOutcome, Store};
+use portalfeed::text::Identity;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -124,7 +125,7 @@ fn article(url: String, n: usize, paragraphs: Vec<String>, day: i64) -> Article 
                 .unwrap(),
         ),
         author: None,
-        source: None,
+        credit: None,
         content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
         paragraphs,
         images: vec![],
@@ -187,13 +188,9 @@ fn main() {
             p
         };
         let url = format!("http://{source}.test/tin-tuc/bai-{n}.html");
+        let a = article(url.clone(), n, paragraphs, n as i64);
         match store
-            .save(
-                source,
-                &url,
-                &article(url.clone(), n, paragraphs, n as i64),
-                Utc::now(),
-            )
+            .save(source, &url, &a, &Identity::of(&a.paragraphs), Utc::now())
             .unwrap()
         {
             SaveOutcome::New => new += 1,

@@ -20,7 +20,9 @@ use crate::config::{IndexKind, SourceConfig};
 use crate::discover::{self, Link, Sitemap};
 use crate::extract;
 use crate::fetch::{FetchError, Fetcher, SourcePolicy};
-use crate::store::{LinkState, RunRecord, SaveOutcome, Store, StoreError};
+use crate::model::{RunRecord, SaveOutcome};
+use crate::store::{LinkState, Store, StoreError};
+use crate::text;
 
 /// At most this many notes are kept per run.
 const MAX_NOTES: usize = 5;
@@ -365,7 +367,8 @@ impl Crawler {
                 }
                 Err(e) => return Err(e),
             };
-            let outcome = store.save(&source_id, &url, &article, Utc::now())?;
+            let identity = text::Identity::of(&article.paragraphs);
+            let outcome = store.save(&source_id, &url, &article, &identity, Utc::now())?;
             store.set_validators(&url, &page.validators, Utc::now())?;
             Ok(outcome)
         })

@@ -575,7 +575,7 @@ fn preview_text(
             .unwrap_or_else(|| "none found (the item would be dated when first seen)".into()),
     );
     field(&mut out, "Author:", a.author.as_deref().unwrap_or("—"));
-    field(&mut out, "Source:", a.source.as_deref().unwrap_or("—"));
+    field(&mut out, "Credit:", a.credit.as_deref().unwrap_or("—"));
     field(&mut out, "URL:", &a.url);
     if a.url != fetched.as_str() {
         field(&mut out, "Fetched:", fetched.as_str());

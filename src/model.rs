@@ -108,3 +108,133 @@ pub struct SourceEntry<'a> {
     pub url: &'a str,
     pub tags: &'a [String],
 }
+
+/// One extracted article.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Article {
+    /// The canonical URL: the page's own `<link rel=canonical>` when it is on the same site.
+    pub url: String,
+    pub title: String,
+    pub published: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub author: Option<String>,
+    /// The origin named in a "Nguồn: …" or closing "Theo …" credit. Not a configured
+    /// source: that word names a portal everywhere else. Its JSON key stays `source`, the
+    /// corpus interface.
+    #[serde(rename = "source")]
+    pub credit: Option<String>,
+    /// The clean body, one entry per block-level paragraph, normalised.
+    pub paragraphs: Vec<String>,
+    /// The clean body as sanitised HTML with absolute URLs.
+    pub content_html: String,
+    /// Absolute URLs of the images in the body, in order.
+    pub images: Vec<String>,
+    /// The platform profile that applied, if any.
+    pub profile: Option<String>,
+    /// What the body container held before it was cleaned: its words, and its distinct
+    /// links whose text reads as a headline. Cleaning drops link-only lines, so only
+    /// these tell a list of other stories from an article (see `extract::verdict`).
+    #[serde(skip)]
+    pub container: Container,
+}
+
+/// The body container's words and headline links, before cleaning.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Container {
+    /// Counted only when there are headline links enough for a list (0 otherwise).
+    pub words: usize,
+    pub headline_links: usize,
+}
+
+impl Article {
+    /// The body as plain text, paragraphs separated by a blank line.
+    pub fn text(&self) -> String {
+        self.paragraphs.join("\n\n")
+    }
+
+    /// The JSON object `portalfeed extract` and `portalfeed preview --json` print (the
+    /// interface the corpus scorer drives): `url`, `title`, `published` (RFC 3339 or
+    /// null), `author`, `source`, `text`, `content_html`, `images`, `profile`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "url": self.url,
+            "title": self.title,
+            "published": self.published.map(|d| d.to_rfc3339()),
+            "author": self.author,
+            "source": self.credit,
+            "text": self.text(),
+            "content_html": self.content_html,
+            "images": self.images,
+            "profile": self.profile,
+        })
+    }
+}
+
+/// One row of a feed.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    pub guid: String,
+    pub title: String,
+    /// The link this feed shows (see [`FeedScope`]).
+    pub link: String,
+    pub published: Option<chrono::DateTime<chrono::FixedOffset>>,
+    pub updated: chrono::DateTime<chrono::Utc>,
+    pub author: Option<String>,
+    pub credit: Option<String>,
+    pub content_html: String,
+    pub text: String,
+    pub source_id: String,
+    pub source_name: String,
+    /// The source's index page.
+    pub source_url: String,
+    /// The source's tags.
+    pub tags: Vec<String>,
+    pub images: Vec<String>,
+    /// Other URLs carrying the same article.
+    pub other_copies: Vec<String>,
+}
+
+/// The outcome of one source run, for health records.
+#[derive(Debug, Clone, Default)]
+pub struct RunRecord {
+    pub source_id: String,
+    pub started: chrono::DateTime<chrono::Utc>,
+    pub finished: chrono::DateTime<chrono::Utc>,
+    pub ok: bool,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub found: usize,
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub merged: usize,
+    pub failed: usize,
+    /// Links not followed: off-site, internal addresses, robots.txt.
+    pub skipped: usize,
+    /// Why articles failed or links were skipped, one line each (a few at most).
+    pub notes: Vec<String>,
+    /// When the daemon plans the next run.
+    pub next_run: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// A source's health: its last run and how many runs in a row failed.
+#[derive(Debug, Clone)]
+pub struct SourceHealth {
+    pub source_id: String,
+    pub last: Option<RunRecord>,
+    pub consecutive_failures: u32,
+    pub items: usize,
+    /// Items whose text changes on most fetches in one place: their revisions are no
+    /// longer recorded (see `store::Store::save`).
+    pub flapping: usize,
+}
+
+/// One source's row on the status page (see `store::Store::overview`).
+#[derive(Debug, Clone, Default)]
+pub struct SourceOverview {
+    pub last: Option<RunRecord>,
+    pub items: usize,
+    /// As in [`SourceHealth::flapping`].
+    pub flapping: usize,
+    /// New items per day, oldest first.
+    pub per_day: Vec<u32>,
+}

@@ -345,6 +345,30 @@ pub fn content_key<S: AsRef<str>>(paragraphs: &[S]) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// What identifies an article's text to the store (DESIGN.md, identity): its content key
+/// (an exact re-post or an unchanged page), its word shingles (how much of another text
+/// it contains) and their LSH band keys (which stored texts are worth comparing). Worked
+/// out here, before the store's transaction, so the store only decides with it.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub key: String,
+    pub shingles: Shingles,
+    pub bands: Vec<i64>,
+}
+
+impl Identity {
+    /// The identity of a body given as its paragraphs (an article's `paragraphs`).
+    pub fn of<S: AsRef<str>>(paragraphs: &[S]) -> Identity {
+        let body: Vec<&str> = paragraphs.iter().map(AsRef::as_ref).collect();
+        let shingles = shingles(&body.join("\n\n"));
+        Identity {
+            key: content_key(paragraphs),
+            bands: minhash_bands(&shingles),
+            shingles,
+        }
+    }
+}
+
 /// Folds text for diacritic-insensitive matching: NFD, combining marks dropped, `đ`/`Đ`
 /// (and the eth look-alikes) to `d`, lower case. `Dân vận khéo` and `dan van kheo` fold
 /// to the same string.

@@ -4,6 +4,7 @@
 
 mod common;
 
+use portalfeed::text::Identity;
 use std::process::Stdio;
 
 #[test]
@@ -128,7 +129,7 @@ fn titles_cannot_drive_the_terminal() {
         title: "Dân vận \u{1b}[2J\u{1b}]0;pwned\u{7}khéo".into(),
         published: None,
         author: None,
-        source: None,
+        credit: None,
         paragraphs: vec!["Một đoạn văn về phong trào dân vận khéo của xã trong năm nay.".into()],
         content_html: "<p>Một đoạn văn.</p>".into(),
         images: vec![],
@@ -136,7 +137,13 @@ fn titles_cannot_drive_the_terminal() {
         container: Default::default(),
     };
     store
-        .save("a", &article.url, &article, chrono::Utc::now())
+        .save(
+            "a",
+            &article.url,
+            &article,
+            &Identity::of(&article.paragraphs),
+            chrono::Utc::now(),
+        )
         .unwrap();
     drop(store);
     let out = common::binary()

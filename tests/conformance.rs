@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use portalfeed::feed::{self, Format};
 use portalfeed::serve::AppState;
 use portalfeed::store::Store;
+use portalfeed::text::Identity;
 use quick_xml::events::Event;
 
 /// A parsed XML element: name, attributes, text, children.
@@ -281,6 +282,7 @@ fn every_feed_conforms() {
                     &common::source_id(&site.folder),
                     url.as_str(),
                     &a,
+                    &Identity::of(&a.paragraphs),
                     Utc::now(),
                 )
                 .unwrap();

@@ -10,6 +10,7 @@ use common::corpus_dir;
 use portalfeed::extract::{self, Article, ArticleRules};
 use portalfeed::fetch::decode::decode_html;
 use portalfeed::text;
+use portalfeed::text::Identity;
 
 /// The corpus README's normalisation: NFC, NBSP to space, whitespace collapsed.
 fn norm(s: &str) -> String {
@@ -179,11 +180,27 @@ fn the_platforms_near_duplicate_merges_into_its_original() {
     store.sync_sources(&cfg.sources).unwrap();
     let t0 = chrono::Utc::now();
     assert_eq!(
-        store.save("canduoc", &original.url, &original, t0).unwrap(),
+        store
+            .save(
+                "canduoc",
+                &original.url,
+                &original,
+                &Identity::of(&original.paragraphs),
+                t0
+            )
+            .unwrap(),
         SaveOutcome::New
     );
     assert_eq!(
-        store.save("canduoc", &copy.url, &copy, t0).unwrap(),
+        store
+            .save(
+                "canduoc",
+                &copy.url,
+                &copy,
+                &Identity::of(&copy.paragraphs),
+                t0
+            )
+            .unwrap(),
         SaveOutcome::Merged
     );
     assert_eq!(store.item_count().unwrap(), 1);
@@ -262,8 +279,8 @@ fn assert_exact(cases: &[Case], rules: &ArticleRules) {
         );
         check(
             "source",
-            a.source.as_deref().map(norm) == exp["source"].as_str().map(norm),
-            format!("{:?}", a.source),
+            a.credit.as_deref().map(norm) == exp["source"].as_str().map(norm),
+            format!("{:?}", a.credit),
         );
         let want_images: Vec<&str> = exp["images"]
             .as_array()

@@ -13,6 +13,7 @@ use common::*;
 use portalfeed::feed::{self, Format};
 use portalfeed::serve::AppState;
 use portalfeed::store::{SaveOutcome, Store};
+use portalfeed::text::Identity;
 
 const CUSTOM: &str = "\n[[feed]]\nid = \"dan-van-kheo\"\ntitle = \"Dân vận khéo\"\ntags = [\"portal\"]\ninclude = [\"dân vận khéo\"]\nexclude = [\"Tà Long\"]\nlimit = 100\n";
 
@@ -264,7 +265,7 @@ fn a_cached_feed_costs_no_query_until_the_store_changes() {
         title: "Tin mới".into(),
         published: None,
         author: None,
-        source: None,
+        credit: None,
         paragraphs: vec!["Một đoạn văn của bài viết mới được lưu vào cơ sở dữ liệu.".into()],
         content_html: "<p>Một đoạn văn.</p>".into(),
         images: vec![],
@@ -272,7 +273,15 @@ fn a_cached_feed_costs_no_query_until_the_store_changes() {
         container: Default::default(),
     };
     assert_eq!(
-        store.save("a", "http://a.test/1", &a, Utc::now()).unwrap(),
+        store
+            .save(
+                "a",
+                "http://a.test/1",
+                &a,
+                &Identity::of(&a.paragraphs),
+                Utc::now()
+            )
+            .unwrap(),
         SaveOutcome::New
     );
     let fresh = state
@@ -333,7 +342,15 @@ fn xss_vectors_do_not_survive_in_any_format() {
         article.paragraphs.len() >= VECTORS.len() / 2,
         "the text itself is kept"
     );
-    store.save("a", url.as_str(), &article, Utc::now()).unwrap();
+    store
+        .save(
+            "a",
+            url.as_str(),
+            &article,
+            &Identity::of(&article.paragraphs),
+            Utc::now(),
+        )
+        .unwrap();
     let allowed_tags = [
         "html", "head", "body", "p", "a", "img", "div", "br", "strong", "em",
     ];
@@ -397,7 +414,7 @@ fn control_characters_are_stripped_in_every_format() {
         title: "Tin \u{1b}[2Jmới\u{7}".into(),
         published: None,
         author: Some("Minh\u{0} Trí".into()),
-        source: None,
+        credit: None,
         paragraphs: vec![
             "Một đoạn văn\u{1b}]0;x\u{7} của bài viết mới được lưu vào cơ sở dữ liệu.".into(),
         ],
@@ -406,7 +423,15 @@ fn control_characters_are_stripped_in_every_format() {
         profile: None,
         container: Default::default(),
     };
-    store.save("a", &article.url, &article, Utc::now()).unwrap();
+    store
+        .save(
+            "a",
+            &article.url,
+            &article,
+            &Identity::of(&article.paragraphs),
+            Utc::now(),
+        )
+        .unwrap();
     for format in [Format::Atom, Format::Rss, Format::Json] {
         let rendered = state.render(&entry, format, "feeds/all", false).unwrap();
         let body = String::from_utf8_lossy(rendered.body.as_ref()).to_string();

@@ -20,7 +20,7 @@ fn check(bytes: &[u8], content_type: Option<&str>) {
         for s in [&a.title, &a.text(), &a.content_html] {
             assert!(is_nfc(s), "not NFC: {s:?}");
         }
-        for s in a.author.iter().chain(a.source.iter()) {
+        for s in a.author.iter().chain(a.credit.iter()) {
             assert!(is_nfc(s));
         }
         for i in &a.images {

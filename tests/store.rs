@@ -6,6 +6,7 @@
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
 use portalfeed::extract::Article;
 use portalfeed::store::{FeedScope, SaveOutcome, Store};
+use portalfeed::text::Identity;
 
 fn article(url: &str, title: &str, paragraphs: &[&str]) -> Article {
     Article {
@@ -18,13 +19,24 @@ fn article(url: &str, title: &str, paragraphs: &[&str]) -> Article {
                 .unwrap(),
         ),
         author: Some("Trần Quang Hải".into()),
-        source: None,
+        credit: None,
         paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
         content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
         images: vec![],
         profile: None,
         container: Default::default(),
     }
+}
+
+/// Stores `a` as the crawl does: its identity worked out first, then one `save`.
+fn save(
+    s: &Store,
+    source: &str,
+    url: &str,
+    a: &Article,
+    now: DateTime<Utc>,
+) -> Result<SaveOutcome, portalfeed::store::StoreError> {
+    s.save(source, url, a, &Identity::of(&a.paragraphs), now)
 }
 
 fn store() -> (tempfile::TempDir, Store) {
@@ -61,14 +73,21 @@ fn unchanged_updated_and_revisions() {
     let url = "http://a.test/tin-tuc/doi-thoai-1921.html";
     let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     assert_eq!(
-        s.save("a", url, &article(url, "Hội nghị đối thoại", REPORT), t0)
-            .unwrap(),
+        save(
+            &s,
+            "a",
+            url,
+            &article(url, "Hội nghị đối thoại", REPORT),
+            t0
+        )
+        .unwrap(),
         SaveOutcome::New
     );
     let first = item_of(&s, FeedScope::All, url);
     // Same URL, same key: nothing changes, not even a timestamp.
     assert_eq!(
-        s.save(
+        save(
+            &s,
             "a",
             url,
             &article(url, "Hội nghị đối thoại", REPORT),
@@ -82,7 +101,8 @@ fn unchanged_updated_and_revisions() {
     let mut fixed = REPORT.to_vec();
     fixed[1] = "Tại hội nghị, các đại biểu đã nêu 26 ý kiến, kiến nghị liên quan đến đất đai, giao thông nông thôn, nước sinh hoạt, chính sách hỗ trợ hộ nghèo và việc làm cho thanh niên sau khi hoàn thành nghĩa vụ quân sự.";
     assert_eq!(
-        s.save(
+        save(
+            &s,
             "a",
             url,
             &article(url, "Hội nghị đối thoại", &fixed),
@@ -111,19 +131,20 @@ fn a_url_two_sources_list_is_new_to_each_whichever_fetched_it_first() {
     for order in [["a", "b"], ["b", "a"]] {
         let (_d, s) = store();
         for (i, source) in order.iter().enumerate() {
-            let outcome = s
-                .save(
-                    source,
-                    url,
-                    &article(url, "Hội nghị đối thoại", REPORT),
-                    t0 + Duration::minutes(i as i64),
-                )
-                .unwrap();
+            let outcome = save(
+                &s,
+                source,
+                url,
+                &article(url, "Hội nghị đối thoại", REPORT),
+                t0 + Duration::minutes(i as i64),
+            )
+            .unwrap();
             assert_eq!(outcome, SaveOutcome::New, "{source} in order {order:?}");
         }
         // Fetched again by either, it is unchanged.
         assert_eq!(
-            s.save(
+            save(
+                &s,
                 "a",
                 url,
                 &article(url, "Hội nghị đối thoại", REPORT),
@@ -148,8 +169,14 @@ fn reposts_merge_and_template_reports_stay_apart() {
     let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     let original = "http://a.test/tin-tuc/doi-thoai-1921.html";
     assert_eq!(
-        s.save("a", original, &article(original, "Đối thoại", REPORT), t0)
-            .unwrap(),
+        save(
+            &s,
+            "a",
+            original,
+            &article(original, "Đối thoại", REPORT),
+            t0
+        )
+        .unwrap(),
         SaveOutcome::New
     );
     let guid = item_of(&s, FeedScope::All, original).guid;
@@ -162,8 +189,7 @@ fn reposts_merge_and_template_reports_stay_apart() {
     let eth_refs: Vec<&str> = eth.iter().map(String::as_str).collect();
     let copy = "http://b.test/-/doi-thoai";
     assert_eq!(
-        s.save("b", copy, &article(copy, "Đối thoại", &eth_refs), t0)
-            .unwrap(),
+        save(&s, "b", copy, &article(copy, "Đối thoại", &eth_refs), t0).unwrap(),
         SaveOutcome::Merged
     );
 
@@ -177,8 +203,7 @@ fn reposts_merge_and_template_reports_stay_apart() {
     for (i, edited) in [trimmed, credited, captioned].iter().enumerate() {
         let url = format!("http://b.test/-/doi-thoai-ban-{i}");
         assert_eq!(
-            s.save("b", &url, &article(&url, "Đối thoại", edited), t0)
-                .unwrap(),
+            save(&s, "b", &url, &article(&url, "Đối thoại", edited), t0).unwrap(),
             SaveOutcome::Merged,
             "edit {i}"
         );
@@ -206,7 +231,8 @@ fn reposts_merge_and_template_reports_stay_apart() {
     let other_refs: Vec<&str> = other.iter().map(String::as_str).collect();
     let next = "http://a.test/tin-tuc/doi-thoai-dot-hai-1950.html";
     assert_eq!(
-        s.save(
+        save(
+            &s,
             "a",
             next,
             &article(next, "Đối thoại đợt hai", &other_refs),
@@ -220,7 +246,8 @@ fn reposts_merge_and_template_reports_stay_apart() {
     one_figure[1] = "Tại hội nghị, các đại biểu đã nêu 31 ý kiến, kiến nghị liên quan đến đất đai, giao thông nông thôn, nước sinh hoạt, chính sách hỗ trợ hộ nghèo và việc làm cho thanh niên sau khi hoàn thành nghĩa vụ quân sự.";
     let third = "http://a.test/tin-tuc/doi-thoai-xa-1951.html";
     assert_eq!(
-        s.save(
+        save(
+            &s,
             "a",
             third,
             &article(third, "Đối thoại ở xã", &one_figure),
@@ -251,7 +278,8 @@ fn revisions_that_flap_in_one_place_stop_being_recorded() {
     let save = |n: usize, first: &str| {
         let p = with_block(n, first);
         let refs: Vec<&str> = p.iter().map(String::as_str).collect();
-        s.save(
+        save(
+            &s,
             "a",
             url,
             &article(url, "Đối thoại", &refs),
@@ -310,7 +338,8 @@ fn occasional_corrections_in_one_place_keep_their_revisions() {
     let mut save = |p: Vec<String>| {
         hour += 1;
         let refs: Vec<&str> = p.iter().map(String::as_str).collect();
-        s.save(
+        save(
+            &s,
             "a",
             url,
             &article(url, "Đối thoại", &refs),
@@ -347,15 +376,15 @@ fn a_merged_story_is_dated_by_its_earliest_copy() {
     let original = "http://a.test/tin-tuc/co-dan-van-la-co-tat-ca.aspx";
     let later = "http://b.test/-/co-dan-van-la-co-tat-ca-2";
     assert_eq!(
-        s.save("b", repost, &dated(repost, 22), t0).unwrap(),
+        save(&s, "b", repost, &dated(repost, 22), t0).unwrap(),
         SaveOutcome::New
     );
     assert_eq!(
-        s.save("a", original, &dated(original, 19), t0).unwrap(),
+        save(&s, "a", original, &dated(original, 19), t0).unwrap(),
         SaveOutcome::Merged
     );
     assert_eq!(
-        s.save("b", later, &dated(later, 25), t0).unwrap(),
+        save(&s, "b", later, &dated(later, 25), t0).unwrap(),
         SaveOutcome::Merged
     );
     // `all` shows the original, published first, though the re-post was crawled first;
@@ -395,14 +424,14 @@ fn a_merged_copy_never_rewrites_another_sources_feed() {
         images: vec!["http://a.test/banner.jpg".into()],
         ..article(a_url, "TIN NÓNG: nhận hỗ trợ ngay", &theirs)
     };
-    assert_eq!(s.save("a", a_url, &a_copy, t0).unwrap(), SaveOutcome::New);
+    assert_eq!(save(&s, "a", a_url, &a_copy, t0).unwrap(), SaveOutcome::New);
     let b_url = "http://b.test/tin-tuc/doi-thoai-1921.html";
     let b_copy = Article {
         published: Some(at(2)),
         ..article(b_url, "Hội nghị đối thoại năm 2023", REPORT)
     };
     assert_eq!(
-        s.save("b", b_url, &b_copy, t0).unwrap(),
+        save(&s, "b", b_url, &b_copy, t0).unwrap(),
         SaveOutcome::Merged
     );
     assert_eq!(s.item_count().unwrap(), 1);
@@ -442,7 +471,7 @@ fn a_merged_copy_never_rewrites_another_sources_feed() {
     };
     let t1 = t0 + Duration::hours(1);
     assert_eq!(
-        s.save("b", b_url, &b_fixed, t1).unwrap(),
+        save(&s, "b", b_url, &b_fixed, t1).unwrap(),
         SaveOutcome::Updated
     );
     let in_b = item_of(&s, FeedScope::Source("b".into()), b_url);
@@ -467,7 +496,8 @@ fn near_duplicate_threshold_is_configurable() {
     .unwrap();
     s.sync_sources(&cfg.sources).unwrap();
     let t0 = Utc::now();
-    s.save(
+    save(
+        &s,
         "a",
         "http://a.test/1",
         &article("http://a.test/1", "A", REPORT),
@@ -477,7 +507,8 @@ fn near_duplicate_threshold_is_configurable() {
     let mut credited = REPORT.to_vec();
     credited.push("Theo Báo Quảng Trị");
     assert_eq!(
-        s.save(
+        save(
+            &s,
             "a",
             "http://a.test/2",
             &article("http://a.test/2", "A", &credited),
@@ -493,10 +524,11 @@ fn search_is_diacritic_and_case_insensitive() {
     let (_d, s) = store();
     let t0 = Utc::now();
     let url = "http://a.test/tin-tuc/dvk-1.html";
-    s.save("a", url, &article(url, "Xã Tà Long ra mắt mô hình “Dân vận khéo”", &["Đảng ủy xã chỉ đạo các chi bộ nhân rộng mô hình giúp hộ nghèo phát triển sinh kế bền vững."]), t0)
+    save(&s, "a", url, &article(url, "Xã Tà Long ra mắt mô hình “Dân vận khéo”", &["Đảng ủy xã chỉ đạo các chi bộ nhân rộng mô hình giúp hộ nghèo phát triển sinh kế bền vững."]), t0)
         .unwrap();
     let other = "http://a.test/tin-tuc/khac-2.html";
-    s.save(
+    save(
+        &s,
         "a",
         other,
         &article(
@@ -533,7 +565,7 @@ fn search_is_diacritic_and_case_insensitive() {
         &["Nội dung đã được sửa về chăn nuôi bò sinh sản."],
     );
     a.title = "Xã Tà Long ra mắt mô hình".into();
-    s.save("a", url, &a, t0).unwrap();
+    save(&s, "a", url, &a, t0).unwrap();
     assert_eq!(find("chan nuoi"), vec![url]);
     assert!(find("sinh ke").is_empty());
 }
@@ -550,7 +582,7 @@ fn retention_deletes_old_items_but_remembers_their_links() {
         );
         let mut a = article(&url, &format!("Bài {i}"), &[text.as_str()]);
         a.published = Some(DateTime::<FixedOffset>::from(now - Duration::days(*days)));
-        s.save("a", &url, &a, now - Duration::days(*days)).unwrap();
+        save(&s, "a", &url, &a, now - Duration::days(*days)).unwrap();
     }
     assert_eq!(s.apply_retention(Some(365), None, now).unwrap(), 1);
     assert_eq!(s.apply_retention(None, Some(2), now).unwrap(), 1);
@@ -779,14 +811,14 @@ fn overview_gives_every_source_its_last_run_items_and_days() {
         let paragraphs = text(seed);
         let refs: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
         assert_eq!(
-            store
-                .save(
-                    source,
-                    &url,
-                    &article(&url, &format!("Bài {seed}"), &refs),
-                    at
-                )
-                .unwrap(),
+            save(
+                &store,
+                source,
+                &url,
+                &article(&url, &format!("Bài {seed}"), &refs),
+                at
+            )
+            .unwrap(),
             SaveOutcome::New
         );
     }

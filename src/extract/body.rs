@@ -325,7 +325,7 @@ impl<'a> Page<'a> {
             } else if word_count(t) >= 20 {
                 break;
             } else if let Some(credit) = rules::parse_credit(t) {
-                meta.source.get_or_insert(credit);
+                meta.credit.get_or_insert(credit);
                 b.dropped = true;
             }
         }
@@ -342,8 +342,8 @@ impl<'a> Page<'a> {
                 break;
             };
             if let Some(credit) = rules::parse_credit(&t) {
-                if meta.source.is_none() {
-                    meta.source = Some(credit);
+                if meta.credit.is_none() {
+                    meta.credit = Some(credit);
                 }
                 last.dropped = true;
                 continue;

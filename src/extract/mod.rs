@@ -31,7 +31,6 @@ use std::collections::HashMap;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use chrono::{DateTime, FixedOffset};
 use ego_tree::NodeId;
 use scraper::{Html, Selector};
 use serde::{Deserialize, Serialize};
@@ -58,62 +57,7 @@ pub struct ArticleRules {
     pub strip: Vec<String>,
 }
 
-/// One extracted article.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Article {
-    /// The canonical URL: the page's own `<link rel=canonical>` when it is on the same site.
-    pub url: String,
-    pub title: String,
-    pub published: Option<DateTime<FixedOffset>>,
-    pub author: Option<String>,
-    /// The origin named in a "Nguồn: …" credit.
-    pub source: Option<String>,
-    /// The clean body, one entry per block-level paragraph, normalised.
-    pub paragraphs: Vec<String>,
-    /// The clean body as sanitised HTML with absolute URLs.
-    pub content_html: String,
-    /// Absolute URLs of the images in the body, in order.
-    pub images: Vec<String>,
-    /// The platform profile that applied, if any.
-    pub profile: Option<String>,
-    /// What the body container held before it was cleaned: its words, and its distinct
-    /// links whose text reads as a headline. Cleaning drops link-only lines, so only
-    /// these tell a list of other stories from an article (see [`verdict`]).
-    #[serde(skip)]
-    pub container: Container,
-}
-
-/// The body container's words and headline links, before cleaning.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Container {
-    /// Counted only when there are headline links enough for a list (0 otherwise).
-    pub words: usize,
-    pub headline_links: usize,
-}
-
-impl Article {
-    /// The body as plain text, paragraphs separated by a blank line.
-    pub fn text(&self) -> String {
-        self.paragraphs.join("\n\n")
-    }
-
-    /// The JSON object `portalfeed extract` and `portalfeed preview --json` print (the
-    /// interface the corpus scorer drives): `url`, `title`, `published` (RFC 3339 or
-    /// null), `author`, `source`, `text`, `content_html`, `images`, `profile`.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "url": self.url,
-            "title": self.title,
-            "published": self.published.map(|d| d.to_rfc3339()),
-            "author": self.author,
-            "source": self.source,
-            "text": self.text(),
-            "content_html": self.content_html,
-            "images": self.images,
-            "profile": self.profile,
-        })
-    }
-}
+pub use crate::model::{Article, Container};
 
 /// The platform profile a page would get, with the generator meta that named it (if any):
 /// what `portalfeed discover` reports.
@@ -323,8 +267,8 @@ fn extract_once(
     if meta.author.is_none() {
         meta.author = page.author_outside_body(&scope);
     }
-    if meta.source.is_none() {
-        meta.source = around.iter().find_map(|(t, _)| rules::parse_credit(t));
+    if meta.credit.is_none() {
+        meta.credit = around.iter().find_map(|(t, _)| rules::parse_credit(t));
     }
 
     let dropped: FxHashSet<NodeId> = blocks
@@ -371,7 +315,7 @@ fn extract_once(
         title: text::normalize(&title.text),
         published,
         author: meta.author.map(|a| text::normalize(&a)),
-        source: meta.source.map(|s| text::normalize(&s)),
+        credit: meta.credit.map(|s| text::normalize(&s)),
         paragraphs: paragraphs
             .iter()
             .map(|p| text::normalize(p))
@@ -499,7 +443,7 @@ struct Title {
 #[derive(Default)]
 struct TrailingMeta {
     author: Option<String>,
-    source: Option<String>,
+    credit: Option<String>,
 }
 
 #[cfg(test)]

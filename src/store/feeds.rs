@@ -2,30 +2,6 @@
 
 use super::*;
 
-/// One row of a feed.
-#[derive(Debug, Clone)]
-pub struct FeedItem {
-    pub guid: String,
-    pub title: String,
-    /// The link this feed shows (see [`FeedScope`]).
-    pub link: String,
-    pub published: Option<DateTime<FixedOffset>>,
-    pub updated: DateTime<Utc>,
-    pub author: Option<String>,
-    pub credit: Option<String>,
-    pub content_html: String,
-    pub text: String,
-    pub source_id: String,
-    pub source_name: String,
-    /// The source's index page.
-    pub source_url: String,
-    /// The source's tags.
-    pub tags: Vec<String>,
-    pub images: Vec<String>,
-    /// Other URLs carrying the same article.
-    pub other_copies: Vec<String>,
-}
-
 /// Phrases as an FTS5 expression matching any of them: `("dan van kheo") OR ("dang uy")`.
 pub(super) fn fts_any(phrases: &[String]) -> Option<String> {
     let parts: Vec<String> = phrases

@@ -153,7 +153,7 @@ pub(super) fn update_copy(
             a.url,
             a.title,
             a.author,
-            a.source,
+            a.credit,
             a.published.map(|d| d.to_rfc3339()),
             a.published.map(|d| d.timestamp()),
             a.content_html,
@@ -251,7 +251,7 @@ pub(super) fn insert_copy(
             ts,
             a.title,
             a.author,
-            a.source,
+            a.credit,
             a.published.map(|d| d.to_rfc3339()),
             a.published.map(|d| d.timestamp()).unwrap_or(ts),
             a.content_html,
@@ -311,15 +311,17 @@ pub fn guid_for(canonical_url: &str) -> String {
 }
 
 impl Store {
-    /// Stores one fetched article in one transaction and says what that did.
+    /// Stores one fetched article in one transaction and says what that did. `identity`
+    /// is `text::Identity::of(&article.paragraphs)`, worked out by the caller.
     pub fn save(
         &self,
         source_id: &str,
         linked_url: &str,
         article: &Article,
+        identity: &text::Identity,
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome, StoreError> {
-        let result = self.save_article(source_id, linked_url, article, now);
+        let result = self.save_article(source_id, linked_url, article, identity, now);
         self.note_write(&result);
         result
     }
@@ -329,12 +331,15 @@ impl Store {
         source_id: &str,
         linked_url: &str,
         article: &Article,
+        identity: &text::Identity,
         now: DateTime<Utc>,
     ) -> Result<SaveOutcome, StoreError> {
-        let key = text::content_key(&article.paragraphs);
+        let text::Identity {
+            key,
+            shingles,
+            bands,
+        } = identity;
         let body = article.text();
-        let shingles = text::shingles(&body);
-        let bands = text::minhash_bands(&shingles);
         let mut conn = self.writer();
         let tx = conn.transaction()?;
         let ts = now.timestamp();
@@ -362,7 +367,7 @@ impl Store {
             )? > 0;
         }
         let outcome = match existing {
-            Some((item_id, old_key)) if old_key == key => {
+            Some((item_id, old_key)) if old_key == *key => {
                 tx.execute(
                     "UPDATE items SET refetches = refetches + 1 WHERE id = ?1",
                     params![item_id],
@@ -390,7 +395,7 @@ impl Store {
                                 params![article.url, ts, item_id],
                             )?;
                         }
-                        update_copy(&tx, article, &key, ts)?;
+                        update_copy(&tx, article, key, ts)?;
                         show_copy(&tx, item_id, ts)?;
                         let (region, repeats) = flap.region_after(&region);
                         tx.execute(
@@ -412,13 +417,11 @@ impl Store {
                     .optional()?;
                 let near = match same {
                     Some(id) => Some(id),
-                    None => {
-                        find_near_duplicate(&tx, &shingles, &bands, &body, self.near_duplicate)?
-                    }
+                    None => find_near_duplicate(&tx, shingles, bands, &body, self.near_duplicate)?,
                 };
                 match near {
                     Some(item_id) => {
-                        insert_copy(&tx, article, item_id, source_id, &key, ts)?;
+                        insert_copy(&tx, article, item_id, source_id, key, ts)?;
                         // The original, published first, is what `all` shows, whichever
                         // copy was crawled first.
                         show_copy(&tx, item_id, ts)?;
@@ -440,7 +443,7 @@ impl Store {
                                 source_id,
                                 article.title,
                                 article.author,
-                                article.source,
+                                article.credit,
                                 published,
                                 sort_ts,
                                 article.content_html,
@@ -451,8 +454,8 @@ impl Store {
                             ],
                         )?;
                         let item_id = tx.last_insert_rowid();
-                        set_bands(&tx, item_id, &bands)?;
-                        insert_copy(&tx, article, item_id, source_id, &key, ts)?;
+                        set_bands(&tx, item_id, bands)?;
+                        insert_copy(&tx, article, item_id, source_id, key, ts)?;
                         SaveOutcome::New
                     }
                 }

@@ -26,20 +26,22 @@ mod links;
 mod runs;
 mod schema;
 
-pub use feeds::{FeedItem, fts_query};
+pub use feeds::fts_query;
 pub use items::{flapping_note, guid_for};
 pub use links::LinkState;
-pub use runs::{RunRecord, SourceHealth, SourceOverview};
 
-pub use crate::model::{CustomFeed, DEFAULT_NEAR_DUPLICATE, FeedScope, SaveOutcome, SourceEntry};
+pub use crate::model::{
+    CustomFeed, DEFAULT_NEAR_DUPLICATE, FeedItem, FeedScope, RunRecord, SaveOutcome, SourceEntry,
+    SourceHealth, SourceOverview,
+};
 
 use std::path::Path;
 use std::sync::Mutex;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::extract::Article;
+use crate::model::Article;
 use crate::text;
 
 #[derive(Debug, thiserror::Error)]
@@ -272,7 +274,7 @@ mod tests {
             paragraphs,
             published: None,
             author: None,
-            source: None,
+            credit: None,
             images: vec![],
             profile: None,
             container: Default::default(),
@@ -285,9 +287,18 @@ mod tests {
     fn a_full_disk_makes_the_database_unwritable_until_a_write_succeeds() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).unwrap();
-        store
-            .save("a", "http://a.test/1", &article(1), Utc::now())
-            .unwrap();
+        let save = |n: usize| {
+            let a = article(n);
+            let url = format!("http://a.test/{n}");
+            store.save(
+                "a",
+                &url,
+                &a,
+                &text::Identity::of(&a.paragraphs),
+                Utc::now(),
+            )
+        };
+        save(1).unwrap();
         assert!(store.check_writable().is_ok());
         // The file may grow no further: SQLite's own "database or disk is full".
         let pages: i64 = store
@@ -300,8 +311,7 @@ mod tests {
             .unwrap();
         let mut failed = None;
         for n in 2..200 {
-            if let Err(e) = store.save("a", &format!("http://a.test/{n}"), &article(n), Utc::now())
-            {
+            if let Err(e) = save(n) {
                 failed = Some(e);
                 break;
             }
@@ -315,9 +325,7 @@ mod tests {
             .writer()
             .pragma_update(None, "max_page_count", 1_000_000)
             .unwrap();
-        store
-            .save("a", "http://a.test/999", &article(999), Utc::now())
-            .unwrap();
+        save(999).unwrap();
         assert!(store.check_writable().is_ok());
     }
 }

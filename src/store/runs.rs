@@ -3,52 +3,6 @@
 
 use super::*;
 
-/// The outcome of one source run, for health records.
-#[derive(Debug, Clone, Default)]
-pub struct RunRecord {
-    pub source_id: String,
-    pub started: DateTime<Utc>,
-    pub finished: DateTime<Utc>,
-    pub ok: bool,
-    pub status: Option<u16>,
-    pub error: Option<String>,
-    pub found: usize,
-    pub new: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub merged: usize,
-    pub failed: usize,
-    /// Links not followed: off-site, internal addresses, robots.txt.
-    pub skipped: usize,
-    /// Why articles failed or links were skipped, one line each (a few at most).
-    pub notes: Vec<String>,
-    /// When the daemon plans the next run.
-    pub next_run: Option<DateTime<Utc>>,
-}
-
-/// A source's health: its last run and how many runs in a row failed.
-#[derive(Debug, Clone)]
-pub struct SourceHealth {
-    pub source_id: String,
-    pub last: Option<RunRecord>,
-    pub consecutive_failures: u32,
-    pub items: usize,
-    /// Items whose text changes on most fetches in one place: their revisions are no
-    /// longer recorded (see `Store::save`).
-    pub flapping: usize,
-}
-
-/// One source's row on the status page (see `Store::overview`).
-#[derive(Debug, Clone, Default)]
-pub struct SourceOverview {
-    pub last: Option<RunRecord>,
-    pub items: usize,
-    /// As in [`SourceHealth::flapping`].
-    pub flapping: usize,
-    /// New items per day, oldest first.
-    pub per_day: Vec<u32>,
-}
-
 /// Every source's newest run.
 pub(super) fn last_runs(conn: &Connection) -> Result<Vec<RunRecord>, StoreError> {
     let mut stmt = conn.prepare_cached(&format!(
