@@ -17,9 +17,9 @@ use tracing::{debug, info, warn};
 use url::Url;
 
 use crate::config::{IndexKind, SourceConfig};
-use crate::discover::{self, Link, Sitemap};
 use crate::extract;
 use crate::fetch::{FetchError, Fetcher, SourcePolicy};
+use crate::index::{self, Link, Sitemap};
 use crate::model::{RunRecord, SaveOutcome};
 use crate::store::{LinkState, Store, StoreError};
 use crate::text;
@@ -68,13 +68,13 @@ pub enum RunError {
     Store(#[from] StoreError),
     /// The HTML list page could not be read (too deep, a bad selector).
     #[error(transparent)]
-    List(#[from] discover::DiscoverError),
+    List(#[from] index::IndexError),
     /// A feed or sitemap index that is not one.
     #[error("{url}: {source}")]
     Index {
         url: String,
         #[source]
-        source: discover::DiscoverError,
+        source: index::IndexError,
     },
     /// Reading a list page panicked or was cancelled.
     #[error("reading the list page stopped: {0}")]
@@ -389,7 +389,7 @@ async fn list_page(
     let source = source.clone();
     let not_articles = not_articles.clone();
     tokio::task::spawn_blocking(move || {
-        discover::read_list(&html, &url, &source, &not_articles).map_err(RunError::from)
+        index::read_list(&html, &url, &source, &not_articles).map_err(RunError::from)
     })
     .await
     .unwrap_or_else(|e| Err(e.into()))
@@ -399,7 +399,7 @@ async fn list_page(
 /// further pages up to `max_pages`; for a sitemap index, its newest child sitemaps. What
 /// goes wrong after the first page is added to `notes` and the links found so far stand.
 /// `not_articles` are the links earlier runs found not to be articles (see
-/// [`discover::read_list`]). `portalfeed discover` calls this too, so the sample it shows
+/// [`index::read_list`]). `portalfeed discover` calls this too, so the sample it shows
 /// is what runs will take.
 pub async fn follow_index(
     fetcher: &Fetcher,
@@ -437,24 +437,22 @@ pub async fn follow_index(
             links
         }
         IndexKind::Feed => {
-            discover::feed_links(&resp.body, &resp.url).map_err(|source| RunError::Index {
+            index::feed_links(&resp.body, &resp.url).map_err(|source| RunError::Index {
                 url: resp.url.to_string(),
                 source,
             })?
         }
         IndexKind::Sitemap => {
-            match discover::parse_sitemap(&resp.body, &resp.url).map_err(|source| {
-                RunError::Index {
-                    url: resp.url.to_string(),
-                    source,
-                }
+            match index::parse_sitemap(&resp.body, &resp.url).map_err(|source| RunError::Index {
+                url: resp.url.to_string(),
+                source,
             })? {
                 Sitemap::Urls(links) => links,
                 Sitemap::Index(children) => {
                     let mut links = Vec::new();
                     for child in children.into_iter().take(MAX_CHILD_SITEMAPS) {
                         match fetcher.get(&child, policy, None).await {
-                            Ok(r) => match discover::parse_sitemap(&r.body, &r.url) {
+                            Ok(r) => match index::parse_sitemap(&r.body, &r.url) {
                                 Ok(Sitemap::Urls(more)) => links.extend(more),
                                 Ok(Sitemap::Index(_)) => {
                                     notes.push(format!("{child}: nested sitemap index ignored"))

@@ -3,10 +3,10 @@
 //! The crate is a library plus a thin CLI (`src/main.rs`). Each module owns one stage of
 //! the pipeline described in DESIGN.md; data flows one way through them:
 //!
-//! config → schedule → discover → fetch → extract → identify (text) → store → feed → serve
+//! config → schedule → index → fetch → extract → identify (text) → store → feed → serve
 //!
 //! `crawl` runs that pipeline once for one source; `daemon` runs it on schedule. Above
-//! them, `survey` suggests a source for a new portal (`portalfeed discover`) and `demo`
+//! them, `discover` suggests a source for a new portal (`portalfeed discover`) and `demo`
 //! runs the daemon offline on the bundled corpus portals.
 
 pub mod config;
@@ -17,6 +17,7 @@ pub mod discover;
 pub mod extract;
 pub mod feed;
 pub mod fetch;
+pub mod index;
 pub mod logging;
 pub mod metrics;
 pub mod model;
@@ -25,5 +26,4 @@ pub mod schedule;
 pub mod serve;
 pub mod status;
 pub mod store;
-pub mod survey;
 pub mod text;

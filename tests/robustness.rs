@@ -133,7 +133,7 @@ fn a_hostile_depth_is_refused_before_parsing() {
         std::path::Path::new("t.toml"),
     )
     .unwrap();
-    let err = portalfeed::discover::find_links(&html, &url(), &cfg.sources[0]).unwrap_err();
+    let err = portalfeed::index::find_links(&html, &url(), &cfg.sources[0]).unwrap_err();
     assert!(err.to_string().contains("refused before parsing"), "{err}");
     // An ordinary page of many siblings is not deep.
     let wide = format!(

@@ -24,8 +24,8 @@ use scraper::{Html, Selector};
 use url::Url;
 
 use crate::config::{Config, IndexKind, SourceConfig};
-use crate::discover::{self, Link, Sitemap};
 use crate::fetch::{FetchError, Fetcher, Response, SourcePolicy};
+use crate::index::{self, Link, Sitemap};
 use crate::text::{self, fold_search, normalize, word_count};
 
 /// At most this many section pages are read when looking for the article list.
@@ -220,7 +220,7 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
             }
         };
         if let Ok(feed) = feed_rs::parser::parse(resp.body.as_slice()) {
-            let links = discover::feed_links(&resp.body, &resp.url).unwrap_or_default();
+            let links = index::feed_links(&resp.body, &resp.url).unwrap_or_default();
             let on_site = links
                 .iter()
                 .filter(|l| text::same_site(&l.url, &page_url))
@@ -361,7 +361,7 @@ async fn evaluate(
     let html = crate::fetch::decode::decode_html(&resp.body, resp.content_type.as_deref())
         .ok()?
         .text;
-    let next_page = discover::next_page(&html, &url);
+    let next_page = index::next_page(&html, &url);
     let mut notes = Vec::new();
     let links = crate::crawl::follow_index(
         fetcher,
@@ -384,7 +384,7 @@ async fn evaluate(
 
 /// A feed or a sitemap as a candidate index.
 fn xml_index(resp: &Response, label: &str) -> Option<Candidate> {
-    if let Ok(links) = discover::feed_links(&resp.body, &resp.url) {
+    if let Ok(links) = index::feed_links(&resp.body, &resp.url) {
         return Some(Candidate {
             url: resp.url.clone(),
             kind: IndexKind::Feed,
@@ -393,7 +393,7 @@ fn xml_index(resp: &Response, label: &str) -> Option<Candidate> {
             next_page: None,
         });
     }
-    let links = match discover::parse_sitemap(&resp.body, &resp.url).ok()? {
+    let links = match index::parse_sitemap(&resp.body, &resp.url).ok()? {
         Sitemap::Urls(links) => links,
         Sitemap::Index(children) => children
             .into_iter()
@@ -852,7 +852,7 @@ impl PageFacts {
                     score += 3;
                 }
                 // Articles are not sections; nor are long labels (headlines).
-                if discover::looks_like_article(&u, page_url) && !in_breadcrumb {
+                if index::looks_like_article(&u, page_url) && !in_breadcrumb {
                     score -= 4;
                 }
                 if word_count(&label) > 6 || label.is_empty() {
@@ -882,7 +882,7 @@ impl PageFacts {
 /// paragraphs (a list page's extraction is a few short items).
 fn looks_like_an_article(html: &str, page_url: &Url) -> bool {
     let origin = page_url.join("/").unwrap_or_else(|_| page_url.clone());
-    if !discover::looks_like_article(page_url, &origin) {
+    if !index::looks_like_article(page_url, &origin) {
         return false;
     }
     let Ok(a) = crate::extract::extract(html, page_url, &Default::default()) else {

@@ -34,7 +34,7 @@ pub struct Link {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum DiscoverError {
+pub enum IndexError {
     #[error("invalid links selector {0:?}")]
     Selector(String),
     #[error(
@@ -67,7 +67,7 @@ pub fn find_links(
     html: &str,
     page_url: &Url,
     source: &SourceConfig,
-) -> Result<Vec<Link>, DiscoverError> {
+) -> Result<Vec<Link>, IndexError> {
     links_in(&parse_list(html)?, page_url, source, &HashSet::new())
 }
 
@@ -79,7 +79,7 @@ pub fn read_list(
     page_url: &Url,
     source: &SourceConfig,
     not_articles: &HashSet<Url>,
-) -> Result<(Vec<Link>, Option<Url>), DiscoverError> {
+) -> Result<(Vec<Link>, Option<Url>), IndexError> {
     let doc = parse_list(html)?;
     Ok((
         links_in(&doc, page_url, source, not_articles)?,
@@ -89,9 +89,9 @@ pub fn read_list(
 
 /// The parsed list page; one nested past what any page needs is refused before the
 /// parser, whose cost grows with the depth, sees it.
-fn parse_list(html: &str) -> Result<Html, DiscoverError> {
+fn parse_list(html: &str) -> Result<Html, IndexError> {
     if crate::extract::depth::exceeds(html, crate::extract::PARSE_DEPTH) {
-        return Err(DiscoverError::TooDeep);
+        return Err(IndexError::TooDeep);
     }
     Ok(Html::parse_document(html))
 }
@@ -101,12 +101,12 @@ fn links_in(
     page_url: &Url,
     source: &SourceConfig,
     not_articles: &HashSet<Url>,
-) -> Result<Vec<Link>, DiscoverError> {
+) -> Result<Vec<Link>, IndexError> {
     let anchors: Vec<ElementRef<'_>> = match &source.links {
         Some(sel) => {
-            let sel = Selector::parse(sel).map_err(|_| DiscoverError::Selector(sel.clone()))?;
-            let a = Selector::parse("a[href]")
-                .map_err(|_| DiscoverError::Selector("a[href]".into()))?;
+            let sel = Selector::parse(sel).map_err(|_| IndexError::Selector(sel.clone()))?;
+            let a =
+                Selector::parse("a[href]").map_err(|_| IndexError::Selector("a[href]".into()))?;
             doc.select(&sel)
                 .flat_map(|e| {
                     if e.value().name() == "a" {
@@ -839,8 +839,8 @@ fn next_in(doc: &Html, page_url: &Url) -> Option<Url> {
 /// The article links of an RSS or Atom feed, in feed order. Feeds give only the URLs:
 /// their summaries are partial and some platforms (NukeViet 4.5) write wrong times, so
 /// the article and its date come from the article page.
-pub fn feed_links(body: &[u8], feed_url: &Url) -> Result<Vec<Link>, DiscoverError> {
-    let feed = feed_rs::parser::parse(body).map_err(DiscoverError::Feed)?;
+pub fn feed_links(body: &[u8], feed_url: &Url) -> Result<Vec<Link>, IndexError> {
+    let feed = feed_rs::parser::parse(body).map_err(IndexError::Feed)?;
     let mut seen = HashSet::new();
     Ok(feed
         .entries
@@ -877,7 +877,7 @@ pub enum Sitemap {
 /// Parses a sitemap or sitemap index (including Google News sitemaps), newest first by
 /// `news:publication_date` or `lastmod`; entries without a date keep their order after
 /// the dated ones.
-pub fn parse_sitemap(body: &[u8], sitemap_url: &Url) -> Result<Sitemap, DiscoverError> {
+pub fn parse_sitemap(body: &[u8], sitemap_url: &Url) -> Result<Sitemap, IndexError> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(body);
     reader.config_mut().trim_text(true);
@@ -929,13 +929,13 @@ pub fn parse_sitemap(body: &[u8], sitemap_url: &Url) -> Result<Sitemap, Discover
                 field.clear();
             }
             Ok(Event::Eof) => break,
-            Err(e) => return Err(DiscoverError::Sitemap(e)),
+            Err(e) => return Err(IndexError::Sitemap(e)),
             _ => {}
         }
         buf.clear();
     }
     let Some(is_index) = is_index else {
-        return Err(DiscoverError::NotASitemap);
+        return Err(IndexError::NotASitemap);
     };
     // Newest first; undated entries after dated ones, in their order.
     let mut indexed: Vec<(usize, Option<i64>, String, String)> = entries

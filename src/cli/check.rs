@@ -1,0 +1,45 @@
+//! `portalfeed check`: validate a configuration and show each source's next runs.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use portalfeed::config::Config;
+
+pub fn run(config: &Path) -> anyhow::Result<ExitCode> {
+    let config = Config::load(config)?;
+    let tz = config.daemon.timezone;
+    outln!(
+        "ok: {} ({} sources)",
+        config.path.display(),
+        config.sources.len()
+    );
+    let now = chrono::Utc::now();
+    for s in &config.sources {
+        let next: Vec<String> = s
+            .schedule
+            .upcoming(now, tz, 3)
+            .iter()
+            .map(|t| {
+                t.with_timezone(&tz)
+                    .format("%Y-%m-%d %H:%M:%S %:z")
+                    .to_string()
+            })
+            .collect();
+        if next.is_empty() {
+            // `0 0 30 2 *` parses, and never fires.
+            outln!(
+                "{:<24} {:<16} next: never: no date matches this schedule (a 30th of February?); the source would never run",
+                s.id,
+                s.schedule.as_str()
+            );
+            continue;
+        }
+        outln!(
+            "{:<24} {:<16} next: {}",
+            s.id,
+            s.schedule.as_str(),
+            next.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
