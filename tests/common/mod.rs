@@ -17,30 +17,13 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
-use serde::Deserialize;
 
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus")
 }
 
-#[derive(Deserialize)]
-pub struct SiteToml {
-    pub name: String,
-    pub base_url: String,
-    pub platform: String,
-    pub list_url: Option<String>,
-    #[serde(default)]
-    pub page: Vec<PageToml>,
-}
-
-#[derive(Deserialize, Clone)]
-pub struct PageToml {
-    pub path: String,
-    pub file: String,
-    pub content_type: String,
-    pub role: String,
-    pub step: Option<usize>,
-}
+/// The corpus format, as the library's demo reads it.
+pub use portalfeed::demo::corpus::SiteToml;
 
 /// One corpus folder: its site description and where it lives.
 pub struct Site {

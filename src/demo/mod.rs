@@ -16,9 +16,11 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode, header};
 use include_dir::{Dir, include_dir};
-use serde::Deserialize;
 
 use crate::config::Config;
+
+pub mod corpus;
+use corpus::SiteToml;
 
 static CORPUS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/tests/fixtures/corpus");
 
@@ -32,25 +34,6 @@ pub enum DemoError {
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
     Daemon(#[from] crate::daemon::DaemonError),
-}
-
-/// A corpus folder's `site.toml`.
-#[derive(Deserialize)]
-struct SiteToml {
-    name: String,
-    base_url: String,
-    list_url: Option<String>,
-    #[serde(default)]
-    page: Vec<PageToml>,
-}
-
-#[derive(Deserialize)]
-struct PageToml {
-    path: String,
-    file: String,
-    content_type: String,
-    role: String,
-    step: Option<usize>,
 }
 
 /// One corpus folder, read from the bundle.
