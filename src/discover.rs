@@ -162,10 +162,43 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
     report.generator = generator;
     report.site_name = facts.site_name.clone();
 
-    // Feeds: advertised ones, then the platform's usual place.
-    let mut feed_urls = facts.feed_links.clone();
+    report.feeds = read_feeds(
+        fetcher,
+        &policy,
+        facts.feed_links.clone(),
+        &page_url,
+        report.platform.as_deref(),
+    )
+    .await;
+    match fetcher.robots_sitemaps(&page_url, &policy).await {
+        Ok(s) => report.sitemaps = s,
+        Err(e) => report
+            .warnings
+            .push(format!("robots.txt could not be read: {e}")),
+    }
+
+    choose_list(fetcher, &policy, first, &facts, &mut report).await;
+    if report.choice.is_none() {
+        fall_back_to_xml(fetcher, &policy, &mut report).await;
+    }
+    sample_article(fetcher, &mut report, opts).await;
+    Ok(report)
+}
+
+/// The feeds a site offers: those the page advertises, then the platform's usual place
+/// (NukeViet `/rss/`, a page of per-section feeds, is followed). Every advertised feed is
+/// listed, read or not; a guessed place that does not answer with a feed is left out.
+async fn read_feeds(
+    fetcher: &Fetcher,
+    policy: &SourcePolicy,
+    advertised: Vec<Url>,
+    page_url: &Url,
+    platform: Option<&str>,
+) -> Vec<FoundFeed> {
+    let mut feeds = Vec::new();
+    let mut feed_urls = advertised;
     let origin = page_url.join("/").unwrap_or_else(|_| page_url.clone());
-    let probes: &[&str] = match report.platform.as_deref() {
+    let probes: &[&str] = match platform {
         Some("nukeviet") => &["rss/"],
         Some("wordpress") => &["feed/"],
         None => &["rss/", "feed/"],
@@ -200,7 +233,7 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
         };
         if read >= MAX_FEEDS {
             if !guessed {
-                report.feeds.push(unread(
+                feeds.push(unread(
                     u,
                     format!("not read: at most {MAX_FEEDS} feeds are read"),
                 ));
@@ -208,13 +241,11 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
             continue;
         }
         read += 1;
-        let resp = match fetcher.get(&u, &policy, None).await {
+        let resp = match fetcher.get(&u, policy, None).await {
             Ok(r) => r,
             Err(e) => {
                 if !guessed {
-                    report
-                        .feeds
-                        .push(unread(u, format!("could not be read: {e}")));
+                    feeds.push(unread(u, format!("could not be read: {e}")));
                 }
                 continue;
             }
@@ -223,9 +254,9 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
             let links = index::feed_links(&resp.body, &resp.url).unwrap_or_default();
             let on_site = links
                 .iter()
-                .filter(|l| text::same_site(&l.url, &page_url))
+                .filter(|l| text::same_site(&l.url, page_url))
                 .count();
-            report.feeds.push(FoundFeed {
+            feeds.push(FoundFeed {
                 url: resp.url.clone(),
                 title: feed
                     .title
@@ -247,16 +278,20 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
         }
     }
 
-    match fetcher.robots_sitemaps(&page_url, &policy).await {
-        Ok(s) => report.sitemaps = s,
-        Err(e) => report
-            .warnings
-            .push(format!("robots.txt could not be read: {e}")),
-    }
+    feeds
+}
 
-    // The article list: this page, or the sections it links to.
+/// The article list: the given page when it is one, else the section pages its menus
+/// and breadcrumbs link to, each judged by the articles a run would take from it.
+async fn choose_list(
+    fetcher: &Fetcher,
+    policy: &SourcePolicy,
+    first: Response,
+    facts: &PageFacts,
+    report: &mut Report,
+) {
     let mut candidates: Vec<Candidate> = Vec::new();
-    let this_page = evaluate(fetcher, &policy, first, "the given page", &report.id).await;
+    let this_page = evaluate(fetcher, policy, first, "the given page", &report.id).await;
     let is_list = this_page
         .as_ref()
         .is_some_and(|c| c.links.len() >= MIN_LINKS)
@@ -264,7 +299,8 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
         && !facts.is_article;
     if facts.is_article {
         report.warnings.push(format!(
-            "{page_url} looks like an article; its section pages were tried instead"
+            "{} looks like an article; its section pages were tried instead",
+            report.page_url
         ));
     }
     if let Some(c) = this_page {
@@ -272,10 +308,10 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
     }
     if !is_list {
         for (label, u) in facts.sections.iter().take(MAX_SECTIONS) {
-            let Ok(resp) = fetcher.get(u, &policy, None).await else {
+            let Ok(resp) = fetcher.get(u, policy, None).await else {
                 continue;
             };
-            if let Some(c) = evaluate(fetcher, &policy, resp, label, &report.id).await {
+            if let Some(c) = evaluate(fetcher, policy, resp, label, &report.id).await {
                 candidates.push(c);
             }
         }
@@ -311,21 +347,23 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
                 .into(),
         );
     }
+}
 
-    // No list: a feed, then a sitemap.
-    if report.choice.is_none()
-        && let Some(url) = report
-            .feeds
-            .iter()
-            .find(|f| f.on_site >= MIN_LINKS)
-            .map(|f| f.url.clone())
-        && let Ok(resp) = fetcher.get(&url, &policy, None).await
+/// With no article list: a feed with enough of the site's articles, then the first
+/// sitemap robots.txt names.
+async fn fall_back_to_xml(fetcher: &Fetcher, policy: &SourcePolicy, report: &mut Report) {
+    if let Some(url) = report
+        .feeds
+        .iter()
+        .find(|f| f.on_site >= MIN_LINKS)
+        .map(|f| f.url.clone())
+        && let Ok(resp) = fetcher.get(&url, policy, None).await
     {
         report.choice = xml_index(&resp, "feed");
     }
     if report.choice.is_none()
         && let Some(sm) = report.sitemaps.first().cloned()
-        && let Ok(resp) = fetcher.get(&sm, &policy, None).await
+        && let Ok(resp) = fetcher.get(&sm, policy, None).await
     {
         report.choice = xml_index(&resp, "sitemap");
         if report.choice.is_some() {
@@ -337,11 +375,10 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
     }
     if report.choice.is_none() {
         report.warnings.push(format!(
-            "no article list, feed or sitemap found on {page_url}; give the URL of a news section page"
+            "no article list, feed or sitemap found on {}; give the URL of a news section page",
+            report.page_url
         ));
     }
-    sample_article(fetcher, &mut report, opts).await;
-    Ok(report)
 }
 
 /// What the crawler would take from an index page, judged under the source the block
