@@ -28,6 +28,9 @@ use crate::text;
 const MAX_NOTES: usize = 5;
 /// Child sitemaps read from a sitemap index, newest first.
 const MAX_CHILD_SITEMAPS: usize = 3;
+/// Feeds read per list page for evidence of its articles (a page advertises its
+/// section's feed and often the site's).
+const MAX_ADVERTISED_FEEDS: usize = 2;
 
 /// What a run needs besides the source itself.
 #[derive(Clone)]
@@ -81,6 +84,12 @@ pub enum RunError {
     Stopped(#[from] tokio::task::JoinError),
     #[error("all {failed} articles failed; first: {first}")]
     AllArticlesFailed { failed: usize, first: String },
+    /// The index was read and holds no article link: an empty run is a failure with its
+    /// reason, never a quiet success.
+    #[error(
+        "{url}: no article links found (an empty feed or sitemap, or a list page none of whose links read as stories: set `links` to the list's CSS selector; `portalfeed discover` shows what it finds)"
+    )]
+    NoLinks { url: String },
 }
 
 impl RunError {
@@ -311,6 +320,11 @@ impl Crawler {
         for n in notes {
             note(run, n);
         }
+        if links.is_empty() {
+            return Err(RunError::NoLinks {
+                url: source.url.to_string(),
+            });
+        }
         Ok(Some(links))
     }
 
@@ -384,15 +398,42 @@ async fn list_page(
     html: String,
     url: Url,
     source: &SourceConfig,
-    not_articles: &Arc<HashSet<Url>>,
+    evidence: &Arc<index::Evidence>,
 ) -> Result<(Vec<Link>, Option<Url>), RunError> {
     let source = source.clone();
-    let not_articles = not_articles.clone();
+    let evidence = evidence.clone();
     tokio::task::spawn_blocking(move || {
-        index::read_list(&html, &url, &source, &not_articles).map_err(RunError::from)
+        index::read_list(&html, &url, &source, &evidence).map_err(RunError::from)
     })
     .await
     .unwrap_or_else(|e| Err(e.into()))
+}
+
+/// The links the feeds a list page advertises carry: the site's own word on which of
+/// the page's links are articles. At most [`MAX_ADVERTISED_FEEDS`] are read. One that
+/// cannot be read is logged at debug, not noted: many portals advertise a feed that is
+/// long gone, and the list is then judged on its own, as without one.
+async fn listed_by_feeds(
+    fetcher: &Fetcher,
+    policy: &SourcePolicy,
+    html: &str,
+    page_url: &Url,
+) -> HashSet<Url> {
+    let mut listed = HashSet::new();
+    for feed in index::advertised_feeds(html, page_url)
+        .into_iter()
+        .take(MAX_ADVERTISED_FEEDS)
+    {
+        let read = match fetcher.get(&feed, policy, None).await {
+            Ok(resp) => index::feed_links(&resp.body, &resp.url).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match read {
+            Ok(links) => listed.extend(links.into_iter().map(|l| l.url)),
+            Err(e) => debug!(%feed, "the feed the list page advertises is not read: {e}"),
+        }
+    }
+    listed
 }
 
 /// The article links of an index whose first page is `first`: for an HTML list, its
@@ -413,8 +454,18 @@ pub async fn follow_index(
     let mut links = match source.kind {
         IndexKind::Html => {
             let html = decode(&resp)?;
+            // With no `links` selector the list is found by its shape; the feeds the page
+            // advertises say which links are articles.
+            let listed = match &source.links {
+                None => listed_by_feeds(fetcher, policy, &html, &resp.url).await,
+                Some(_) => HashSet::new(),
+            };
+            let evidence = Arc::new(index::Evidence {
+                not_articles: not_articles.as_ref().clone(),
+                listed,
+            });
             let (mut links, mut next_link) =
-                list_page(html, resp.url.clone(), source, not_articles).await?;
+                list_page(html, resp.url.clone(), source, &evidence).await?;
             for n in 2..=source.max_pages {
                 let next = match &source.page_url {
                     Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
@@ -429,7 +480,7 @@ pub async fn follow_index(
                         break;
                     }
                 };
-                let (more, after) = list_page(page.html, page.url, source, not_articles).await?;
+                let (more, after) = list_page(page.html, page.url, source, &evidence).await?;
                 let known: HashSet<Url> = links.iter().map(|l| l.url.clone()).collect();
                 links.extend(more.into_iter().filter(|l| !known.contains(&l.url)));
                 next_link = after;

@@ -826,22 +826,7 @@ impl PageFacts {
             .or_else(|| site_part(&title))
             .unwrap_or_else(|| page_url.host_str().unwrap_or_default().to_string());
 
-        let mut feed_links = Vec::new();
-        if let Some(s) = sel("link[rel~=alternate][href]") {
-            for e in doc.select(&s) {
-                let ty = e.value().attr("type").unwrap_or("").to_ascii_lowercase();
-                if (ty.contains("rss") || ty.contains("atom") || ty.contains("feed+json"))
-                    && let Some(u) = e
-                        .value()
-                        .attr("href")
-                        .and_then(|h| page_url.join(h.trim()).ok())
-                    && text::same_site(&u, page_url)
-                    && !feed_links.contains(&u)
-                {
-                    feed_links.push(u);
-                }
-            }
-        }
+        let feed_links = index::feeds_in(&doc, page_url);
 
         // Section pages: breadcrumb links first (an article's own section), then menu
         // and other links whose label or path reads like a news section.

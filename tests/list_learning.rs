@@ -77,31 +77,59 @@ fn news_page(id: u32) -> Option<String> {
     ))
 }
 
-fn crawl(config: &std::path::Path) -> String {
+/// `portalfeed crawl` on a configuration: its exit status and summary table.
+fn crawl_output(config: &std::path::Path) -> (bool, String) {
     let out = common::binary()
         .args(["crawl", "--config", config.to_str().unwrap()])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
+    (
         out.status.success(),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+        format!("{text}\n{}", String::from_utf8_lossy(&out.stderr)),
+    )
+}
+
+fn crawl(config: &std::path::Path) -> String {
+    let (ok, text) = crawl_output(config);
+    assert!(ok, "{text}");
     text
 }
 
-/// The numbers of the source's summary row: found, new, updated, unchanged, merged,
+/// The numbers of a source's summary row: found, new, updated, unchanged, merged,
 /// failed, skipped.
-fn row(out: &str) -> Vec<usize> {
+fn row(out: &str, id: &str) -> Vec<usize> {
     let line = out
         .lines()
-        .find(|l| l.split_whitespace().next() == Some("huyen"))
-        .unwrap_or_else(|| panic!("no summary row in:\n{out}"));
+        .find(|l| l.split_whitespace().next() == Some(id))
+        .unwrap_or_else(|| panic!("no summary row for {id} in:\n{out}"));
     line.split_whitespace()
         .skip(1)
+        .take(7)
         .filter_map(|n| n.parse().ok())
         .collect()
+}
+
+/// A configuration of these sources (id, URL) in `dir`, storing into `dir/p.db`.
+fn config_for(dir: &std::path::Path, sources: &[(&str, String)]) -> std::path::PathBuf {
+    let mut text =
+        "[daemon]\ndatabase = \"p.db\"\nretries = 0\nper_host_delay = \"0s\"\n".to_string();
+    for (id, url) in sources {
+        text.push_str(&format!("[[source]]\nid = \"{id}\"\nurl = \"{url}\"\n"));
+    }
+    let path = dir.join("portalfeed.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The URLs of the items stored in `dir/p.db`, sorted.
+fn stored_urls(dir: &std::path::Path) -> Vec<String> {
+    let db = rusqlite::Connection::open(dir.join("p.db")).unwrap();
+    let mut stmt = db.prepare("SELECT url FROM items ORDER BY url").unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,34 +156,121 @@ async fn links_that_were_not_articles_turn_the_next_run_to_the_real_list() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("portalfeed.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[daemon]\ndatabase = \"p.db\"\nretries = 0\nper_host_delay = \"0s\"\n\
-             [[source]]\nid = \"huyen\"\nurl = \"{base}/tin-tuc/\"\n"
-        ),
-    )
-    .unwrap();
+    let config = config_for(dir.path(), &[("huyen", format!("{base}/tin-tuc/"))]);
     let cfg = config.clone();
     let (first, second) = tokio::task::spawn_blocking(move || (crawl(&cfg), crawl(&cfg)))
         .await
         .unwrap();
-    let (first, second) = (row(&first), row(&second));
+    let (first, second) = (row(&first, "huyen"), row(&second, "huyen"));
     // found, new, updated, unchanged, merged, failed, skipped
     assert_eq!(first, vec![3, 0, 0, 0, 0, 0, 3], "first run: {first:?}");
     assert_eq!(second, vec![3, 3, 0, 0, 0, 0, 0], "second run: {second:?}");
-
-    let db = rusqlite::Connection::open(dir.path().join("p.db")).unwrap();
-    let mut stmt = db.prepare("SELECT url FROM items ORDER BY url").unwrap();
-    let urls: Vec<String> = stmt
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let urls = stored_urls(dir.path());
     let want: Vec<String> = [2284, 2291, 2298]
         .iter()
         .map(|id| format!("{base}/tin-tuc/{id}.html"))
+        .collect();
+    assert_eq!(urls, want);
+}
+
+/// Stories whose URLs have no article shape: a short slug, no id.
+const SHORT: [(&str, &str); 3] = [
+    ("hop-bao", "Họp báo công bố kết quả kỳ họp thứ tám"),
+    ("tiep-dan", "Lãnh đạo huyện tiếp công dân định kỳ tháng tám"),
+    ("ra-quan", "Ra quân hưởng ứng tháng hành động vì môi trường"),
+];
+
+/// A list of the short-slug stories; `feed` adds the head's `<link rel="alternate">`.
+fn short_list(feed: bool) -> String {
+    let items: String = SHORT
+        .iter()
+        .map(|(slug, title)| {
+            format!(
+                r#"<li><a href="/bai-viet/{slug}">{title}</a> <span>(20/08/2024)</span><p>Tin hoạt động của huyện trong tuần, do văn phòng huyện ủy cung cấp.</p></li>"#
+            )
+        })
+        .collect();
+    let link = if feed {
+        r#"<link rel="alternate" type="application/rss+xml" title="Tin tức" href="/rss/tin-tuc.xml">"#
+    } else {
+        ""
+    };
+    format!(
+        r#"<html><head><title>Tin tức</title>{link}</head><body><ul class="news">{items}</ul></body></html>"#
+    )
+}
+
+fn short_feed(base: &str) -> String {
+    let items: String = SHORT
+        .iter()
+        .map(|(slug, title)| {
+            format!("<item><title>{title}</title><link>{base}/bai-viet/{slug}</link></item>")
+        })
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Tin tức</title><link>{base}/</link><description>Tin tức</description>{items}</channel></rss>"#
+    )
+}
+
+fn short_page(slug: &str) -> Option<String> {
+    let i = SHORT.iter().position(|(s, _)| *s == slug)?;
+    let title = SHORT[i].1;
+    Some(format!(
+        r#"<html><head><title>{title}</title></head><body><h1>{title}</h1><p class="date">Ngày đăng: 20/08/2024 08:30</p>
+        <div class="content"><p>Sáng ngày 20/8, Ủy ban nhân dân huyện tổ chức hội nghị với sự tham dự của lãnh đạo các phòng ban và đại diện các xã, thị trấn trên địa bàn huyện (bài số {i}).</p>
+        <p>Tại hội nghị, các đại biểu đã thảo luận, đóng góp nhiều ý kiến thiết thực, đề xuất giải pháp để triển khai hiệu quả nhiệm vụ trong thời gian tới.</p></div></body></html>"#
+    ))
+}
+
+/// The site's word: a list whose story URLs have no article shape is passed over by
+/// shape alone, and taken when the feed the page advertises lists those URLs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_a_list_advertises_vouches_for_links_of_no_article_shape() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let feed_base = base.clone();
+    let app = axum::Router::new()
+        .route("/voi-rss/", get(|| async { Html(short_list(true)) }))
+        .route("/khong-rss/", get(|| async { Html(short_list(false)) }))
+        .route(
+            "/rss/tin-tuc.xml",
+            get(move || {
+                let body = short_feed(&feed_base);
+                async move { ([("content-type", "application/rss+xml")], body) }
+            }),
+        )
+        .route(
+            "/bai-viet/{slug}",
+            get(|Path(slug): Path<String>| async move {
+                short_page(&slug)
+                    .map(Html)
+                    .ok_or(axum::http::StatusCode::NOT_FOUND)
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(
+        dir.path(),
+        &[
+            ("huyen", format!("{base}/voi-rss/")),
+            ("xa", format!("{base}/khong-rss/")),
+        ],
+    );
+    let (ok, text) = tokio::task::spawn_blocking(move || crawl_output(&config))
+        .await
+        .unwrap();
+    // found, new, updated, unchanged, merged, failed, skipped
+    assert_eq!(row(&text, "huyen"), vec![3, 3, 0, 0, 0, 0, 0], "{text}");
+    // The same list without the feed: nothing has an article's shape, so the run fails
+    // with its reason rather than storing menu pages.
+    assert_eq!(row(&text, "xa"), vec![0, 0, 0, 0, 0, 0, 0], "{text}");
+    assert!(!ok, "a source with no links is a failed run: {text}");
+    assert!(text.contains("no article links found"), "{text}");
+    let urls = stored_urls(dir.path());
+    let want: Vec<String> = ["hop-bao", "ra-quan", "tiep-dan"]
+        .iter()
+        .map(|s| format!("{base}/bai-viet/{s}"))
         .collect();
     assert_eq!(urls, want);
 }

@@ -22,6 +22,21 @@ fn stderr(o: &std::process::Output) -> String {
 /// The links of a list page's news list, by an oracle independent of portalfeed: the
 /// smallest element holding the anchors of the corpus's own articles (which the corpus
 /// says are list items), and every link inside it.
+/// The feeds a portal's list page advertises: a run reads them as the site's word on
+/// which of the list's links are articles.
+fn advertised_feeds(site: &Site) -> HashSet<String> {
+    let list_url = Url::parse(site.toml.list_url.as_ref().unwrap()).unwrap();
+    let list = site.toml.page.iter().find(|p| p.role == "list").unwrap();
+    let bytes = std::fs::read(site.dir.join(&list.file)).unwrap();
+    let html = portalfeed::fetch::decode::decode_html(&bytes, Some(&list.content_type))
+        .unwrap()
+        .text;
+    portalfeed::index::advertised_feeds(&html, &list_url)
+        .iter()
+        .map(|u| path_of(u.as_str()))
+        .collect()
+}
+
 fn main_list_links(site: &Site) -> HashSet<String> {
     let list_url = Url::parse(site.toml.list_url.as_ref().unwrap()).unwrap();
     let list = site
@@ -144,11 +159,16 @@ async fn discovered_blocks_crawl_the_news_list_and_nothing_else() {
             .collect();
         assert_eq!(row[2], "3", "{}: {out}", s.id);
     }
-    // …and requests nothing outside the news list: no menu, sidebar or related link.
+    // …and requests nothing outside the news list and the feeds it advertises: no
+    // menu, sidebar or related link.
     let requests: Vec<(String, String)> = server.requests()[before..].to_vec();
     for site in &portals {
         let host = site.host();
-        let allowed: HashSet<String> = main_list_links(site).iter().map(|u| path_of(u)).collect();
+        let allowed: HashSet<String> = main_list_links(site)
+            .iter()
+            .map(|u| path_of(u))
+            .chain(advertised_feeds(site))
+            .collect();
         let list_path = path_of(site.toml.list_url.as_ref().unwrap());
         let stray: Vec<&String> = requests
             .iter()

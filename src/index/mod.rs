@@ -68,23 +68,80 @@ pub fn find_links(
     page_url: &Url,
     source: &SourceConfig,
 ) -> Result<Vec<Link>, IndexError> {
-    links_in(&parse_list(html)?, page_url, source, &HashSet::new())
+    links_in(&parse_list(html)?, page_url, source, &Evidence::default())
+}
+
+/// What a run knows of a site's links besides the list page itself.
+#[derive(Debug, Default, Clone)]
+pub struct Evidence {
+    /// Links earlier runs found to lead to pages that are not articles: a group mostly
+    /// made of them is not the list.
+    pub not_articles: HashSet<Url>,
+    /// Links the site's own feeds list: articles, whatever their URLs look like (a short
+    /// slug, no id), so a list of them is not passed over for its URLs' shape.
+    pub listed: HashSet<Url>,
 }
 
 /// An index page's article links and its next page, from one parse: what a run reads on
-/// every list page it follows. `not_articles` are links earlier runs found to lead to
-/// pages that are not articles; a group mostly made of them is not the list.
+/// every list page it follows.
 pub fn read_list(
     html: &str,
     page_url: &Url,
     source: &SourceConfig,
-    not_articles: &HashSet<Url>,
+    evidence: &Evidence,
 ) -> Result<(Vec<Link>, Option<Url>), IndexError> {
     let doc = parse_list(html)?;
     Ok((
-        links_in(&doc, page_url, source, not_articles)?,
+        links_in(&doc, page_url, source, evidence)?,
         next_in(&doc, page_url),
     ))
+}
+
+/// The feeds a page advertises in its head (`<link rel="alternate">` of an RSS, Atom
+/// or JSON Feed type), on its own site, in page order. Only the head is parsed, at most
+/// its first 256 KiB: this runs before the page's list is read.
+pub fn advertised_feeds(html: &str, page_url: &Url) -> Vec<Url> {
+    const MAX_HEAD: usize = 256 * 1024;
+    let b = html.as_bytes();
+    let end = memchr::memmem::find_iter(b, b"</")
+        .find(|&i| {
+            b.get(i + 2..i + 6)
+                .is_some_and(|n| n.eq_ignore_ascii_case(b"head"))
+        })
+        .unwrap_or(b.len())
+        .min(MAX_HEAD);
+    let mut end = end;
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &html[..end];
+    if crate::extract::depth::exceeds(head, crate::extract::PARSE_DEPTH) {
+        return Vec::new();
+    }
+    feeds_in(&Html::parse_document(head), page_url)
+}
+
+/// The feeds a parsed page advertises on its own site (see [`advertised_feeds`]).
+pub fn feeds_in(doc: &Html, page_url: &Url) -> Vec<Url> {
+    let Ok(sel) = Selector::parse("link[rel~=alternate][href]") else {
+        return Vec::new();
+    };
+    let mut feeds: Vec<Url> = Vec::new();
+    for e in doc.select(&sel) {
+        let ty = e.value().attr("type").unwrap_or("").to_ascii_lowercase();
+        if (ty.contains("rss") || ty.contains("atom") || ty.contains("feed+json"))
+            && let Some(u) = e
+                .value()
+                .attr("href")
+                .and_then(|h| page_url.join(h.trim()).ok())
+            && matches!(u.scheme(), "http" | "https")
+            && text::same_site(&u, page_url)
+            && !feeds.contains(&u)
+        {
+            feeds.push(u);
+        }
+    }
+    feeds
 }
 
 /// The parsed list page; one nested past what any page needs is refused before the
@@ -100,7 +157,7 @@ fn links_in(
     doc: &Html,
     page_url: &Url,
     source: &SourceConfig,
-    not_articles: &HashSet<Url>,
+    evidence: &Evidence,
 ) -> Result<Vec<Link>, IndexError> {
     let anchors: Vec<ElementRef<'_>> = match &source.links {
         Some(sel) => {
@@ -117,7 +174,7 @@ fn links_in(
                 })
                 .collect()
         }
-        None => auto_anchors(doc, page_url, &source.allow_hosts, not_articles),
+        None => auto_anchors(doc, page_url, &source.allow_hosts, evidence),
     };
     let mut seen: HashMap<Url, usize> = HashMap::new();
     let mut links: Vec<Link> = Vec::new();
@@ -234,17 +291,19 @@ fn auto_anchors<'a>(
     doc: &'a Html,
     page_url: &Url,
     allow_hosts: &[String],
-    not_articles: &HashSet<Url>,
+    evidence: &Evidence,
 ) -> Vec<ElementRef<'a>> {
+    let not_articles = &evidence.not_articles;
+    // An article by its URL's shape, or because the site's feed lists it.
+    let article_url = |u: &Url| looks_like_article(u, page_url) || evidence.listed.contains(u);
     let Ok(sel) = Selector::parse("a[href]") else {
         return Vec::new();
     };
     let candidates: Vec<ElementRef<'a>> = doc
         .select(&sel)
         .filter(|a| {
-            resolve(*a, page_url).is_some_and(|u| {
-                on_site(&u, page_url, allow_hosts) && looks_like_article(&u, page_url)
-            })
+            resolve(*a, page_url)
+                .is_some_and(|u| on_site(&u, page_url, allow_hosts) && article_url(&u))
         })
         .filter(|a| !in_chrome(**a))
         .collect();
@@ -366,9 +425,8 @@ fn auto_anchors<'a>(
                 return true;
             }
             related_in_list(a)
-                && resolve(*a, page_url).is_some_and(|u| {
-                    on_site(&u, page_url, allow_hosts) && looks_like_article(&u, page_url)
-                })
+                && resolve(*a, page_url)
+                    .is_some_and(|u| on_site(&u, page_url, allow_hosts) && article_url(&u))
         })
         .filter(|a| best_ids.contains(&a.id()) || word_count(&a.text().collect::<String>()) >= 3)
         .collect();
@@ -391,7 +449,8 @@ fn auto_anchors<'a>(
                 .next()
                 .is_some_and(|q| q.starts_with(p))
         };
-        !(p.ends_with('/') && holds_others())
+        // The site's feed listing it says it is a story, whatever its path holds.
+        evidence.listed.contains(&u) || !(p.ends_with('/') && holds_others())
     });
     picked
 }
@@ -554,6 +613,34 @@ mod tests {
         <ul class="pagination"><li><a href="/tin-tuc/page-2/">2</a></li></ul>
         <div class="block_tophits"><ul><li><a href="/tin-tuc/thong-bao-lich-tiep-cong-dan-1870.html">Thông báo lịch tiếp công dân tháng 10</a></li></ul></div>
         </body></html>"#;
+
+    #[test]
+    fn advertised_feeds_are_the_heads_feed_links_on_the_site() {
+        let page = Url::parse("http://p.test/tin-tuc/").unwrap();
+        let html = r#"<html><head>
+            <link rel="alternate" type="application/rss+xml" href="/rss/tin-tuc.rss">
+            <link rel="alternate" type="application/atom+xml" href="http://www.p.test/atom">
+            <link rel="alternate" type="application/rss+xml" href="http://other.test/rss">
+            <link rel="alternate" hreflang="en" href="/en/">
+            <link rel="stylesheet" type="text/css" href="/a.css">
+            <link rel="alternate" type="application/rss+xml" href="/rss/tin-tuc.rss">
+            </head><body>
+            <link rel="alternate" type="application/rss+xml" href="/in-body.rss">
+            </body></html>"#;
+        let feeds: Vec<String> = advertised_feeds(html, &page)
+            .iter()
+            .map(|u| u.to_string())
+            .collect();
+        // Another site's feed, a language version, a stylesheet, a repeat and a link past
+        // the head are not the page's feeds.
+        assert_eq!(
+            feeds,
+            vec!["http://p.test/rss/tin-tuc.rss", "http://www.p.test/atom"]
+        );
+        // No head at all: the start of the page is read, and nothing breaks.
+        assert!(advertised_feeds("<p>x", &page).is_empty());
+        assert!(advertised_feeds("", &page).is_empty());
+    }
 
     #[test]
     fn finds_the_main_list_only() {
@@ -741,7 +828,11 @@ mod tests {
         let url = Url::parse("http://p.test/tin-tuc/").unwrap();
         let src = source("");
         let paths = |learned: &HashSet<Url>| -> Vec<String> {
-            read_list(&html, &url, &src, learned)
+            let evidence = Evidence {
+                not_articles: learned.clone(),
+                ..Default::default()
+            };
+            read_list(&html, &url, &src, &evidence)
                 .unwrap()
                 .0
                 .iter()
