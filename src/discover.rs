@@ -809,7 +809,10 @@ static HOME_PATH: LazyLock<Regex> = LazyLock::new(|| {
 
 impl PageFacts {
     fn read(html: &str, page_url: &Url) -> PageFacts {
-        let doc = Html::parse_document(html);
+        // A page nested past any real page's depth is read as empty (see extract::depth).
+        let parsed =
+            crate::extract::depth::prepare(html, crate::extract::PARSE_DEPTH).unwrap_or_default();
+        let doc = Html::parse_document(&parsed);
         let sel = |s: &str| Selector::parse(s).ok();
         let meta = |name: &str| -> Option<String> {
             let s = sel(&format!("meta[property=\"{name}\"], meta[name=\"{name}\"]"))?;
@@ -953,7 +956,10 @@ fn site_part(title: &str) -> Option<String> {
 
 /// Feed links on a page that lists feeds (NukeViet's /rss/).
 fn feed_anchors(html: &str, page_url: &Url) -> Vec<Url> {
-    let doc = Html::parse_document(html);
+    let Some(html) = crate::extract::depth::prepare(html, crate::extract::PARSE_DEPTH) else {
+        return Vec::new();
+    };
+    let doc = Html::parse_document(&html);
     let Ok(a) = Selector::parse("a[href]") else {
         return Vec::new();
     };

@@ -123,14 +123,15 @@ fn extract_parsed(
 ) -> Result<(Article, Option<String>), ExtractError> {
     // A page far deeper than any article is refused before the parser, whose cost grows
     // with the depth, sees it; the walk refuses anything past MAX_DEPTH after the parse.
-    if depth::exceeds(html, PARSE_DEPTH) {
+    // The same pass leaves out the scripts' and style sheets' text, which nothing reads.
+    let Some(html) = depth::prepare(html, PARSE_DEPTH) else {
         return Err(ExtractError::NoArticle(format!(
             "the page nests elements more than {PARSE_DEPTH} levels deep (refused before parsing)"
         )));
-    }
+    };
     // Compose the page once, so that every later step can treat its text as NFC, and
     // parse it once: the generic retry below and the verdict read the same tree.
-    let html = text::to_nfc(html);
+    let html = text::to_nfc(&html);
     let hint = title_hint.map(text::normalize);
     let hint = hint.as_deref();
     let doc = Html::parse_document(&html);

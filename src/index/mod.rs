@@ -115,10 +115,10 @@ pub fn advertised_feeds(html: &str, page_url: &Url) -> Vec<Url> {
         end -= 1;
     }
     let head = &html[..end];
-    if crate::extract::depth::exceeds(head, crate::extract::PARSE_DEPTH) {
-        return Vec::new();
+    match crate::extract::depth::prepare(head, crate::extract::PARSE_DEPTH) {
+        Some(head) => feeds_in(&Html::parse_document(&head), page_url),
+        None => Vec::new(),
     }
-    feeds_in(&Html::parse_document(head), page_url)
 }
 
 /// The feeds a parsed page advertises on its own site (see [`advertised_feeds`]).
@@ -144,13 +144,14 @@ pub fn feeds_in(doc: &Html, page_url: &Url) -> Vec<Url> {
     feeds
 }
 
-/// The parsed list page; one nested past what any page needs is refused before the
-/// parser, whose cost grows with the depth, sees it.
+/// The parsed list page, without its scripts' and style sheets' text; one nested past
+/// what any page needs is refused before the parser, whose cost grows with the depth,
+/// sees it.
 fn parse_list(html: &str) -> Result<Html, IndexError> {
-    if crate::extract::depth::exceeds(html, crate::extract::PARSE_DEPTH) {
-        return Err(IndexError::TooDeep);
+    match crate::extract::depth::prepare(html, crate::extract::PARSE_DEPTH) {
+        Some(html) => Ok(Html::parse_document(&html)),
+        None => Err(IndexError::TooDeep),
     }
-    Ok(Html::parse_document(html))
 }
 
 fn links_in(
