@@ -436,6 +436,54 @@ async fn listed_by_feeds(
     listed
 }
 
+/// The pages the sitemaps a site's robots.txt names list: its own word on which URLs
+/// are articles, for a list page whose links have no article's shape. The first
+/// sitemap on the site is read, and for a sitemap index its newest child; nothing is
+/// read when the source does not follow robots.txt. What cannot be read is logged at
+/// debug: the run then fails as it would have, with its reason.
+async fn listed_by_sitemaps(
+    fetcher: &Fetcher,
+    policy: &SourcePolicy,
+    page_url: &Url,
+) -> HashSet<Url> {
+    let mut listed = HashSet::new();
+    if !policy.robots {
+        return listed;
+    }
+    let sitemaps = match fetcher.robots_sitemaps(page_url, policy).await {
+        Ok(s) => s,
+        Err(e) => {
+            debug!(%page_url, "robots.txt names no readable sitemap: {e}");
+            return listed;
+        }
+    };
+    let Some(mut sitemap) = sitemaps.into_iter().find(|u| text::same_site(u, page_url)) else {
+        return listed;
+    };
+    // A sitemap index leads one level down, to its newest sitemap.
+    for _ in 0..2 {
+        let read = match fetcher.get(&sitemap, policy, None).await {
+            Ok(resp) => index::parse_sitemap(&resp.body, &resp.url).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match read {
+            Ok(Sitemap::Urls(links)) => {
+                listed.extend(links.into_iter().map(|l| l.url));
+                break;
+            }
+            Ok(Sitemap::Index(children)) => match children.into_iter().next() {
+                Some(child) => sitemap = child,
+                None => break,
+            },
+            Err(e) => {
+                debug!(%sitemap, "the site's sitemap is not read: {e}");
+                break;
+            }
+        }
+    }
+    listed
+}
+
 /// The article links of an index whose first page is `first`: for an HTML list, its
 /// further pages up to `max_pages`; for a sitemap index, its newest child sitemaps. What
 /// goes wrong after the first page is added to `notes` and the links found so far stand.
@@ -460,12 +508,31 @@ pub async fn follow_index(
                 None => listed_by_feeds(fetcher, policy, &html, &resp.url).await,
                 Some(_) => HashSet::new(),
             };
-            let evidence = Arc::new(index::Evidence {
+            let mut evidence = Arc::new(index::Evidence {
                 not_articles: not_articles.as_ref().clone(),
                 listed,
             });
             let (mut links, mut next_link) =
-                list_page(html, resp.url.clone(), source, &evidence).await?;
+                list_page(html.clone(), resp.url.clone(), source, &evidence).await?;
+            // A list none of whose links reads as a story may still be one: the site's
+            // sitemaps (named in its robots.txt) are asked, only then, which of the page's
+            // links are articles.
+            if links.is_empty() && source.links.is_none() {
+                let by_sitemap = listed_by_sitemaps(fetcher, policy, &resp.url).await;
+                if !by_sitemap.is_empty() {
+                    let mut more = evidence.as_ref().clone();
+                    more.listed.extend(by_sitemap);
+                    evidence = Arc::new(more);
+                    (links, next_link) =
+                        list_page(html, resp.url.clone(), source, &evidence).await?;
+                    if !links.is_empty() {
+                        notes.push(format!(
+                            "{} links of the list were recognised by the site's sitemap",
+                            links.len()
+                        ));
+                    }
+                }
+            }
             for n in 2..=source.max_pages {
                 let next = match &source.page_url {
                     Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),

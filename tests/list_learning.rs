@@ -274,3 +274,54 @@ async fn the_feed_a_list_advertises_vouches_for_links_of_no_article_shape() {
         .collect();
     assert_eq!(urls, want);
 }
+
+/// The site's word, when the list page advertises no feed: its robots.txt names a
+/// sitemap index, whose newest sitemap lists the stories, so the list of slug URLs is
+/// taken after all. Without the sitemap the same page fails (see above).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sitemap_robots_txt_names_vouches_for_a_list_with_no_feed() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let robots = format!("User-agent: *\nAllow: /\nSitemap: {base}/sitemap_index.xml\n");
+    let index = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>{base}/sitemap-cu.xml</loc><lastmod>2023-01-01</lastmod></sitemap><sitemap><loc>{base}/sitemap-moi.xml</loc><lastmod>2024-08-20</lastmod></sitemap></sitemapindex>"#
+    );
+    let urls: String = SHORT
+        .iter()
+        .map(|(slug, _)| {
+            format!("<url><loc>{base}/bai-viet/{slug}</loc><lastmod>2024-08-20</lastmod></url>")
+        })
+        .collect();
+    let newest = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>"#
+    );
+    let xml = |body: String| async move { ([("content-type", "application/xml")], body) };
+    let app = axum::Router::new()
+        .route("/robots.txt", get(move || async move { robots }))
+        .route("/sitemap_index.xml", get(move || xml(index.clone())))
+        .route("/sitemap-moi.xml", get(move || xml(newest.clone())))
+        .route("/khong-rss/", get(|| async { Html(short_list(false)) }))
+        .route(
+            "/bai-viet/{slug}",
+            get(|Path(slug): Path<String>| async move {
+                short_page(&slug)
+                    .map(Html)
+                    .ok_or(axum::http::StatusCode::NOT_FOUND)
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_for(dir.path(), &[("phuong", format!("{base}/khong-rss/"))]);
+    let (ok, text) = tokio::task::spawn_blocking(move || crawl_output(&config))
+        .await
+        .unwrap();
+    assert!(ok, "{text}");
+    // found, new, updated, unchanged, merged, failed, skipped
+    assert_eq!(row(&text, "phuong"), vec![3, 3, 0, 0, 0, 0, 0], "{text}");
+    let want: Vec<String> = ["hop-bao", "ra-quan", "tiep-dan"]
+        .iter()
+        .map(|s| format!("{base}/bai-viet/{s}"))
+        .collect();
+    assert_eq!(stored_urls(dir.path()), want);
+}
