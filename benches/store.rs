@@ -129,6 +129,7 @@ fn article(url: String, n: usize, paragraphs: Vec<String>, day: i64) -> Article 
         content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
         paragraphs,
         images: vec![],
+        attachments: vec![],
         profile: None,
         container: Default::default(),
     }

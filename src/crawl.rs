@@ -28,6 +28,19 @@ use crate::text;
 const MAX_NOTES: usize = 5;
 /// Child sitemaps read from a sitemap index, newest first.
 const MAX_CHILD_SITEMAPS: usize = 3;
+/// `HEAD` requests per article for its files' sizes and types.
+const MAX_HEADS: usize = 5;
+
+/// The media type of a `Content-Type` header, without its parameters, lower case.
+fn media_type(content_type: &str) -> String {
+    content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// Feeds read per list page for evidence of its articles (a page advertises its
 /// section's feed and often the site's).
 const MAX_ADVERTISED_FEEDS: usize = 2;
@@ -328,6 +341,45 @@ impl Crawler {
         Ok(Some(links))
     }
 
+    /// Sizes and types for the article's files: what earlier runs found, else what the
+    /// file's server answers to a `HEAD` (at most [`MAX_HEADS`] per article, under the
+    /// source's policy). A file is never fetched; one whose server does not answer goes
+    /// out without them, and is asked again on the next fetch of its article.
+    async fn describe_attachments(&self, article: &mut extract::Article, policy: &SourcePolicy) {
+        if article.attachments.is_empty() {
+            return;
+        }
+        let known = self.store.attachments_of(&article.url).unwrap_or_default();
+        let mut asked = 0;
+        for a in &mut article.attachments {
+            if let Some(k) = known.iter().find(|k| k.url == a.url && k.length.is_some()) {
+                a.length = k.length;
+                a.media_type = k.media_type.clone().or(a.media_type.take());
+                continue;
+            }
+            if asked >= MAX_HEADS {
+                continue;
+            }
+            asked += 1;
+            let Ok(file_url) = Url::parse(&a.url) else {
+                continue;
+            };
+            match self.fetcher.head(&file_url, policy).await {
+                Ok(resp) => {
+                    a.length = resp.declared_length;
+                    // A handler that answers with a page says nothing of the file.
+                    if let Some(t) = resp.content_type.as_deref().map(media_type)
+                        && !t.is_empty()
+                        && t != "text/html"
+                    {
+                        a.media_type = Some(t);
+                    }
+                }
+                Err(e) => debug!(url = %a.url, "no HEAD for the attachment: {e}"),
+            }
+        }
+    }
+
     fn due_for_recheck(&self, state: &LinkState) -> bool {
         let now = Utc::now();
         let age = (now - state.first_seen).to_std().unwrap_or_default();
@@ -369,18 +421,24 @@ impl Crawler {
         let rules = source.article.clone();
         let (source_id, url) = (source.id.clone(), url.to_string());
         let hint = link.title.clone();
-        tokio::task::spawn_blocking(move || {
-            let article = match article_of(&page, &rules, &hint) {
-                Ok(a) => a,
+        let (page, mut article) = tokio::task::spawn_blocking({
+            let (store, source_id, url) = (store.clone(), source_id.clone(), url.clone());
+            move || match article_of(&page, &rules, &hint) {
+                Ok(a) => Ok((page, a)),
                 Err(e) if e.is_skipped() => {
                     // Remembered, so that later runs re-check it as cheaply as a known
                     // article (a conditional GET while young) instead of fetching it anew.
                     store.remember_link(&source_id, &url, Utc::now())?;
                     store.set_validators(&url, &page.validators, Utc::now())?;
-                    return Err(e);
+                    Err(e)
                 }
-                Err(e) => return Err(e),
-            };
+                Err(e) => Err(e),
+            }
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.into()))?;
+        self.describe_attachments(&mut article, policy).await;
+        tokio::task::spawn_blocking(move || {
             let identity = text::Identity::of(&article.paragraphs);
             let outcome = store.save(&source_id, &url, &article, &identity, Utc::now())?;
             store.set_validators(&url, &page.validators, Utc::now())?;

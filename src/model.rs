@@ -128,6 +128,9 @@ pub struct Article {
     pub content_html: String,
     /// Absolute URLs of the images in the body, in order.
     pub images: Vec<String>,
+    /// The documents the article carries: files linked in its body or in its attachment
+    /// block ("File đính kèm", "Tải về"), in order, each once.
+    pub attachments: Vec<Attachment>,
     /// The platform profile that applied, if any.
     pub profile: Option<String>,
     /// What the body container held before it was cleaned: its words, and its distinct
@@ -135,6 +138,24 @@ pub struct Article {
     /// these tell a list of other stories from an article (see `extract::verdict`).
     #[serde(skip)]
     pub container: Container,
+}
+
+/// A document an article carries (a decision, a plan, a notice as PDF or Word), or a
+/// register's file. Feeds carry it as an enclosure. `length` and a better `media_type`
+/// come from a `HEAD` request when the crawl could make one; the file itself is never
+/// fetched.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Attachment {
+    /// Absolute URL of the file or of the handler that serves it.
+    pub url: String,
+    /// The link's text, or the file's name when the link says only "Tải về".
+    pub title: String,
+    /// From the file name's extension, or from the server's answer to `HEAD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_type: Option<String>,
+    /// Bytes, when the server said (`Content-Length` of a `HEAD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<u64>,
 }
 
 /// The body container's words and headline links, before cleaning.
@@ -153,7 +174,8 @@ impl Article {
 
     /// The JSON object `portalfeed extract` and `portalfeed preview --json` print (the
     /// interface the corpus scorer drives): `url`, `title`, `published` (RFC 3339 or
-    /// null), `author`, `source`, `text`, `content_html`, `images`, `profile`.
+    /// null), `author`, `source`, `text`, `content_html`, `images`, `attachments`,
+    /// `profile`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "url": self.url,
@@ -164,6 +186,7 @@ impl Article {
             "text": self.text(),
             "content_html": self.content_html,
             "images": self.images,
+            "attachments": self.attachments,
             "profile": self.profile,
         })
     }
@@ -189,6 +212,8 @@ pub struct FeedItem {
     /// The source's tags.
     pub tags: Vec<String>,
     pub images: Vec<String>,
+    /// The documents the item carries (see [`Attachment`]).
+    pub attachments: Vec<Attachment>,
     /// Other URLs carrying the same article.
     pub other_copies: Vec<String>,
 }

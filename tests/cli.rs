@@ -133,6 +133,7 @@ fn titles_cannot_drive_the_terminal() {
         paragraphs: vec!["Một đoạn văn về phong trào dân vận khéo của xã trong năm nay.".into()],
         content_html: "<p>Một đoạn văn.</p>".into(),
         images: vec![],
+        attachments: vec![],
         profile: None,
         container: Default::default(),
     };

@@ -269,6 +269,7 @@ fn a_cached_feed_costs_no_query_until_the_store_changes() {
         paragraphs: vec!["Một đoạn văn của bài viết mới được lưu vào cơ sở dữ liệu.".into()],
         content_html: "<p>Một đoạn văn.</p>".into(),
         images: vec![],
+        attachments: vec![],
         profile: None,
         container: Default::default(),
     };
@@ -420,6 +421,7 @@ fn control_characters_are_stripped_in_every_format() {
         ],
         content_html: "<p>Một đoạn văn.</p>".into(),
         images: vec![],
+        attachments: vec![],
         profile: None,
         container: Default::default(),
     };

@@ -23,6 +23,7 @@ fn article(url: &str, title: &str, paragraphs: &[&str]) -> Article {
         paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
         content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
         images: vec![],
+        attachments: vec![],
         profile: None,
         container: Default::default(),
     }
@@ -120,6 +121,44 @@ fn unchanged_updated_and_revisions() {
         .query_row("SELECT text FROM revisions", [], |r| r.get(0))
         .unwrap();
     assert!(old.contains("24 ý kiến"), "the revision keeps the old text");
+}
+
+/// A file attached to an unchanged text (a decision posted late) updates the item in
+/// place, in the source's feed and in `all`, without a revision; the same files again
+/// change nothing.
+#[test]
+fn a_new_attachment_updates_the_item_without_a_revision() {
+    let (d, s) = store();
+    let url = "http://a.test/tin-tuc/doi-thoai-1921.html";
+    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let plain = article(url, "Hội nghị đối thoại", REPORT);
+    assert_eq!(save(&s, "a", url, &plain, t0).unwrap(), SaveOutcome::New);
+    let mut with_file = plain.clone();
+    with_file.attachments = vec![portalfeed::model::Attachment {
+        url: "http://a.test/uploads/kh-12.pdf".into(),
+        title: "Kế hoạch 12/KH-UBND".into(),
+        media_type: Some("application/pdf".into()),
+        length: Some(48_213),
+    }];
+    let t1 = t0 + Duration::hours(1);
+    assert_eq!(
+        save(&s, "a", url, &with_file, t1).unwrap(),
+        SaveOutcome::Updated
+    );
+    for scope in [FeedScope::All, FeedScope::Source("a".into())] {
+        let item = item_of(&s, scope, url);
+        assert_eq!(item.attachments, with_file.attachments);
+        assert_eq!(item.updated, t1);
+    }
+    assert_eq!(
+        save(&s, "a", url, &with_file, t1 + Duration::hours(1)).unwrap(),
+        SaveOutcome::Unchanged
+    );
+    let conn = rusqlite::Connection::open(d.path().join("t.db")).unwrap();
+    let revisions: i64 = conn
+        .query_row("SELECT count(*) FROM revisions", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(revisions, 0);
 }
 
 #[test]
@@ -422,6 +461,7 @@ fn a_merged_copy_never_rewrites_another_sources_feed() {
     let a_copy = Article {
         published: Some(at(3)),
         images: vec!["http://a.test/banner.jpg".into()],
+        attachments: vec![],
         ..article(a_url, "TIN NÓNG: nhận hỗ trợ ngay", &theirs)
     };
     assert_eq!(save(&s, "a", a_url, &a_copy, t0).unwrap(), SaveOutcome::New);
@@ -632,7 +672,7 @@ fn a_version_1_database_upgrades_in_place() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 8);
+    assert_eq!(version, 9);
     // Every old item has its near-duplicate band keys, as a new one would.
     let bands: i64 = conn
         .query_row("SELECT count(*) FROM item_bands", [], |r| r.get(0))

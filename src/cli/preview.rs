@@ -145,6 +145,18 @@ fn preview_text(
     for i in &a.images {
         let _ = writeln!(out, "  {i}");
     }
+    if !a.attachments.is_empty() {
+        let _ = writeln!(out, "Files:     {}", a.attachments.len());
+        for f in &a.attachments {
+            let _ = writeln!(
+                out,
+                "  {} ({}) {}",
+                f.title,
+                f.media_type.as_deref().unwrap_or("type unknown"),
+                f.url
+            );
+        }
+    }
     let _ = writeln!(out, "\n{} paragraphs:\n", a.paragraphs.len());
     for p in &a.paragraphs {
         let _ = writeln!(out, "{}\n", wrap(p, 88));

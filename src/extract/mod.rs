@@ -11,6 +11,7 @@
 //! deepest element wins, so wrappers that add nothing are shed. This needs no knowledge of
 //! the platform, which is why it also works on portals nobody wrote a rule for.
 
+mod attachments;
 mod body;
 mod chrome;
 mod clean;
@@ -271,6 +272,9 @@ fn extract_once(
     if meta.credit.is_none() {
         meta.credit = around.iter().find_map(|(t, _)| rules::parse_credit(t));
     }
+    // Files are looked for one level wider too: an attachment block often follows the
+    // article's container.
+    let attachments = page.attachments(body, page.widen(scope));
 
     let dropped: FxHashSet<NodeId> = blocks
         .iter()
@@ -324,6 +328,7 @@ fn extract_once(
             .collect(),
         content_html: text::nfc(&content_html),
         images,
+        attachments,
         profile: chosen.map(|p| p.name.clone()),
         container: page.container(body),
     };

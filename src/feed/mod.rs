@@ -167,6 +167,38 @@ fn content_with_copies(item: &FeedItem) -> String {
     xml_safe(&html)
 }
 
+/// The item's files listed after its HTML, for RSS, whose one enclosure carries only
+/// the first.
+fn attachment_list(item: &FeedItem) -> String {
+    if item.attachments.is_empty() {
+        return String::new();
+    }
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('"', "&quot;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut html = String::from("<p>Tệp đính kèm / Attachments:</p><ul>");
+    for a in &item.attachments {
+        html.push_str(&format!(
+            "<li><a href=\"{}\">{}</a></li>",
+            esc(&a.url),
+            esc(&a.title)
+        ));
+    }
+    html.push_str("</ul>");
+    xml_safe(&html)
+}
+
+/// An enclosure's media type: the file's, else a generic binary (RSS and Atom readers
+/// want one).
+fn attachment_type(a: &crate::model::Attachment) -> String {
+    a.media_type
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".to_string())
+}
+
 fn local(t: DateTime<Utc>, tz: Tz) -> DateTime<FixedOffset> {
     // Whole seconds: some readers reject fractional Atom timestamps.
     let t = DateTime::from_timestamp(t.timestamp(), 0).unwrap_or(t);
@@ -227,6 +259,13 @@ fn render_atom(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
                 l.set_length(Some("0".to_string()));
                 e.links.push(l);
             }
+            // One enclosure per file (RFC 4287 4.2.7.2).
+            for a in &item.attachments {
+                let mut l = link(&a.url, "enclosure", Some(&attachment_type(a)));
+                l.set_title(Some(xml_safe(&a.title)));
+                l.set_length(a.length.map(|n| n.to_string()));
+                e.links.push(l);
+            }
             let mut src = Source::default();
             src.set_title(Text::plain(xml_safe(&item.source_name)));
             src.set_id(xml_safe(&item.source_url));
@@ -280,7 +319,7 @@ fn render_rss(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
                 .unwrap_or(item.updated);
             i.set_pub_date(Some(local(date, tz).to_rfc2822()));
             i.set_description(Some(xml_safe(&summary(&item.text, 300))));
-            i.set_content(Some(content_with_copies(item)));
+            i.set_content(Some(content_with_copies(item) + &attachment_list(item)));
             if let Some(a) = &item.author {
                 let mut dc = DublinCoreExtension::default();
                 dc.set_creators(vec![xml_safe(a)]);
@@ -296,8 +335,15 @@ fn render_rss(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
                     })
                     .collect::<Vec<_>>(),
             );
-            if let Some(img) = item.images.first() {
-                // RSS requires a length; 0 says it is unknown, as readers expect.
+            // RSS has one enclosure: the first file, else the first image. It requires a
+            // length; 0 says it is unknown, as readers expect.
+            if let Some(a) = item.attachments.first() {
+                let mut enc = rss::Enclosure::default();
+                enc.set_url(xml_safe(&a.url));
+                enc.set_mime_type(attachment_type(a));
+                enc.set_length(a.length.unwrap_or(0).to_string());
+                i.set_enclosure(Some(enc));
+            } else if let Some(img) = item.images.first() {
                 let mut enc = rss::Enclosure::default();
                 enc.set_url(xml_safe(img));
                 enc.set_mime_type(image_type(img));
@@ -350,6 +396,24 @@ fn render_json(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
             }
             if let Some(img) = item.images.first() {
                 v["image"] = img.clone().into();
+            }
+            if !item.attachments.is_empty() {
+                v["attachments"] = item
+                    .attachments
+                    .iter()
+                    .map(|a| {
+                        let mut j = serde_json::json!({
+                            "url": a.url,
+                            "mime_type": attachment_type(a),
+                            "title": xml_safe(&a.title),
+                        });
+                        if let Some(n) = a.length {
+                            j["size_in_bytes"] = n.into();
+                        }
+                        j
+                    })
+                    .collect::<Vec<_>>()
+                    .into();
             }
             v
         })

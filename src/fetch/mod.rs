@@ -65,6 +65,8 @@ enum BodyLimit {
     Refuse,
     /// The first bytes are kept and the rest is not read (robots.txt, RFC 9309 2.5).
     Truncate(usize),
+    /// No body at all: a `HEAD` request (an attachment's size and type).
+    HeadOnly,
 }
 
 /// The part of a robots.txt that is read: RFC 9309 asks crawlers to parse at least the
@@ -165,6 +167,9 @@ pub struct Response {
     pub validators: Validators,
     /// 304: the server says the earlier copy is current. `body` is empty.
     pub not_modified: bool,
+    /// The `Content-Length` the server declared (for a `HEAD`, the size of what a `GET`
+    /// would send).
+    pub declared_length: Option<u64>,
 }
 
 /// A decoded HTML page.
@@ -282,6 +287,24 @@ impl Fetcher {
         policy: &SourcePolicy,
         validators: Option<&Validators>,
     ) -> Result<Response, FetchError> {
+        self.request(url, policy, validators, BodyLimit::Refuse)
+            .await
+    }
+
+    /// A `HEAD` request under the same policy as [`Fetcher::get`] (addresses on every
+    /// hop, robots.txt, the host's gap, retries): what a file's server says of its size
+    /// and type, without fetching it.
+    pub async fn head(&self, url: &Url, policy: &SourcePolicy) -> Result<Response, FetchError> {
+        self.request(url, policy, None, BodyLimit::HeadOnly).await
+    }
+
+    async fn request(
+        &self,
+        url: &Url,
+        policy: &SourcePolicy,
+        validators: Option<&Validators>,
+        body: BodyLimit,
+    ) -> Result<Response, FetchError> {
         let client = self.client(&policy.http, policy.private_addresses())?;
         let mut current = url.clone();
         let mut seen = vec![current.clone()];
@@ -292,7 +315,7 @@ impl Fetcher {
             }
             let conditional = if hop == 0 { validators } else { None };
             match self
-                .exchange_with_retries(&client, &current, conditional, BodyLimit::Refuse)
+                .exchange_with_retries(&client, &current, conditional, body)
                 .await?
             {
                 Exchange::Done(r) => return Ok(r),
@@ -421,8 +444,13 @@ impl Fetcher {
         body_limit: BodyLimit,
     ) -> Result<Exchange, FetchError> {
         let u = url.to_string();
-        let mut req = client
-            .get(url.clone())
+        let head_only = matches!(body_limit, BodyLimit::HeadOnly);
+        let mut req = if head_only {
+            client.head(url.clone())
+        } else {
+            client.get(url.clone())
+        };
+        req = req
             .header(
                 reqwest::header::ACCEPT,
                 "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
@@ -467,6 +495,7 @@ impl Fetcher {
                 body: Vec::new(),
                 validators: validators.cloned().unwrap_or_default(),
                 not_modified: true,
+                declared_length: None,
             }));
         }
         if !status.is_success() {
@@ -478,9 +507,22 @@ impl Fetcher {
                 retry_after,
             });
         }
+        let declared_length =
+            header(reqwest::header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<u64>().ok());
         let (limit, truncate) = match body_limit {
             BodyLimit::Refuse => (self.config.max_body_bytes, false),
             BodyLimit::Truncate(n) => (n, true),
+            BodyLimit::HeadOnly => {
+                return Ok(Exchange::Done(Response {
+                    url: url.clone(),
+                    status: status.as_u16(),
+                    content_type: header(reqwest::header::CONTENT_TYPE),
+                    body: Vec::new(),
+                    validators: validators_out,
+                    not_modified: false,
+                    declared_length,
+                }));
+            }
         };
         if !truncate && resp.content_length().is_some_and(|n| n as usize > limit) {
             return Err(FetchError::TooLarge { url: u, limit });
@@ -510,6 +552,7 @@ impl Fetcher {
             body,
             validators: validators_out,
             not_modified: false,
+            declared_length,
         }))
     }
 

@@ -147,7 +147,7 @@ pub(super) fn update_copy(
     tx.execute(
         "UPDATE copies SET title = ?2, author = ?3, credit = ?4, published = coalesce(?5, published),
             sort_ts = coalesce(?6, sort_ts), content_html = ?7, text = ?8, images = ?9,
-            content_key = ?10, updated = ?11
+            content_key = ?10, updated = ?11, attachments = ?12
          WHERE url = ?1",
         params![
             a.url,
@@ -160,10 +160,16 @@ pub(super) fn update_copy(
             a.text(),
             images,
             key,
-            ts
+            ts,
+            attachments_json(a)
         ],
     )?;
     Ok(())
+}
+
+/// An article's attachments as the store keeps them.
+pub(super) fn attachments_json(a: &Article) -> String {
+    serde_json::to_string(&a.attachments).unwrap_or_else(|_| "[]".into())
 }
 
 /// Puts the copy `all` shows into the item: the earliest published, a dated copy before
@@ -183,7 +189,8 @@ pub(super) fn show_copy(
     let (shown, same_text): (bool, bool) = tx.query_row(
         "SELECT i.url = c.url AND i.source_id = c.source_id AND i.content_key = c.content_key
                 AND i.title = c.title AND i.published IS c.published AND i.author IS c.author
-                AND i.credit IS c.credit AND i.images = c.images AND i.content_html = c.content_html,
+                AND i.credit IS c.credit AND i.images = c.images AND i.content_html = c.content_html
+                AND i.attachments = c.attachments,
             i.content_key = c.content_key
          FROM items i JOIN copies c ON c.url = ?2 AND c.source_id = ?3 WHERE i.id = ?1",
         params![item_id, url, source_id],
@@ -194,9 +201,9 @@ pub(super) fn show_copy(
     }
     tx.execute(
         "UPDATE items SET (url, source_id, title, author, credit, published, sort_ts, content_html,
-                text, images, content_key) =
+                text, images, content_key, attachments) =
             (SELECT url, source_id, title, author, credit, published, sort_ts, content_html,
-                text, images, content_key FROM copies WHERE url = ?2 AND source_id = ?3),
+                text, images, content_key, attachments FROM copies WHERE url = ?2 AND source_id = ?3),
             updated = ?4
          WHERE id = ?1",
         params![item_id, url, source_id, ts],
@@ -241,8 +248,9 @@ pub(super) fn insert_copy(
     let images = serde_json::to_string(&a.images).unwrap_or_else(|_| "[]".into());
     tx.execute(
         "INSERT OR IGNORE INTO copies (url, item_id, source_id, content_key, first_seen,
-            title, author, credit, published, sort_ts, content_html, text, images, updated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?5)",
+            title, author, credit, published, sort_ts, content_html, text, images, updated,
+            attachments)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?5, ?14)",
         params![
             a.url,
             item_id,
@@ -256,7 +264,8 @@ pub(super) fn insert_copy(
             a.published.map(|d| d.timestamp()).unwrap_or(ts),
             a.content_html,
             a.text(),
-            images
+            images,
+            attachments_json(a)
         ],
     )?;
     Ok(())
@@ -311,6 +320,22 @@ pub fn guid_for(canonical_url: &str) -> String {
 }
 
 impl Store {
+    /// The attachments stored for an article URL (its first copy's), with the sizes and
+    /// types earlier `HEAD` requests found: a crawl asks again only of new files.
+    pub fn attachments_of(&self, url: &str) -> Result<Vec<crate::model::Attachment>, StoreError> {
+        let conn = self.reader();
+        let json: Option<String> = conn
+            .query_row(
+                "SELECT attachments FROM copies WHERE url = ?1 ORDER BY first_seen LIMIT 1",
+                params![url],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(json
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default())
+    }
+
     /// Stores one fetched article in one transaction and says what that did. `identity`
     /// is `text::Identity::of(&article.paragraphs)`, worked out by the caller.
     pub fn save(
@@ -359,9 +384,11 @@ impl Store {
         if let Some((item_id, _)) = &existing {
             new_here = tx.execute(
                 "INSERT OR IGNORE INTO copies (url, source_id, item_id, content_key, first_seen,
-                    title, author, credit, published, sort_ts, content_html, text, images, updated)
+                    title, author, credit, published, sort_ts, content_html, text, images, updated,
+                    attachments)
                  SELECT url, ?2, item_id, content_key, ?3,
-                    title, author, credit, published, sort_ts, content_html, text, images, updated
+                    title, author, credit, published, sort_ts, content_html, text, images, updated,
+                    attachments
                  FROM copies WHERE url = ?1 AND item_id = ?4 LIMIT 1",
                 params![article.url, source_id, ts, item_id],
             )? > 0;
@@ -372,7 +399,19 @@ impl Store {
                     "UPDATE items SET refetches = refetches + 1 WHERE id = ?1",
                     params![item_id],
                 )?;
-                SaveOutcome::Unchanged
+                // The same text with other files (a decision attached late, a link
+                // fixed): the copies take them in place, without a revision.
+                let files = tx.execute(
+                    "UPDATE copies SET attachments = ?2, updated = ?3
+                     WHERE url = ?1 AND attachments IS NOT ?2",
+                    params![article.url, attachments_json(article), ts],
+                )?;
+                if files > 0 {
+                    show_copy(&tx, item_id, ts)?;
+                    SaveOutcome::Updated
+                } else {
+                    SaveOutcome::Unchanged
+                }
             }
             Some((item_id, _)) => {
                 let flap = Flap::read(&tx, item_id, &article.url)?;
@@ -435,8 +474,8 @@ impl Store {
                             serde_json::to_string(&article.images).unwrap_or_else(|_| "[]".into());
                         tx.execute(
                             "INSERT INTO items (guid, url, source_id, title, author, credit, published, sort_ts,
-                                content_html, text, images, content_key, first_seen, updated)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+                                content_html, text, images, content_key, first_seen, updated, attachments)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
                             params![
                                 guid,
                                 article.url,
@@ -450,7 +489,8 @@ impl Store {
                                 article.text(),
                                 images,
                                 key,
-                                ts
+                                ts,
+                                attachments_json(article)
                             ],
                         )?;
                         let item_id = tx.last_insert_rowid();

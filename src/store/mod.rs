@@ -276,6 +276,7 @@ mod tests {
             author: None,
             credit: None,
             images: vec![],
+            attachments: vec![],
             profile: None,
             container: Default::default(),
         }

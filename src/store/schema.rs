@@ -162,6 +162,10 @@ const MIGRATIONS: &[&str] = &[
          FROM items WHERE items.id = copies.item_id);
      CREATE INDEX copies_key ON copies(content_key);
      ALTER TABLE revisions ADD COLUMN url TEXT;",
+    // 9: the documents an article carries (`model::Attachment`, as JSON), per copy and
+    // for the shown copy, like images.
+    "ALTER TABLE items ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+     ALTER TABLE copies ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';",
 ];
 
 /// Rust steps that follow a migration's SQL, by the version the migration reaches.

@@ -1,0 +1,227 @@
+//! Official documents: the files an article carries reach every feed format as
+//! enclosures, with the size and type a `HEAD` request found, and no file is fetched.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use common::binary;
+
+const ARTICLE: &str = "/tin-tuc/trien-khai-ke-hoach-cai-cach-hanh-chinh-nam-2024-1234.html";
+const PDF: &str = "/uploads/news/2024_01/qd-125-ubnd.pdf";
+
+fn fixture() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/documents/article-attachments.html"
+    ))
+    .unwrap()
+}
+
+/// Every request the portal received: method, path and query.
+type Log = Arc<Mutex<Vec<(Method, String)>>>;
+
+/// The portal: a feed listing the article, the article, and its two files: a PDF and a
+/// Word file behind the article's `?download` handler. Files answer `HEAD` with their
+/// size and type; a `GET` of one is recorded (and must not happen).
+async fn portal(State((log, base)): State<(Log, String)>, req: Request) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    log.lock()
+        .unwrap()
+        .push((method.clone(), format!("{path}?{query}")));
+    // For a HEAD, axum drops the body and keeps the length a GET would send.
+    let file = |ty: &'static str, len: usize| {
+        ([(header::CONTENT_TYPE, ty)], vec![0u8; len]).into_response()
+    };
+    match (path.as_str(), query.contains("download")) {
+        ("/rss.xml", _) => (
+            [(header::CONTENT_TYPE, "application/rss+xml")],
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Tin tức</title><link>{base}/</link><description>Tin tức</description><item><title>Triển khai Kế hoạch cải cách hành chính năm 2024</title><link>{base}{ARTICLE}</link></item></channel></rss>"#
+            ),
+        )
+            .into_response(),
+        (ARTICLE, true) => file(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            20_480,
+        ),
+        (ARTICLE, false) => (
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            fixture(),
+        )
+            .into_response(),
+        (PDF, _) => file("application/pdf", 48_213),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attachments_reach_every_format_as_enclosures_without_a_download() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let log: Log = Arc::default();
+    let app = axum::Router::new()
+        .fallback(portal)
+        .with_state((log.clone(), base.clone()));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("portalfeed.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[daemon]\ndatabase = \"p.db\"\nretries = 0\nper_host_delay = \"0s\"\n\
+             [[source]]\nid = \"cangio\"\nname = \"Huyện Cần Giờ\"\nurl = \"{base}/rss.xml\"\nkind = \"feed\"\n"
+        ),
+    )
+    .unwrap();
+    let cfg = config.to_str().unwrap().to_string();
+    let out = dir.path().join("out");
+    let out_arg = out.to_str().unwrap().to_string();
+    let (crawl, export) = tokio::task::spawn_blocking(move || {
+        let crawl = binary().args(["crawl", "--config", &cfg]).output().unwrap();
+        let export = binary()
+            .args(["export", "--config", &cfg, &out_arg])
+            .output()
+            .unwrap();
+        (crawl, export)
+    })
+    .await
+    .unwrap();
+    let said = String::from_utf8_lossy(&crawl.stdout).to_string()
+        + &String::from_utf8_lossy(&crawl.stderr);
+    assert!(crawl.status.success(), "{said}");
+    assert!(export.status.success(), "{export:?}");
+
+    let handler = format!("{base}{ARTICLE}?download=1&id=0");
+    let pdf = format!("{base}{PDF}");
+    let docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+
+    // Atom: one enclosure link per file, with type, length and title.
+    let atom = feed_rs::parser::parse(
+        std::fs::read(out.join("feeds/cangio.atom"))
+            .unwrap()
+            .as_slice(),
+    )
+    .unwrap();
+    assert_eq!(atom.entries.len(), 1);
+    let enclosures: Vec<_> = atom.entries[0]
+        .links
+        .iter()
+        .filter(|l| l.rel.as_deref() == Some("enclosure"))
+        .map(|l| {
+            (
+                l.href.clone(),
+                l.media_type.clone(),
+                l.length,
+                l.title.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        enclosures,
+        vec![
+            (
+                pdf.clone(),
+                Some("application/pdf".to_string()),
+                Some(48_213),
+                Some("Quyết định số 125/QĐ-UBND".to_string())
+            ),
+            (
+                handler.clone(),
+                Some(docx.to_string()),
+                Some(20_480),
+                Some("Kế hoạch 12/KH-UBND về cải cách hành chính năm 2024".to_string())
+            ),
+        ]
+    );
+
+    // JSON Feed: `attachments`.
+    let json = feed_rs::parser::parse(
+        std::fs::read(out.join("feeds/cangio.json"))
+            .unwrap()
+            .as_slice(),
+    )
+    .unwrap();
+    let files: Vec<_> = json.entries[0]
+        .links
+        .iter()
+        .filter(|l| l.media_type.is_some())
+        .map(|l| (l.href.clone(), l.length))
+        .collect();
+    assert_eq!(
+        files,
+        vec![(pdf.clone(), Some(48_213)), (handler.clone(), Some(20_480))]
+    );
+
+    // RSS: the first file as the enclosure, every file listed after the content.
+    let rss_text = std::fs::read_to_string(out.join("feeds/cangio.rss")).unwrap();
+    let rss = feed_rs::parser::parse(rss_text.as_bytes()).unwrap();
+    let media: Vec<_> = rss.entries[0]
+        .media
+        .iter()
+        .flat_map(|m| m.content.iter())
+        .map(|c| {
+            (
+                c.url.as_ref().map(|u| u.to_string()),
+                c.content_type.as_ref().map(|t| t.to_string()),
+                c.size,
+            )
+        })
+        .collect();
+    assert_eq!(
+        media,
+        vec![(
+            Some(pdf.clone()),
+            Some("application/pdf".into()),
+            Some(48_213)
+        )]
+    );
+    let content = rss.entries[0]
+        .content
+        .as_ref()
+        .unwrap()
+        .body
+        .clone()
+        .unwrap();
+    assert!(
+        content.contains(&pdf) && content.contains(&handler.replace('&', "&amp;")),
+        "{content}"
+    );
+
+    // The sidebar's documents are not the article's; and no file was downloaded.
+    assert!(!rss_text.contains("qd-130-ubnd.pdf"), "{rss_text}");
+    let requests = log.lock().unwrap().clone();
+    let gets: Vec<_> = requests
+        .iter()
+        .filter(|(m, p)| *m == Method::GET && (p.starts_with(PDF) || p.contains("download")))
+        .collect();
+    assert!(gets.is_empty(), "files were fetched: {gets:?}");
+    let heads = |r: &[(Method, String)]| r.iter().filter(|(m, _)| *m == Method::HEAD).count();
+    assert_eq!(heads(&requests), 2, "{requests:?}");
+
+    // A second run asks nothing of the files again, and the item is unchanged.
+    let cfg = config.to_str().unwrap().to_string();
+    let again = tokio::task::spawn_blocking(move || {
+        binary().args(["crawl", "--config", &cfg]).output().unwrap()
+    })
+    .await
+    .unwrap();
+    let said = String::from_utf8_lossy(&again.stdout).to_string();
+    assert!(again.status.success(), "{said}");
+    let row: Vec<&str> = said
+        .lines()
+        .find(|l| l.starts_with("cangio"))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // found, new, updated, unchanged
+    assert_eq!(&row[1..5], &["1", "0", "0", "1"], "{said}");
+    assert_eq!(heads(&log.lock().unwrap()), 2);
+}
