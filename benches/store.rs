@@ -130,6 +130,8 @@ fn article(url: String, n: usize, paragraphs: Vec<String>, day: i64) -> Article 
         paragraphs,
         images: vec![],
         attachments: vec![],
+        categories: vec![],
+        document: None,
         profile: None,
         container: Default::default(),
     }

@@ -103,6 +103,11 @@ pub enum RunError {
         "{url}: no article links found (an empty feed or sitemap, or a list page none of whose links read as stories: set `links` to the list's CSS selector; `portalfeed discover` shows what it finds)"
     )]
     NoLinks { url: String },
+    /// A register page with no document row: the markup is not one the reader knows.
+    #[error(
+        "{url}: no documents found in the register (no table with a \"Số/Ký hiệu\" column and no cards labelled \"Số hiệu:\"; set [source.documents] rows and its fields)"
+    )]
+    NoDocuments { url: String },
 }
 
 impl RunError {
@@ -223,6 +228,9 @@ impl Crawler {
 
     async fn run_inner(&self, source: &SourceConfig, run: &mut RunRecord) -> Result<(), RunError> {
         let policy = SourcePolicy::from(source);
+        if source.kind == IndexKind::Documents {
+            return self.register_run(source, &policy, run).await;
+        }
         let links = match self.index_links(source, &policy, run).await? {
             Some(links) => links,
             None => {
@@ -339,6 +347,71 @@ impl Crawler {
             });
         }
         Ok(Some(links))
+    }
+
+    /// A register's run: its pages read as rows, each row stored as an item under its
+    /// document's identity (issuer and number), so a re-run adds nothing, a corrected
+    /// summary updates the item in place, and the same document on another register
+    /// merges into it. No document page is fetched; each file gets one `HEAD`.
+    async fn register_run(
+        &self,
+        source: &SourceConfig,
+        policy: &SourcePolicy,
+        run: &mut RunRecord,
+    ) -> Result<(), RunError> {
+        let validators = self.store.validators(source.url.as_str())?;
+        let resp = self
+            .fetcher
+            .get(&source.url, policy, validators.as_ref())
+            .await?;
+        run.status = Some(resp.status);
+        if resp.not_modified {
+            return Ok(());
+        }
+        let first_validators = resp.validators.clone();
+        let mut notes = Vec::new();
+        let rows = read_register(&self.fetcher, source, policy, resp, &mut notes).await?;
+        for n in notes {
+            note(run, n);
+        }
+        if rows.is_empty() {
+            return Err(RunError::NoDocuments {
+                url: source.url.to_string(),
+            });
+        }
+        run.found = rows.len();
+        for row in rows.into_iter().take(source.max_items) {
+            if self.stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let mut article = row.to_article(&source.url);
+            self.describe_attachments(&mut article, policy).await;
+            let store = self.store.clone();
+            let source_id = source.id.clone();
+            let saved = tokio::task::spawn_blocking(move || {
+                let identity = text::Identity::of(&article.paragraphs);
+                store.save(&source_id, &article.url, &article, &identity, Utc::now())
+            })
+            .await;
+            match saved {
+                Ok(Ok(SaveOutcome::New)) => run.new += 1,
+                Ok(Ok(SaveOutcome::Updated)) => run.updated += 1,
+                Ok(Ok(SaveOutcome::Unchanged)) => run.unchanged += 1,
+                Ok(Ok(SaveOutcome::Merged)) => run.merged += 1,
+                Ok(Err(e)) => {
+                    run.failed += 1;
+                    note(run, format!("{}: {e}", row.number));
+                }
+                Err(e) => {
+                    run.failed += 1;
+                    note(run, format!("{}: {e}", row.number));
+                }
+            }
+        }
+        // Only once every row is stored: a run cut short reads the page again.
+        self.store
+            .set_validators(source.url.as_str(), &first_validators, Utc::now())?;
+        Ok(())
     }
 
     /// Sizes and types for the article's files: what earlier runs found, else what the
@@ -542,6 +615,47 @@ async fn listed_by_sitemaps(
     listed
 }
 
+/// The documents of a register whose first page is `first`, and of its following pages
+/// up to `max_pages` (the next-page link, or `page_url`), each document once.
+pub async fn read_register(
+    fetcher: &Fetcher,
+    source: &SourceConfig,
+    policy: &SourcePolicy,
+    first: crate::fetch::Response,
+    notes: &mut Vec<String>,
+) -> Result<Vec<index::register::Row>, RunError> {
+    let parse = |html: String, url: Url, rules: crate::model::RegisterRules| async move {
+        tokio::task::spawn_blocking(move || {
+            index::register::read_register(&html, &url, &rules).map_err(RunError::from)
+        })
+        .await
+        .unwrap_or_else(|e| Err(e.into()))
+    };
+    let html = decode(&first)?;
+    let (mut rows, mut next_link) =
+        parse(html, first.url.clone(), source.documents.clone()).await?;
+    for n in 2..=source.max_pages {
+        let next = match &source.page_url {
+            Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
+            None => next_link.take(),
+        };
+        let Some(next) = next else { break };
+        let page = match fetcher.get_html(&next, policy, None).await {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(e) => {
+                notes.push(format!("register page {n}: {e}"));
+                break;
+            }
+        };
+        let (more, after) = parse(page.html, page.url, source.documents.clone()).await?;
+        let known: HashSet<String> = rows.iter().map(|r| r.key()).collect();
+        rows.extend(more.into_iter().filter(|r| !known.contains(&r.key())));
+        next_link = after;
+    }
+    Ok(rows)
+}
+
 /// The article links of an index whose first page is `first`: for an HTML list, its
 /// further pages up to `max_pages`; for a sitemap index, its newest child sitemaps. What
 /// goes wrong after the first page is added to `notes` and the links found so far stand.
@@ -558,6 +672,19 @@ pub async fn follow_index(
 ) -> Result<Vec<Link>, RunError> {
     let resp = first;
     let mut links = match source.kind {
+        // A register's rows, as the links to their documents (what `discover` samples).
+        IndexKind::Documents => {
+            let rows = read_register(fetcher, source, policy, resp, notes).await?;
+            rows.iter()
+                .filter_map(|r| {
+                    let a = r.to_article(&source.url);
+                    Some(Link {
+                        url: Url::parse(&a.url).ok()?,
+                        title: a.title,
+                    })
+                })
+                .collect()
+        }
         IndexKind::Html => {
             let html = decode(&resp)?;
             // With no `links` selector the list is found by its shape; the feeds the page

@@ -109,6 +109,24 @@ pub struct SourceEntry<'a> {
     pub tags: &'a [String],
 }
 
+/// `[source.documents]`: selectors for a document register whose markup detection
+/// misreads (see `index::register`): `rows` picks one element
+/// per document; the others are read inside each row (the first match's text, or for
+/// `file` and `link` its `href`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRules {
+    pub rows: Option<String>,
+    pub number: Option<String>,
+    pub date: Option<String>,
+    pub summary: Option<String>,
+    pub issuer: Option<String>,
+    pub signer: Option<String>,
+    pub field: Option<String>,
+    pub file: Option<String>,
+    pub link: Option<String>,
+}
+
 /// One extracted article.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Article {
@@ -131,6 +149,13 @@ pub struct Article {
     /// The documents the article carries: files linked in its body or in its attachment
     /// block ("File đính kèm", "Tải về"), in order, each once.
     pub attachments: Vec<Attachment>,
+    /// What the item is about besides its source and tags: a register's issuer and
+    /// field (empty for news).
+    pub categories: Vec<String>,
+    /// For a register's document, its identity (`text::document_key`: issuer and number,
+    /// folded): the same document on another register is the same item, whatever its
+    /// summary says there. `None` for news, whose identity is its text.
+    pub document: Option<String>,
     /// The platform profile that applied, if any.
     pub profile: Option<String>,
     /// What the body container held before it was cleaned: its words, and its distinct
@@ -214,6 +239,8 @@ pub struct FeedItem {
     pub images: Vec<String>,
     /// The documents the item carries (see [`Attachment`]).
     pub attachments: Vec<Attachment>,
+    /// See [`Article::categories`].
+    pub categories: Vec<String>,
     /// Other URLs carrying the same article.
     pub other_copies: Vec<String>,
 }

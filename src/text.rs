@@ -325,6 +325,19 @@ pub fn fold_eth(s: &str) -> String {
         .collect()
 }
 
+/// The identity of a register's document: its issuer and its number, folded (no
+/// diacritics, `Đ` as `D`, no spaces, one case), so that `125/QĐ-UBND`, `125/QD-UBND` and
+/// `125 /QĐ-UBND` from one issuer are one document.
+pub fn document_key(issuer: &str, number: &str) -> String {
+    let squeeze = |s: &str| -> String {
+        fold_search(s)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
+    format!("doc:{}|{}", squeeze(issuer), squeeze(number))
+}
+
 /// The content key of an article body: each paragraph normalised and eth-folded, joined
 /// with `\n`, hashed with SHA-256 (hex). Titles, dates, counters and bylines are outside
 /// the paragraphs, so they never change the key.

@@ -134,6 +134,8 @@ fn titles_cannot_drive_the_terminal() {
         content_html: "<p>Một đoạn văn.</p>".into(),
         images: vec![],
         attachments: vec![],
+        categories: vec![],
+        document: None,
         profile: None,
         container: Default::default(),
     };

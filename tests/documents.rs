@@ -225,3 +225,166 @@ async fn attachments_reach_every_format_as_enclosures_without_a_download() {
     assert_eq!(&row[1..5], &["1", "0", "0", "1"], "{said}");
     assert_eq!(heads(&log.lock().unwrap()), 2);
 }
+
+/// A register fixture read by `index::register`: (number, date, summary, issuer, file).
+fn register_rows(file: &str, url: &str) -> Vec<(String, String, String, Option<String>, String)> {
+    let html = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/documents/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let (rows, _) = portalfeed::index::register::read_register(
+        &html,
+        &url::Url::parse(url).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    rows.into_iter()
+        .map(|r| {
+            (
+                r.number,
+                r.issued.map(|d| d.to_rfc3339()).unwrap_or_default(),
+                r.summary,
+                r.issuer,
+                r.file.map(|f| f.url).unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn row(
+    n: &str,
+    date: &str,
+    summary: &str,
+    issuer: Option<&str>,
+    file: &str,
+) -> (String, String, String, Option<String>, String) {
+    (
+        n.into(),
+        format!("{date}T00:00:00+07:00"),
+        summary.into(),
+        issuer.map(str::to_string),
+        file.into(),
+    )
+}
+
+/// Each register page, as its platform renders it, gives exactly its documents with
+/// number, date, summary, issuer and file: no header, pager, menu or sidebar row.
+#[test]
+fn each_register_gives_exactly_its_documents() {
+    let nv = "http://cangio.portal.test";
+    let detail = |slug: &str| format!("{nv}/van-ban/detail/{slug}/?download=1&id=0");
+    assert_eq!(
+        register_rows("nukeviet-laws.html", &format!("{nv}/van-ban/")),
+        vec![
+            row(
+                "210/QĐ-UBND",
+                "2024-02-02",
+                "Về việc ban hành Kế hoạch phòng, chống thiên tai và tìm kiếm cứu nạn năm 2024",
+                None,
+                &detail("Quyet-dinh-so-210-QD-UBND-ve-ke-hoach-phong-chong-thien-tai-nam-2024-312")
+            ),
+            row(
+                "18/TB-UBND",
+                "2024-01-30",
+                "Thông báo lịch tiếp công dân định kỳ của Chủ tịch UBND huyện tháng 02/2024",
+                None,
+                &detail("Thong-bao-so-18-TB-UBND-ve-lich-tiep-cong-dan-311")
+            ),
+            row(
+                "01/CT-UBND",
+                "2024-01-08",
+                "Về tăng cường kỷ luật, kỷ cương hành chính trong các cơ quan nhà nước trên địa bàn huyện",
+                None,
+                &detail("Chi-thi-so-01-CT-UBND-ve-tang-cuong-ky-luat-hanh-chinh-310")
+            ),
+        ]
+    );
+    let sp = "http://longan.portal.test";
+    assert_eq!(
+        register_rows(
+            "sharepoint-library.html",
+            &format!("{sp}/VanBan/Forms/AllItems.aspx")
+        ),
+        vec![
+            row(
+                "125/QĐ-UBND",
+                "2024-01-15",
+                "Về việc ban hành Kế hoạch cải cách hành chính năm 2024 trên địa bàn tỉnh Long An",
+                Some("UBND tỉnh Long An"),
+                &format!("{sp}/VanBan/Shared%20Documents/QD-125-UBND.pdf")
+            ),
+            row(
+                "356/UBND-VHXH",
+                "2024-01-22",
+                "Về việc tổ chức các hoạt động mừng Đảng, mừng Xuân Giáp Thìn năm 2024",
+                Some("UBND tỉnh Long An"),
+                &format!("{sp}/VanBan/Shared%20Documents/CV-356-UBND.docx")
+            ),
+            row(
+                "05/2024/NQ-HĐND",
+                "2024-01-10",
+                "Quy định mức chi hỗ trợ hoạt động của Ban Thanh tra nhân dân cấp xã",
+                Some("HĐND tỉnh Long An"),
+                &format!("{sp}/VanBan/Shared%20Documents/NQ-05-HDND.pdf")
+            ),
+        ]
+    );
+    let cd = "http://canduoc.portal.test";
+    assert_eq!(
+        register_rows(
+            "layout-table-rowspan.html",
+            &format!("{cd}/index.php?module=vanban")
+        ),
+        vec![
+            row(
+                "125/QD-UBND",
+                "2024-01-15",
+                "Về việc ban hành Kế hoạch cải cách hành chính năm 2024 trên địa bàn tỉnh Long An",
+                Some("UBND tỉnh Long An"),
+                &format!("{cd}/download.php?id=77")
+            ),
+            row(
+                "130/QĐ-UBND",
+                "2024-01-19",
+                "Về việc giao chỉ tiêu phát triển kinh tế - xã hội năm 2024",
+                Some("UBND tỉnh Long An"),
+                &format!("{cd}/download.php?id=78")
+            ),
+            row(
+                "12/KH-UBND",
+                "2024-02-05",
+                "Kế hoạch tổ chức Tết trồng cây đời đời nhớ ơn Bác Hồ xuân Giáp Thìn năm 2024",
+                Some("UBND huyện Cần Đước"),
+                &format!("{cd}/files/vanban/kh-12-ubnd.doc")
+            ),
+        ]
+    );
+    let wp = "http://trieunguyen.portal.test";
+    assert_eq!(
+        register_rows("cards.html", &format!("{wp}/van-ban/")),
+        vec![
+            row(
+                "45/TB-UBND",
+                "2024-01-25",
+                "Thông báo lịch tiếp công dân tháng 02/2024",
+                Some("UBND xã Triệu Nguyên"),
+                &format!("{wp}/wp-content/uploads/2024/01/tb-45-ubnd.pdf")
+            ),
+            row(
+                "20/KH-UBND",
+                "2024-01-12",
+                "Kế hoạch tuyển chọn và gọi công dân nhập ngũ năm 2024",
+                Some("UBND xã Triệu Nguyên"),
+                &format!("{wp}/wp-content/uploads/2024/01/kh-20-ubnd.docx")
+            ),
+            row(
+                "08/QĐ-UBND",
+                "2024-01-05",
+                "Quyết định kiện toàn Ban Chỉ đạo chương trình mục tiêu quốc gia xây dựng nông thôn mới",
+                Some("UBND xã Triệu Nguyên"),
+                &format!("{wp}/wp-content/uploads/2024/01/qd-08-ubnd.pdf")
+            ),
+        ]
+    );
+}

@@ -270,6 +270,8 @@ fn a_cached_feed_costs_no_query_until_the_store_changes() {
         content_html: "<p>Một đoạn văn.</p>".into(),
         images: vec![],
         attachments: vec![],
+        categories: vec![],
+        document: None,
         profile: None,
         container: Default::default(),
     };
@@ -422,6 +424,8 @@ fn control_characters_are_stripped_in_every_format() {
         content_html: "<p>Một đoạn văn.</p>".into(),
         images: vec![],
         attachments: vec![],
+        categories: vec![],
+        document: None,
         profile: None,
         container: Default::default(),
     };

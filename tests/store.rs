@@ -24,6 +24,8 @@ fn article(url: &str, title: &str, paragraphs: &[&str]) -> Article {
         content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
         images: vec![],
         attachments: vec![],
+        categories: vec![],
+        document: None,
         profile: None,
         container: Default::default(),
     }
@@ -462,6 +464,8 @@ fn a_merged_copy_never_rewrites_another_sources_feed() {
         published: Some(at(3)),
         images: vec!["http://a.test/banner.jpg".into()],
         attachments: vec![],
+        categories: vec![],
+        document: None,
         ..article(a_url, "TIN NÓNG: nhận hỗ trợ ngay", &theirs)
     };
     assert_eq!(save(&s, "a", a_url, &a_copy, t0).unwrap(), SaveOutcome::New);
@@ -672,7 +676,7 @@ fn a_version_1_database_upgrades_in_place() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 9);
+    assert_eq!(version, 10);
     // Every old item has its near-duplicate band keys, as a new one would.
     let bands: i64 = conn
         .query_row("SELECT count(*) FROM item_bands", [], |r| r.get(0))

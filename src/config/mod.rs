@@ -107,8 +107,10 @@ pub struct SourceConfig {
     pub link_pattern: Option<Regex>,
     pub max_items: usize,
     pub article: ArticleRules,
-    /// What the index is: an HTML list page, a feed, or a sitemap.
+    /// What the index is: an HTML list page, a feed, a sitemap, or a document register.
     pub kind: IndexKind,
+    /// `[source.documents]`: selectors for a register (`kind = "documents"`).
+    pub documents: crate::model::RegisterRules,
     /// Pages of the index to read: the first, then next-page links or `page_url`.
     pub max_pages: usize,
     /// A template for further index pages, `{n}` standing for 2, 3, …
@@ -141,6 +143,8 @@ pub enum IndexKind {
     Html,
     Feed,
     Sitemap,
+    /// A document register: each row is an item (see `index::register`).
+    Documents,
 }
 
 impl IndexKind {
@@ -149,6 +153,7 @@ impl IndexKind {
             IndexKind::Html => "html",
             IndexKind::Feed => "feed",
             IndexKind::Sitemap => "sitemap",
+            IndexKind::Documents => "documents",
         }
     }
 }

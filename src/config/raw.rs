@@ -82,6 +82,21 @@ pub(super) struct RawSource {
     pub(super) allow_private: Option<bool>,
     pub(super) http: Option<RawHttp>,
     pub(super) article: Option<RawArticle>,
+    pub(super) documents: Option<RawDocuments>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDocuments {
+    pub(super) rows: Option<Spanned<String>>,
+    pub(super) number: Option<Spanned<String>>,
+    pub(super) date: Option<Spanned<String>>,
+    pub(super) summary: Option<Spanned<String>>,
+    pub(super) issuer: Option<Spanned<String>>,
+    pub(super) signer: Option<Spanned<String>>,
+    pub(super) field: Option<Spanned<String>>,
+    pub(super) file: Option<Spanned<String>>,
+    pub(super) link: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -225,13 +225,15 @@ impl Validator<'_> {
             None => None,
         };
         let article = self.article_rules(&s.article.unwrap_or_default(), s.profile.as_ref())?;
+        let documents = self.register_rules(&s.documents.unwrap_or_default())?;
         let kind = match &s.kind {
             Some(k) => self.check(k, |k| match k {
                 "html" => Ok(IndexKind::Html),
                 "feed" => Ok(IndexKind::Feed),
                 "sitemap" => Ok(IndexKind::Sitemap),
+                "documents" => Ok(IndexKind::Documents),
                 other => Err(format!(
-                    "unknown kind {other:?}; use \"html\", \"feed\" or \"sitemap\""
+                    "unknown kind {other:?}; use \"html\", \"feed\", \"sitemap\" or \"documents\""
                 )),
             })?,
             None => IndexKind::Html,
@@ -270,6 +272,7 @@ impl Validator<'_> {
             max_items: self.count(&s.max_items, ctx.max_items)?,
             article,
             kind,
+            documents,
             max_pages: self.count(&s.max_pages, 1)?,
             page_url,
             robots: s.robots.unwrap_or(true),
@@ -302,6 +305,44 @@ impl Validator<'_> {
             return Err(self.error_at(at, format!("source id {id:?} is used twice")));
         }
         Ok(id.clone())
+    }
+
+    /// A source's `[source.documents]` selectors, each checked; the fields are read inside
+    /// `rows`, so they need it.
+    fn register_rules(
+        &self,
+        d: &super::raw::RawDocuments,
+    ) -> Result<crate::model::RegisterRules, ConfigError> {
+        let mut rules = crate::model::RegisterRules::default();
+        for (field, slot) in [
+            (&d.rows, &mut rules.rows),
+            (&d.number, &mut rules.number),
+            (&d.date, &mut rules.date),
+            (&d.summary, &mut rules.summary),
+            (&d.issuer, &mut rules.issuer),
+            (&d.signer, &mut rules.signer),
+            (&d.field, &mut rules.field),
+            (&d.file, &mut rules.file),
+            (&d.link, &mut rules.link),
+        ] {
+            if let Some(sel) = field {
+                self.check(sel, check_selector)?;
+                *slot = Some(sel.get_ref().clone());
+            }
+        }
+        if d.rows.is_none()
+            && let Some(first) = [
+                &d.number, &d.date, &d.summary, &d.issuer, &d.signer, &d.field, &d.file, &d.link,
+            ]
+            .into_iter()
+            .flatten()
+            .next()
+        {
+            self.check(first, |_| -> Result<(), String> {
+                Err("[source.documents] selectors are read inside each row: set `rows` too".into())
+            })?;
+        }
+        Ok(rules)
     }
 
     /// A source's `[source.article]` selectors and its `profile`.

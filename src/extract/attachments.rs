@@ -155,6 +155,19 @@ fn attachment(url: Url, text: &str, named: Option<(String, Option<&'static str>)
     }
 }
 
+/// The attachment a link makes, when it links a file: by its name, or by a download
+/// handler's markup or text. `title` is the link's `title` attribute. For the rows of a
+/// document register, whose every link is either a file or a page.
+pub fn file_link(url: &Url, text: &str, title: Option<&str>) -> Option<Attachment> {
+    let named = file_name(url);
+    let by_name = named.as_ref().is_some_and(|(_, ext)| ext.is_some());
+    if !(by_name || is_handler(url) || is_download_text(text)) {
+        return None;
+    }
+    let label = title.filter(|t| !t.is_empty() && is_generic(text));
+    Some(attachment(url.clone(), label.unwrap_or(text), named))
+}
+
 /// Whether a link's text names no file ("Tải về", "tại đây", nothing).
 fn is_generic(text: &str) -> bool {
     let f = fold_search(text.trim_end_matches([':', '.', ' ']));

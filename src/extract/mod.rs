@@ -25,6 +25,7 @@ pub mod profile;
 pub mod rules;
 mod verdict;
 
+pub use attachments::file_link;
 use clean::as_paragraph;
 pub use clean::sanitize;
 
@@ -329,6 +330,8 @@ fn extract_once(
         content_html: text::nfc(&content_html),
         images,
         attachments,
+        categories: Vec::new(),
+        document: None,
         profile: chosen.map(|p| p.name.clone()),
         container: page.container(body),
     };

@@ -247,6 +247,7 @@ fn render_atom(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
             e.set_categories(
                 std::iter::once(&item.source_name)
                     .chain(item.tags.iter())
+                    .chain(item.categories.iter())
                     .map(|t| {
                         let mut cat = Category::default();
                         cat.set_term(xml_safe(t));
@@ -328,6 +329,7 @@ fn render_rss(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
             i.set_categories(
                 std::iter::once(&item.source_name)
                     .chain(item.tags.iter())
+                    .chain(item.categories.iter())
                     .map(|t| {
                         let mut cat = Category::default();
                         cat.set_name(xml_safe(t));
@@ -385,7 +387,7 @@ fn render_json(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
                 "content_html": content_with_copies(item),
                 "summary": xml_safe(&summary(&item.text, 300)),
                 "date_modified": local(item.updated, tz).to_rfc3339(),
-                "tags": std::iter::once(&item.source_name).chain(item.tags.iter()).map(|t| xml_safe(t)).collect::<Vec<_>>(),
+                "tags": std::iter::once(&item.source_name).chain(item.tags.iter()).chain(item.categories.iter()).map(|t| xml_safe(t)).collect::<Vec<_>>(),
                 "_portalfeed": { "source": item.source_id, "source_name": xml_safe(&item.source_name), "other_copies": item.other_copies },
             });
             if let Some(p) = item.published {

@@ -24,6 +24,8 @@ use crate::config::SourceConfig;
 use crate::extract::rules;
 use crate::text::{self, normalize, word_count};
 
+pub mod register;
+
 /// An article link found on an index page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {

@@ -96,7 +96,7 @@ impl Store {
         args.push(Value::Integer(limit as i64));
         let sql = format!(
             "SELECT i.id, i.guid, {t}.title, {t}.url, {t}.published, {t}.updated, {t}.author, {t}.credit,
-                    {t}.content_html, {t}.text, {t}.source_id, s.name, {t}.images, s.url, {t}.attachments,
+                    {t}.content_html, {t}.text, {t}.source_id, s.name, {t}.images, s.url, {t}.attachments, {t}.categories,
                     (SELECT group_concat(tag, ',') FROM source_tags WHERE source_id = {t}.source_id){first}
              FROM {from} JOIN sources s ON s.id = {t}.source_id
              WHERE {cond}
@@ -125,11 +125,13 @@ impl Store {
                         source_name: r.get(11)?,
                         source_url: r.get(13)?,
                         tags: r
-                            .get::<_, Option<String>>(15)?
+                            .get::<_, Option<String>>(16)?
                             .map(|t| t.split(',').map(str::to_string).collect())
                             .unwrap_or_default(),
                         images: serde_json::from_str(&images).unwrap_or_default(),
                         attachments: serde_json::from_str(&r.get::<_, String>(14)?)
+                            .unwrap_or_default(),
+                        categories: serde_json::from_str(&r.get::<_, String>(15)?)
                             .unwrap_or_default(),
                         other_copies: Vec::new(),
                     },

@@ -147,7 +147,7 @@ pub(super) fn update_copy(
     tx.execute(
         "UPDATE copies SET title = ?2, author = ?3, credit = ?4, published = coalesce(?5, published),
             sort_ts = coalesce(?6, sort_ts), content_html = ?7, text = ?8, images = ?9,
-            content_key = ?10, updated = ?11, attachments = ?12
+            content_key = ?10, updated = ?11, attachments = ?12, categories = ?13, doc_key = ?14
          WHERE url = ?1",
         params![
             a.url,
@@ -161,7 +161,9 @@ pub(super) fn update_copy(
             images,
             key,
             ts,
-            attachments_json(a)
+            attachments_json(a),
+            categories_json(a),
+            a.document
         ],
     )?;
     Ok(())
@@ -170,6 +172,11 @@ pub(super) fn update_copy(
 /// An article's attachments as the store keeps them.
 pub(super) fn attachments_json(a: &Article) -> String {
     serde_json::to_string(&a.attachments).unwrap_or_else(|_| "[]".into())
+}
+
+/// An article's categories as the store keeps them.
+pub(super) fn categories_json(a: &Article) -> String {
+    serde_json::to_string(&a.categories).unwrap_or_else(|_| "[]".into())
 }
 
 /// Puts the copy `all` shows into the item: the earliest published, a dated copy before
@@ -190,7 +197,7 @@ pub(super) fn show_copy(
         "SELECT i.url = c.url AND i.source_id = c.source_id AND i.content_key = c.content_key
                 AND i.title = c.title AND i.published IS c.published AND i.author IS c.author
                 AND i.credit IS c.credit AND i.images = c.images AND i.content_html = c.content_html
-                AND i.attachments = c.attachments,
+                AND i.attachments = c.attachments AND i.categories = c.categories,
             i.content_key = c.content_key
          FROM items i JOIN copies c ON c.url = ?2 AND c.source_id = ?3 WHERE i.id = ?1",
         params![item_id, url, source_id],
@@ -201,9 +208,9 @@ pub(super) fn show_copy(
     }
     tx.execute(
         "UPDATE items SET (url, source_id, title, author, credit, published, sort_ts, content_html,
-                text, images, content_key, attachments) =
+                text, images, content_key, attachments, categories, doc_key) =
             (SELECT url, source_id, title, author, credit, published, sort_ts, content_html,
-                text, images, content_key, attachments FROM copies WHERE url = ?2 AND source_id = ?3),
+                text, images, content_key, attachments, categories, doc_key FROM copies WHERE url = ?2 AND source_id = ?3),
             updated = ?4
          WHERE id = ?1",
         params![item_id, url, source_id, ts],
@@ -249,8 +256,8 @@ pub(super) fn insert_copy(
     tx.execute(
         "INSERT OR IGNORE INTO copies (url, item_id, source_id, content_key, first_seen,
             title, author, credit, published, sort_ts, content_html, text, images, updated,
-            attachments)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?5, ?14)",
+            attachments, categories, doc_key)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?5, ?14, ?15, ?16)",
         params![
             a.url,
             item_id,
@@ -265,7 +272,9 @@ pub(super) fn insert_copy(
             a.content_html,
             a.text(),
             images,
-            attachments_json(a)
+            attachments_json(a),
+            categories_json(a),
+            a.document
         ],
     )?;
     Ok(())
@@ -385,10 +394,10 @@ impl Store {
             new_here = tx.execute(
                 "INSERT OR IGNORE INTO copies (url, source_id, item_id, content_key, first_seen,
                     title, author, credit, published, sort_ts, content_html, text, images, updated,
-                    attachments)
+                    attachments, categories, doc_key)
                  SELECT url, ?2, item_id, content_key, ?3,
                     title, author, credit, published, sort_ts, content_html, text, images, updated,
-                    attachments
+                    attachments, categories, doc_key
                  FROM copies WHERE url = ?1 AND item_id = ?4 LIMIT 1",
                 params![article.url, source_id, ts, item_id],
             )? > 0;
@@ -447,15 +456,27 @@ impl Store {
                 }
             }
             None => {
-                let same: Option<i64> = tx
-                    .query_row(
-                        "SELECT item_id FROM copies WHERE content_key = ?1 LIMIT 1",
-                        params![key],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
+                // A register's document is the same item on every register that lists
+                // it, by its issuer and number; its text never merges it with another.
+                let same: Option<i64> = match &article.document {
+                    Some(doc) => tx
+                        .query_row(
+                            "SELECT item_id FROM copies WHERE doc_key = ?1 LIMIT 1",
+                            params![doc],
+                            |r| r.get(0),
+                        )
+                        .optional()?,
+                    None => tx
+                        .query_row(
+                            "SELECT item_id FROM copies WHERE content_key = ?1 AND doc_key IS NULL LIMIT 1",
+                            params![key],
+                            |r| r.get(0),
+                        )
+                        .optional()?,
+                };
                 let near = match same {
                     Some(id) => Some(id),
+                    None if article.document.is_some() => None,
                     None => find_near_duplicate(&tx, shingles, bands, &body, self.near_duplicate)?,
                 };
                 match near {
@@ -474,8 +495,9 @@ impl Store {
                             serde_json::to_string(&article.images).unwrap_or_else(|_| "[]".into());
                         tx.execute(
                             "INSERT INTO items (guid, url, source_id, title, author, credit, published, sort_ts,
-                                content_html, text, images, content_key, first_seen, updated, attachments)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
+                                content_html, text, images, content_key, first_seen, updated, attachments,
+                                categories, doc_key)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14, ?15, ?16)",
                             params![
                                 guid,
                                 article.url,
@@ -490,7 +512,9 @@ impl Store {
                                 images,
                                 key,
                                 ts,
-                                attachments_json(article)
+                                attachments_json(article),
+                                categories_json(article),
+                                article.document
                             ],
                         )?;
                         let item_id = tx.last_insert_rowid();

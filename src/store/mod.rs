@@ -277,6 +277,8 @@ mod tests {
             credit: None,
             images: vec![],
             attachments: vec![],
+            categories: vec![],
+            document: None,
             profile: None,
             container: Default::default(),
         }

@@ -166,6 +166,13 @@ const MIGRATIONS: &[&str] = &[
     // for the shown copy, like images.
     "ALTER TABLE items ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
      ALTER TABLE copies ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';",
+    // 10: documents of registers: their identity (issuer and number, folded) so that the
+    // same document on two registers is one item, and their categories (issuer, field).
+    "ALTER TABLE items ADD COLUMN categories TEXT NOT NULL DEFAULT '[]';
+     ALTER TABLE copies ADD COLUMN categories TEXT NOT NULL DEFAULT '[]';
+     ALTER TABLE items ADD COLUMN doc_key TEXT;
+     ALTER TABLE copies ADD COLUMN doc_key TEXT;
+     CREATE INDEX copies_doc ON copies(doc_key) WHERE doc_key IS NOT NULL;",
 ];
 
 /// Rust steps that follow a migration's SQL, by the version the migration reaches.
