@@ -388,3 +388,182 @@ fn each_register_gives_exactly_its_documents() {
         ]
     );
 }
+
+fn register_page(file: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/tests/fixtures/documents/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Four registers crawled through the binary: every document once in `all`, the
+/// province's decision on the district's register merged into the province's item, a
+/// re-run adding nothing, a corrected summary updating its item in place, and search
+/// finding "quyết định 125".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_become_items_once_and_corrections_update_them() {
+    use axum::extract::Query;
+    use axum::response::Html;
+    use axum::routing::get;
+    let corrected = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = corrected.clone();
+    let app = axum::Router::new()
+        .route(
+            "/cangio/van-ban/",
+            get(|| async { Html(register_page("nukeviet-laws.html")) }),
+        )
+        .route(
+            "/tinh/VanBan/Forms/AllItems.aspx",
+            get(move || {
+                let page = register_page("sharepoint-library.html");
+                let page = if flag.load(std::sync::atomic::Ordering::SeqCst) {
+                    page.replace(
+                        "mừng Xuân Giáp Thìn năm 2024",
+                        "mừng Xuân Giáp Thìn và kỷ niệm 94 năm thành lập Đảng",
+                    )
+                } else {
+                    page
+                };
+                async move { Html(page) }
+            }),
+        )
+        .route(
+            "/canduoc/index.php",
+            get(|Query(_): Query<Vec<(String, String)>>| async {
+                Html(register_page("layout-table-rowspan.html"))
+            }),
+        )
+        .route(
+            "/trieunguyen/van-ban/",
+            get(|| async { Html(register_page("cards.html")) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("portalfeed.toml");
+    let mut text =
+        "[daemon]\ndatabase = \"p.db\"\nretries = 0\nper_host_delay = \"0s\"\n".to_string();
+    for (id, path) in [
+        ("tinh", "/tinh/VanBan/Forms/AllItems.aspx"),
+        ("cangio", "/cangio/van-ban/"),
+        ("canduoc", "/canduoc/index.php?module=vanban"),
+        ("trieunguyen", "/trieunguyen/van-ban/"),
+    ] {
+        text.push_str(&format!(
+            "[[source]]\nid = \"{id}\"\nurl = \"{base}{path}\"\nkind = \"documents\"\nmax_pages = 1\n"
+        ));
+    }
+    std::fs::write(&config, text).unwrap();
+    let cfg = config.to_str().unwrap().to_string();
+    let crawl = move |only: Option<&'static str>| {
+        let cfg = cfg.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut args = vec!["crawl", "--config", cfg.as_str()];
+                args.extend(only);
+                let out = binary().args(&args).output().unwrap();
+                (
+                    out.status.success(),
+                    String::from_utf8_lossy(&out.stdout).to_string(),
+                )
+            })
+            .await
+            .unwrap()
+        }
+    };
+    // found, new, updated, unchanged, merged
+    let figures = |said: &str, id: &str| -> Vec<usize> {
+        said.lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("no row for {id}: {said}"))
+            .split_whitespace()
+            .skip(1)
+            .take(5)
+            .map(|n| n.parse().unwrap())
+            .collect()
+    };
+
+    // The province first, so that the district's copy of its decision finds it.
+    let (ok, said) = crawl(Some("tinh")).await;
+    assert!(ok, "{said}");
+    assert_eq!(figures(&said, "tinh"), vec![3, 3, 0, 0, 0], "{said}");
+    let (ok, said) = crawl(None).await;
+    assert!(ok, "{said}");
+    assert_eq!(figures(&said, "cangio"), vec![3, 3, 0, 0, 0], "{said}");
+    assert_eq!(figures(&said, "canduoc"), vec![3, 2, 0, 0, 1], "{said}");
+    assert_eq!(figures(&said, "trieunguyen"), vec![3, 3, 0, 0, 0], "{said}");
+    assert_eq!(figures(&said, "tinh"), vec![3, 0, 0, 3, 0], "{said}");
+
+    let store = portalfeed::store::Store::open(&dir.path().join("p.db")).unwrap();
+    let all = store
+        .feed_items(&portalfeed::model::FeedScope::All, 100)
+        .unwrap();
+    let titles: Vec<&str> = all.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(all.len(), 11, "{titles:#?}");
+    let decision: Vec<_> = all.iter().filter(|i| i.title.starts_with("125/")).collect();
+    assert_eq!(decision.len(), 1, "{titles:#?}");
+    let decision = decision[0];
+    assert_eq!(
+        decision.title,
+        "125/QĐ-UBND — Về việc ban hành Kế hoạch cải cách hành chính năm 2024 trên địa bàn tỉnh Long An"
+    );
+    assert_eq!(
+        decision.published.map(|d| d.to_rfc3339()).as_deref(),
+        Some("2024-01-15T00:00:00+07:00")
+    );
+    assert_eq!(decision.attachments.len(), 1);
+    assert!(
+        decision
+            .categories
+            .contains(&"UBND tỉnh Long An".to_string())
+    );
+    assert!(
+        decision
+            .other_copies
+            .iter()
+            .any(|u| u.contains("download.php?id=77")),
+        "{:?}",
+        decision.other_copies
+    );
+
+    // Search folds as for news: "quyết định 125" finds 125/QĐ-UBND.
+    let found = store
+        .feed_items(
+            &portalfeed::model::FeedScope::Search("quyết định 125".into()),
+            10,
+        )
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|i| i.guid.as_str()).collect::<Vec<_>>(),
+        vec![decision.guid.as_str()]
+    );
+
+    // A re-run adds nothing.
+    let (ok, said) = crawl(None).await;
+    assert!(ok, "{said}");
+    for id in ["tinh", "cangio", "canduoc", "trieunguyen"] {
+        let f = figures(&said, id);
+        assert_eq!((f[1], f[2]), (0, 0), "{id}: {said}");
+    }
+
+    // The province corrects a summary: the same item, its new title.
+    corrected.store(true, std::sync::atomic::Ordering::SeqCst);
+    let (ok, said) = crawl(Some("tinh")).await;
+    assert!(ok, "{said}");
+    assert_eq!(figures(&said, "tinh"), vec![3, 0, 1, 2, 0], "{said}");
+    let after = store
+        .feed_items(&portalfeed::model::FeedScope::All, 100)
+        .unwrap();
+    assert_eq!(after.len(), 11);
+    let letter = after.iter().find(|i| i.title.starts_with("356/")).unwrap();
+    assert!(
+        letter.title.ends_with("kỷ niệm 94 năm thành lập Đảng"),
+        "{}",
+        letter.title
+    );
+    let before = all.iter().find(|i| i.title.starts_with("356/")).unwrap();
+    assert_eq!(letter.guid, before.guid);
+}

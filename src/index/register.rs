@@ -139,13 +139,8 @@ fn links_in(el: ElementRef<'_>, base: &Url) -> Vec<(Url, String, Option<String>)
         .filter(|a| a.value().name() == "a")
         .filter_map(|a| {
             let url = base.join(a.value().attr("href")?.trim()).ok()?;
-            matches!(url.scheme(), "http" | "https").then(|| {
-                (
-                    url,
-                    text_of(a),
-                    a.value().attr("title").map(collapse_space),
-                )
-            })
+            matches!(url.scheme(), "http" | "https")
+                .then(|| (url, text_of(a), a.value().attr("title").map(collapse_space)))
         })
         .collect()
 }
