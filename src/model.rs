@@ -90,6 +90,15 @@ pub struct CustomFeed {
     pub include: Vec<String>,
     /// ...and none of these.
     pub exclude: Vec<String>,
+    /// Only items of these kinds (both when empty).
+    pub kinds: Vec<ItemKind>,
+}
+
+/// What an item is: a news article, or a document read from a register.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    News,
+    Documents,
 }
 
 /// How much of the shorter text the longer must contain, by word 3-shingles, for a new

@@ -904,3 +904,40 @@ fn a_file_that_is_not_a_database_is_named_in_the_error() {
     assert!(text.contains(&path.display().to_string()), "{text}");
     assert!(text.contains("not a database"), "{text}");
 }
+
+/// `kinds` in a custom feed: documents from registers apart from news.
+#[test]
+fn a_custom_feed_selects_news_or_documents() {
+    use portalfeed::model::{CustomFeed, ItemKind};
+    let (_d, s) = store();
+    let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let news = article("http://a.test/tin-tuc/1.html", "Hội nghị đối thoại", REPORT);
+    save(&s, "a", &news.url, &news, t0).unwrap();
+    let mut doc = article(
+        "http://a.test/van-ban/125.html",
+        "125/QĐ-UBND — Về việc ban hành Kế hoạch",
+        &[
+            "Trích yếu: Về việc ban hành Kế hoạch",
+            "Số/Ký hiệu: 125/QĐ-UBND",
+        ],
+    );
+    doc.document = Some(portalfeed::text::document_key("UBND tỉnh", "125/QĐ-UBND"));
+    save(&s, "a", &doc.url, &doc, t0).unwrap();
+    let links = |kinds: Vec<ItemKind>| -> Vec<String> {
+        let scope = FeedScope::Custom(CustomFeed {
+            kinds,
+            ..Default::default()
+        });
+        let mut l: Vec<String> = s
+            .feed_items(&scope, 10)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.link)
+            .collect();
+        l.sort();
+        l
+    };
+    assert_eq!(links(vec![ItemKind::Documents]), vec![doc.url.clone()]);
+    assert_eq!(links(vec![ItemKind::News]), vec![news.url.clone()]);
+    assert_eq!(links(vec![]), vec![news.url.clone(), doc.url.clone()]);
+}

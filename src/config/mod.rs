@@ -472,6 +472,30 @@ url = "https://www.longan.gov.vn/tin-tuc/Pages/Tin-hoat-dong.aspx"
                 13,
                 "from 1 to",
             ),
+            (
+                "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nkind = \"register\"\n",
+                4,
+                8,
+                "\"documents\"",
+            ),
+            (
+                "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nkind = \"documents\"\n[source.documents]\nnumber = \"td.so\"\n",
+                6,
+                10,
+                "set `rows` too",
+            ),
+            (
+                "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\nkind = \"documents\"\n[source.documents]\nrows = \"tr[\"\n",
+                6,
+                8,
+                "selector",
+            ),
+            (
+                "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n[[feed]]\nid = \"vb\"\nkinds = [\"laws\"]\n",
+                6,
+                10,
+                "\"news\" or \"documents\"",
+            ),
         ];
         for (text, line, column, word) in cases {
             let e = parse(text).unwrap_err();

@@ -28,6 +28,8 @@ pub(super) struct RawFeed {
     pub(super) include: Vec<String>,
     #[serde(default)]
     pub(super) exclude: Vec<String>,
+    #[serde(default)]
+    pub(super) kinds: Vec<Spanned<String>>,
     pub(super) limit: Option<Spanned<i64>>,
 }
 

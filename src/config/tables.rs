@@ -447,6 +447,16 @@ impl Validator<'_> {
                 ));
             }
         }
+        let mut kinds = Vec::new();
+        for k in &f.kinds {
+            kinds.push(self.check(k, |k| match k {
+                "news" => Ok(crate::model::ItemKind::News),
+                "documents" => Ok(crate::model::ItemKind::Documents),
+                other => Err(format!(
+                    "unknown kind {other:?}; use \"news\" or \"documents\""
+                )),
+            })?);
+        }
         Ok(FeedConfig {
             title: f.title.unwrap_or_else(|| id.clone()),
             id,
@@ -455,6 +465,7 @@ impl Validator<'_> {
                 tags: f.tags.into_iter().map(Spanned::into_inner).collect(),
                 include: f.include,
                 exclude: f.exclude,
+                kinds,
             },
             limit: self.count(&f.limit, ctx.feed_items)?,
         })

@@ -83,6 +83,15 @@ impl Store {
                     cond.push_str(" AND i.id NOT IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)");
                     args.push(Value::Text(expr));
                 }
+                let news = f.kinds.contains(&crate::model::ItemKind::News);
+                let documents = f.kinds.contains(&crate::model::ItemKind::Documents);
+                if news != documents {
+                    cond.push_str(if documents {
+                        " AND i.doc_key IS NOT NULL"
+                    } else {
+                        " AND i.doc_key IS NULL"
+                    });
+                }
                 ("i", "items i", cond, args)
             }
         };
