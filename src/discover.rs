@@ -177,7 +177,23 @@ pub async fn survey(fetcher: &Fetcher, url: &Url, opts: &Options) -> Result<Repo
             .push(format!("robots.txt could not be read: {e}")),
     }
 
+    // A document register is its own kind of source, its rows the items: it is chosen
+    // when no news list is found, or when the list found is the register's own rows; a
+    // "Văn bản mới" box beside a news list is only an alternative.
+    let register = register_index(&html, &page_url);
     choose_list(fetcher, &policy, first, &facts, &mut report).await;
+    if let Some(reg) = register {
+        let own: HashSet<&Url> = reg.links.iter().map(|l| &l.url).collect();
+        let same_rows = report.choice.as_ref().is_none_or(|c| {
+            let shared = c.links.iter().filter(|l| own.contains(&l.url)).count();
+            shared * 2 >= c.links.len()
+        });
+        if same_rows {
+            report.choice = Some(reg);
+            return Ok(report);
+        }
+        report.alternatives.push(reg);
+    }
     if report.choice.is_none() {
         fall_back_to_xml(fetcher, &policy, &mut report).await;
     }
@@ -419,6 +435,33 @@ async fn evaluate(
     })
 }
 
+/// The page as a document register, when it reads as one (two rows or more): a
+/// `kind = "documents"` source whose sample titles are its documents'.
+fn register_index(html: &str, page_url: &Url) -> Option<Candidate> {
+    let (rows, next_page) =
+        index::register::read_register(html, page_url, &Default::default()).ok()?;
+    if rows.len() < 2 {
+        return None;
+    }
+    let links = rows
+        .iter()
+        .filter_map(|r| {
+            let a = r.to_article(page_url);
+            Some(Link {
+                url: Url::parse(&a.url).ok()?,
+                title: a.title,
+            })
+        })
+        .collect();
+    Some(Candidate {
+        url: page_url.clone(),
+        kind: IndexKind::Documents,
+        label: "a document register".to_string(),
+        links,
+        next_page,
+    })
+}
+
 /// A feed or a sitemap as a candidate index.
 fn xml_index(resp: &Response, label: &str) -> Option<Candidate> {
     if let Ok(links) = index::feed_links(&resp.body, &resp.url) {
@@ -621,18 +664,32 @@ impl Report {
         for s in &self.sitemaps {
             out.push(format!("sitemap (robots.txt): {s}"));
         }
+        let what = |c: &Candidate| {
+            if c.kind == IndexKind::Documents {
+                "documents"
+            } else {
+                "articles"
+            }
+        };
         for a in &self.alternatives {
             out.push(format!(
-                "also a list: {} ({}, {} articles)",
+                "also a list: {} ({}, {} {}{})",
                 a.url,
                 a.label,
-                a.links.len()
+                a.links.len(),
+                what(a),
+                if a.kind == IndexKind::Documents {
+                    "; kind = \"documents\" takes it"
+                } else {
+                    ""
+                }
             ));
         }
         if let Some(c) = &self.choice {
             out.push(format!(
-                "{} articles found on {} ({}); a sample:",
+                "{} {} found on {} ({}); a sample:",
                 c.links.len(),
+                what(c),
                 c.url,
                 c.label
             ));

@@ -567,3 +567,78 @@ async fn registers_become_items_once_and_corrections_update_them() {
     let before = all.iter().find(|i| i.title.starts_with("356/")).unwrap();
     assert_eq!(letter.guid, before.guid);
 }
+
+/// `discover` proposes `kind = "documents"` for each register page, with its documents as
+/// the sample; `preview` of a documents source shows the rows a run would store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discover_proposes_a_register_and_preview_shows_its_rows() {
+    use axum::response::Html;
+    use axum::routing::get;
+    let mut app = axum::Router::new();
+    for file in [
+        "nukeviet-laws.html",
+        "sharepoint-library.html",
+        "layout-table-rowspan.html",
+        "cards.html",
+    ] {
+        app = app.route(
+            &format!("/{file}"),
+            get(move || async move { Html(register_page(file)) }),
+        );
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let base2 = base.clone();
+    let dir_path = dir.path().to_path_buf();
+    let (discovered, previewed) = tokio::task::spawn_blocking(move || {
+        let mut discovered = Vec::new();
+        for file in [
+            "nukeviet-laws.html",
+            "sharepoint-library.html",
+            "layout-table-rowspan.html",
+            "cards.html",
+        ] {
+            let out = binary()
+                .args(["discover", &format!("{base2}/{file}")])
+                .output()
+                .unwrap();
+            discovered.push((file, out.status.success(), String::from_utf8_lossy(&out.stdout).to_string()));
+        }
+        let config = dir_path.join("p.toml");
+        std::fs::write(
+            &config,
+            format!("[daemon]\ndatabase = \"p.db\"\n[[source]]\nid = \"vb\"\nurl = \"{base2}/cards.html\"\nkind = \"documents\"\n"),
+        )
+        .unwrap();
+        let preview = binary()
+            .args(["preview", "--config", config.to_str().unwrap(), "--source", "vb", &format!("{base2}/cards.html")])
+            .output()
+            .unwrap();
+        (discovered, (preview.status.success(), String::from_utf8_lossy(&preview.stdout).to_string()))
+    })
+    .await
+    .unwrap();
+    for (file, ok, out) in &discovered {
+        assert!(ok, "{file}: {out}");
+        assert!(out.contains("kind = \"documents\""), "{file}: {out}");
+        assert!(out.contains("3 documents found"), "{file}: {out}");
+    }
+    assert!(
+        discovered[3]
+            .2
+            .contains("45/TB-UBND — Thông báo lịch tiếp công dân tháng 02/2024")
+    );
+    let (ok, out) = previewed;
+    assert!(ok, "{out}");
+    assert!(out.starts_with("3 documents in"), "{out}");
+    for want in [
+        "Số/Ký hiệu:  45/TB-UBND",
+        "Ban hành:    25/01/2024",
+        "Lĩnh vực:    Tiếp công dân",
+        "tb-45-ubnd.pdf",
+    ] {
+        assert!(out.contains(want), "{want}: {out}");
+    }
+}

@@ -32,6 +32,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             .context("cannot make a source for this URL")?,
     };
     let fetcher = Fetcher::new(FetchConfig::from(&settings.daemon))?;
+    if source.kind == IndexKind::Documents {
+        return preview_register(&fetcher, &source, &url, args.json);
+    }
     let (page, article) = super::runtime()?
         .block_on(crawl::read_article(&fetcher, &source, &url))
         // The error's text already names its cause; `{:#}` would repeat it.
@@ -45,6 +48,63 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             "{}",
             preview_text(&article, &source, &page.url, settings.daemon.timezone)
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A register source's page: the documents a run would store from it, one block each
+/// (`--json`: the items as `extract` prints articles).
+fn preview_register(
+    fetcher: &Fetcher,
+    source: &SourceConfig,
+    url: &url::Url,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let policy = portalfeed::fetch::SourcePolicy::from(source);
+    let mut notes = Vec::new();
+    let rows = super::runtime()?
+        .block_on(async {
+            let first = fetcher.get(url, &policy, None).await?;
+            crawl::read_register(fetcher, source, &policy, first, &mut notes).await
+        })
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if rows.is_empty() {
+        anyhow::bail!(
+            "{url}: no documents found in the register (no table with a \"Số/Ký hiệu\" column and no cards labelled \"Số hiệu:\"; set [source.documents] rows and its fields)"
+        );
+    }
+    if json {
+        let items: Vec<serde_json::Value> =
+            rows.iter().map(|r| r.to_article(url).to_json()).collect();
+        outln!("{}", serde_json::to_string_pretty(&items)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    outln!("{} documents in {url}", rows.len());
+    for r in &rows {
+        outln!("");
+        outln!("Số/Ký hiệu:  {}", r.number);
+        if let Some(d) = r.issued {
+            outln!("Ban hành:    {}", d.format("%d/%m/%Y"));
+        }
+        outln!("Trích yếu:   {}", r.summary);
+        for (label, v) in [
+            ("Cơ quan:", &r.issuer),
+            ("Lĩnh vực:", &r.field),
+            ("Người ký:", &r.signer),
+        ] {
+            if let Some(v) = v {
+                outln!("{label:<12} {v}");
+            }
+        }
+        if let Some(f) = &r.file {
+            outln!("Tệp:         {}", f.url);
+        }
+        if let Some(d) = &r.detail {
+            outln!("Trang:       {d}");
+        }
+    }
+    for n in notes {
+        outln!("note: {n}");
     }
     Ok(ExitCode::SUCCESS)
 }
