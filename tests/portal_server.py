@@ -39,7 +39,35 @@ for folder in FOLDERS:
         ROUTES[(host, path)] = [(None, body.encode("utf-8"), "text/html; charset=utf-8")]
 
 
+# A province's document register (a SharePoint library view, tests/fixtures/documents):
+# its files answer HEAD with their size and type, and are never to be downloaded (a GET
+# of one is answered 410, so that a reader or a crawl that fetches one shows it).
+DOCS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "documents")
+ROUTES[("vanban.portal.test", "/VanBan/Forms/AllItems.aspx")] = [
+    (None, os.path.join(DOCS, "sharepoint-library.html"), "text/html; charset=utf-8")]
+FILES = {
+    "/VanBan/Shared%20Documents/QD-125-UBND.pdf": ("application/pdf", 48213),
+    "/VanBan/Shared%20Documents/CV-356-UBND.docx":
+        ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", 20480),
+    "/VanBan/Shared%20Documents/NQ-05-HDND.pdf": ("application/pdf", 31744),
+}
+
+
 class Handler(http.server.BaseHTTPRequestHandler):
+    def do_HEAD(self):
+        u = urllib.parse.urlsplit(self.path)
+        host = u.hostname or (self.headers.get("Host") or "").split(":")[0]
+        if host == "vanban.portal.test" and u.path in FILES:
+            ctype, size = FILES[u.path]
+            self.send_response(200)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(size))
+            self.end_headers()
+            return
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def log_message(self, *args):
         pass
 
@@ -50,6 +78,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if host == "control.test" and u.path.startswith("/step/"):
             STEP[0] = int(u.path.rsplit("/", 1)[1])
             return self.reply(200, b"ok", "text/plain")
+        if host == "vanban.portal.test" and u.path in FILES:
+            return self.reply(410, b"files are not to be downloaded", "text/plain")
         files = ROUTES.get((host, path))
         if not files:
             return self.reply(404, b"not found", "text/plain")

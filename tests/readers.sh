@@ -4,7 +4,8 @@
 # Starts the corpus portals (tests/portal_server.py) and the real daemon on loopback,
 # then reads /feeds/all.atom and /feeds/all.rss with newsboat (Debian) and Python's
 # feedparser (PyPI), and checks that both see every article with the right title, link,
-# date (to the second, in UTC), author and GUID. Then special/updated moves to its
+# date (to the second, in UTC), author and GUID, and every file of a document register as
+# an enclosure with its type and size. Then special/updated moves to its
 # corrected version, and a second reload must show the item updated, not duplicated.
 # Every Atom feed is then validated with jing against RFC 4287's RELAX NG grammar.
 # Finally the status page: validated with the Nu HTML validator, then checked in headless
@@ -64,6 +65,8 @@ for f in folders:
     url = site.get("list_url") or f'{site["base_url"]}/portalfeed-fixture/{f.replace("/", "-")}/'
     tags = '"dac-biet"' if f.startswith("special/") else '"cong-thong-tin"'
     out.append(f'[[source]]\nid = "{sid}"\nname = "{site["name"]}"\nurl = "{url}"\ntags = [{tags}]\n')
+# A province's document register: its documents carry their files as enclosures.
+out.append('[[source]]\nid = "van-ban"\nname = "Văn bản tỉnh Long An"\nurl = "http://vanban.portal.test/VanBan/Forms/AllItems.aspx"\nkind = "documents"\n')
 # A custom feed too, so that every kind of feed is read and validated below.
 out.append('[[feed]]\nid = "dan-van"\ntitle = "Dân vận"\ninclude = ["dân vận"]\nexclude = ["tuyển dụng"]\n')
 open(cfg, "w").write("\n".join(out))
@@ -110,14 +113,16 @@ failures = []
 for feed in ("atom", "rss"):
     url = f"{base}/feeds/all.{feed}"
     con = sqlite3.connect(os.path.join(work, f"newsboat.{feed}.db"))
-    rows = con.execute("SELECT guid, title, url, author, pubDate, content FROM rss_item WHERE feedurl = ?", (url,)).fetchall()
+    # The register's documents are in `all` too; they are checked apart below.
+    rows = [r for r in con.execute("SELECT guid, title, url, author, pubDate, content FROM rss_item WHERE feedurl = ?", (url,)).fetchall()
+            if "vanban.portal.test" not in (r[2] or "")]
     if len(rows) != len(expected):
         failures.append(f"newsboat {feed}: {len(rows)} items, want {len(expected)}")
     by_guid = {r[0]: r for r in rows}
     parsed = feedparser.parse(url)
     if parsed.bozo:
         failures.append(f"feedparser {feed}: {parsed.bozo_exception}")
-    fp = {e.id: e for e in parsed.entries}
+    fp = {e.id: e for e in parsed.entries if "vanban.portal.test" not in e.get("link", "")}
     if len(fp) != len(expected):
         failures.append(f"feedparser {feed}: {len(fp)} items, want {len(expected)}")
     for e in expected:
@@ -150,6 +155,52 @@ print(f"readers: newsboat and feedparser see all {len(expected)} items in Atom a
 PY
 }
 check 1
+
+# The register's feed: every document's file as its enclosure, with the type and size
+# its server gave to a HEAD, in feedparser (Atom and RSS), and listed in the item in
+# newsboat (RSS).
+echo "$BASE/feeds/van-ban.rss" > "$WORK/urls.docs"
+HOME=$WORK XDG_CONFIG_HOME=$WORK XDG_DATA_HOME=$WORK \
+  newsboat -x reload -u "$WORK/urls.docs" -c "$WORK/newsboat.docs.db" -C "$WORK/newsboat.conf" >"$WORK/newsboat.docs.err" 2>&1 || true
+python3 - "$WORK" "$BASE" <<'PY'
+import os, sqlite3, sys
+import feedparser
+work, base = sys.argv[1], sys.argv[2]
+files = {
+    "125/QĐ-UBND": ("http://vanban.portal.test/VanBan/Shared%20Documents/QD-125-UBND.pdf", "application/pdf", 48213),
+    "356/UBND-VHXH": ("http://vanban.portal.test/VanBan/Shared%20Documents/CV-356-UBND.docx",
+                      "application/vnd.openxmlformats-officedocument.wordprocessingml.document", 20480),
+    "05/2024/NQ-HĐND": ("http://vanban.portal.test/VanBan/Shared%20Documents/NQ-05-HDND.pdf", "application/pdf", 31744),
+}
+failures = []
+con = sqlite3.connect(os.path.join(work, "newsboat.docs.db"))
+# newsboat keeps only podcast enclosures (audio, video), so it shows a document's file
+# through the list RSS items carry after their content.
+rows = con.execute("SELECT title, content FROM rss_item").fetchall()
+if len(rows) != len(files):
+    failures.append(f"newsboat: {len(rows)} documents, want {len(files)}")
+for title, content in rows:
+    want = next((v for k, v in files.items() if title.startswith(k + " — ")), None)
+    if want is None:
+        failures.append(f"newsboat: unexpected item {title!r}")
+    elif f'href="{want[0]}"' not in (content or ""):
+        failures.append(f"newsboat: {title!r} does not list its file {want[0]}")
+for fmt in ("atom", "rss"):
+    parsed = feedparser.parse(f"{base}/feeds/van-ban.{fmt}")
+    if parsed.bozo:
+        failures.append(f"feedparser {fmt}: {parsed.bozo_exception}")
+    if len(parsed.entries) != len(files):
+        failures.append(f"feedparser {fmt}: {len(parsed.entries)} documents, want {len(files)}")
+    for e in parsed.entries:
+        want = next((v for k, v in files.items() if e.title.startswith(k + " — ")), None)
+        got = [(x.get("href"), x.get("type"), int(x.get("length") or 0)) for x in e.get("enclosures", [])]
+        if want is None or got != [want]:
+            failures.append(f"feedparser {fmt}: {e.title!r} has enclosures {got}, want {[want]}")
+if failures:
+    print("\n".join(failures))
+    sys.exit(1)
+print(f"readers: feedparser sees the {len(files)} documents' files as enclosures (type and size), newsboat in the items")
+PY
 
 # special/updated: the corrected version (step 3), crawled and reloaded.
 curl -sf -x "$PROXY" http://control.test/step/2 >/dev/null
@@ -206,4 +257,4 @@ IDS=$(python3 -c 'import sys, tomllib; [print(s["id"]) for s in tomllib.load(ope
 # shellcheck disable=SC2086
 python3 tests/status_page.py "$BASE" "$ARTIFACTS" $IDS -- \
   env HTTP_PROXY="$PROXY" http_proxy="$PROXY" RUST_LOG=error "$BIN" crawl --config "$WORK/portalfeed.toml" s1-longan-portal
-echo "readers: 5 passed, 0 failed"
+echo "readers: 6 passed, 0 failed"
