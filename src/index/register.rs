@@ -83,6 +83,10 @@ const HEADERS: &[(&str, Column)] = &[
     ("file", Column::File),
 ];
 
+/// Rows read from one page at most: a register shows tens per page, and the bound keeps
+/// a hostile page's cost linear (cards are matched against each other).
+const MAX_ROWS: usize = 500;
+
 /// A document number: digits, a slash, then letters (`125/QĐ-UBND`, `12/2024/NQ-HĐND`).
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b\d{1,6}\s*/\s*(\d{4}\s*/\s*)?[\p{Lu}Đ][\p{L}Đđ0-9]*(\s*-\s*[\p{L}Đđ0-9]+)*")
@@ -268,7 +272,7 @@ fn from_tables(doc: &Html, page_url: &Url) -> Vec<Row> {
             continue;
         };
         let mut rows = Vec::new();
-        for cells in &grid[at + 1..] {
+        for cells in grid[at + 1..].iter().take(MAX_ROWS) {
             let cell = |c: Column| {
                 columns
                     .iter()
@@ -350,9 +354,12 @@ fn from_cards(doc: &Html, page_url: &Url) -> Vec<Row> {
                 .iter()
                 .any(|(l, c)| *c == Column::Number && f.starts_with(l))
                 && let Some(p) = n.parent()
-                && !holders.contains(&p.id())
+                && holders.last() != Some(&p.id())
             {
                 holders.push(p.id());
+                if holders.len() >= MAX_ROWS {
+                    break;
+                }
             }
         }
     }
@@ -468,7 +475,7 @@ fn by_selectors(
     let file = compile(&rules.file)?;
     let link = compile(&rules.link)?;
     let mut out = Vec::new();
-    for row in doc.select(&row_sel) {
+    for row in doc.select(&row_sel).take(MAX_ROWS) {
         let first = |s: &Option<Selector>| {
             s.as_ref()
                 .and_then(|s| row.select(s).next())
@@ -652,6 +659,78 @@ mod tests {
         assert_eq!(row("125/QĐ-UBND").key(), row("125/QD-UBND").key());
         assert_eq!(row("125/QĐ-UBND").key(), row("125 / qđ-ubnd").key());
         assert_ne!(row("125/QĐ-UBND").key(), row("126/QĐ-UBND").key());
+    }
+
+    #[test]
+    fn selectors_read_a_register_detection_cannot() {
+        let html = r#"<div class="docs">
+            <div class="doc"><span class="so">7/QĐ-UBND</span><i>03/03/2024</i><b>Bổ nhiệm cán bộ</b>
+              <a class="f" href="/f/7.pdf">x</a><a class="p" href="/vb/7">xem</a></div>
+            <div class="doc"><span class="so">8/QĐ-UBND</span><i>04/03/2024</i><b>Khen thưởng</b>
+              <a class="f" href="/f/8.pdf">x</a><a class="p" href="/vb/8">xem</a></div></div>"#;
+        let rules = RegisterRules {
+            rows: Some("div.doc".into()),
+            number: Some("span.so".into()),
+            date: Some("i".into()),
+            summary: Some("b".into()),
+            file: Some("a.f".into()),
+            link: Some("a.p".into()),
+            ..Default::default()
+        };
+        let (rows, _) =
+            read_register(html, &Url::parse("http://p.test/vb/").unwrap(), &rules).unwrap();
+        let got: Vec<(&str, String, &str, String, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.number.as_str(),
+                    r.issued.map(|d| d.to_rfc3339()).unwrap_or_default(),
+                    r.summary.as_str(),
+                    r.file.as_ref().map(|f| f.url.clone()).unwrap_or_default(),
+                    r.detail.as_ref().map(Url::to_string).unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "7/QĐ-UBND",
+                    "2024-03-03T00:00:00+07:00".into(),
+                    "Bổ nhiệm cán bộ",
+                    "http://p.test/f/7.pdf".into(),
+                    "http://p.test/vb/7".into()
+                ),
+                (
+                    "8/QĐ-UBND",
+                    "2024-03-04T00:00:00+07:00".into(),
+                    "Khen thưởng",
+                    "http://p.test/f/8.pdf".into(),
+                    "http://p.test/vb/8".into()
+                ),
+            ]
+        );
+        // Without the selectors nothing here reads as a register.
+        let (none, _) = read_register(
+            html,
+            &Url::parse("http://p.test/vb/").unwrap(),
+            &Default::default(),
+        )
+        .unwrap();
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_page_of_many_cards_costs_what_its_size_costs() {
+        let card = "<div><p>Số hiệu: 1/QĐ-UBND</p><p>Ngày ban hành: 01/01/2024</p></div>";
+        let html = format!("<html><body>{}</body></html>", card.repeat(20_000));
+        let (rows, _) = read_register(
+            &html,
+            &Url::parse("http://p.test/").unwrap(),
+            &Default::default(),
+        )
+        .unwrap();
+        assert_eq!(rows.len(), MAX_ROWS);
     }
 
     #[test]
