@@ -300,6 +300,18 @@ fn each_register_gives_exactly_its_documents() {
             ),
         ]
     );
+    // The register's next page is found as a list's is (its pager).
+    let html = register_page("nukeviet-laws.html");
+    let (_, next) = portalfeed::index::register::read_register(
+        &html,
+        &url::Url::parse(&format!("{nv}/van-ban/")).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        next.map(|u| u.to_string()),
+        Some(format!("{nv}/van-ban/page-2/"))
+    );
     let sp = "http://longan.portal.test";
     assert_eq!(
         register_rows(

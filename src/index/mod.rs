@@ -921,13 +921,46 @@ fn next_in(doc: &Html, page_url: &Url) -> Option<Url> {
         "next »",
         "trang sau ›",
     ];
-    doc.select(&anchors)
+    let worded = doc
+        .select(&anchors)
         .filter(|a| {
             let t = crate::text::fold_search(&normalize(&a.text().collect::<String>()));
             NEXT.contains(&t.trim())
         })
-        .find_map(|a| resolve(a, page_url))
+        .find_map(|a| resolve(a, page_url));
+    worded
+        .or_else(|| numbered_next(doc, page_url))
         .filter(|u| u != &text::canonical_url(page_url) && text::same_site(u, page_url))
+}
+
+/// A pager's next number: the current page marked (a class `active`, `current` or
+/// `selected` on an element whose text is its number n), and a link reading n + 1 in the
+/// same pager (within two levels above the mark).
+fn numbered_next(doc: &Html, page_url: &Url) -> Option<Url> {
+    let marked = Selector::parse("[class]").ok()?;
+    let number = |e: ElementRef<'_>| -> Option<u32> {
+        e.text().collect::<String>().trim().parse::<u32>().ok()
+    };
+    for cur in doc.select(&marked) {
+        let is_mark = cur.value().classes().any(|c| {
+            let c = c.to_ascii_lowercase();
+            c == "active" || c == "current" || c == "selected" || c.ends_with("-current")
+        });
+        let Some(n) = is_mark.then(|| number(cur)).flatten() else {
+            continue;
+        };
+        for pager in cur.ancestors().take(2).filter_map(ElementRef::wrap) {
+            let next = pager
+                .descendants()
+                .filter_map(ElementRef::wrap)
+                .filter(|a| a.value().name() == "a" && a.value().attr("href").is_some())
+                .find(|a| number(*a) == Some(n + 1));
+            if let Some(u) = next.and_then(|a| resolve(a, page_url)) {
+                return Some(u);
+            }
+        }
+    }
+    None
 }
 
 /// The article links of an RSS or Atom feed, in feed order. Feeds give only the URLs:
@@ -1079,6 +1112,20 @@ mod index_tests {
             "http://p.test/tin-tuc/?Page=2"
         );
         assert_eq!(next_page("<p>no pager</p>", &u), None);
+        // Numbers only: the current page marked, the next number linked.
+        let numbered = r##"<ul class="pagination"><li><a href="/tin-tuc/page-1/">1</a></li><li class="active"><a href="#">2</a></li><li><a href="/tin-tuc/page-3/">3</a></li></ul>"##;
+        assert_eq!(
+            next_page(numbered, &u).unwrap().as_str(),
+            "http://p.test/tin-tuc/page-3/"
+        );
+        let wp = r#"<nav><span class="page-numbers current">1</span> <a class="page-numbers" href="/tin-tuc/page/2/">2</a></nav>"#;
+        assert_eq!(
+            next_page(wp, &u).unwrap().as_str(),
+            "http://p.test/tin-tuc/page/2/"
+        );
+        // The last page: no number after the current one.
+        let last = r#"<ul><li><a href="/tin-tuc/page-1/">1</a></li><li class="active"><span>2</span></li></ul>"#;
+        assert_eq!(next_page(last, &u), None);
     }
 
     #[test]
