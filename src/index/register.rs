@@ -260,19 +260,20 @@ fn from_tables(doc: &Html, page_url: &Url) -> Vec<Row> {
     let mut best: Vec<Row> = Vec::new();
     for table in doc.select(&sel) {
         let grid = grid(table);
-        let Some((at, columns)) = grid.iter().enumerate().take(5).find_map(|(i, cells)| {
+        let by_header = grid.iter().enumerate().take(5).find_map(|(i, cells)| {
             let cols: Vec<Option<Column>> = cells
                 .iter()
                 .map(|c| c.and_then(|c| column_of(&text_of(c))))
                 .collect();
             let has = |c: Column| cols.contains(&Some(c));
             (has(Column::Number) && (has(Column::Summary) || has(Column::Issued)))
-                .then_some((i, cols))
-        }) else {
+                .then_some((i + 1, cols))
+        });
+        let Some((first, columns)) = by_header.or_else(|| by_shape(&grid)) else {
             continue;
         };
         let mut rows = Vec::new();
-        for cells in grid[at + 1..].iter().take(MAX_ROWS) {
+        for cells in grid[first..].iter().take(MAX_ROWS) {
             let cell = |c: Column| {
                 columns
                     .iter()
@@ -315,6 +316,47 @@ fn from_tables(doc: &Html, page_url: &Url) -> Vec<Row> {
         }
     }
     best
+}
+
+/// The columns of a table without headers, by the shape of their cells: the column
+/// whose cells are mostly document numbers, the one whose cells are mostly dates, and the
+/// one with the longest text as the summary. Three rows at least, so that a layout table
+/// holding one document reference is not a register.
+fn by_shape(grid: &[Vec<Option<ElementRef<'_>>>]) -> Option<(usize, Vec<Option<Column>>)> {
+    let rows: Vec<&Vec<Option<ElementRef<'_>>>> = grid.iter().take(MAX_ROWS).collect();
+    if rows.len() < 3 {
+        return None;
+    }
+    let width = rows.iter().map(|r| r.len()).max()?;
+    let texts: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            (0..width)
+                .map(|i| r.get(i).copied().flatten().map(text_of).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    let share = |i: usize, test: &dyn Fn(&str) -> bool| {
+        texts.iter().filter(|r| test(&r[i])).count() * 10 >= texts.len() * 8
+    };
+    let is_number = |t: &str| t.chars().count() < 40 && number_in(t).is_some();
+    let is_date =
+        |t: &str| t.chars().count() < 30 && crate::extract::dates::parse_text(t).is_some();
+    let number = (0..width).find(|&i| share(i, &is_number))?;
+    let issued = (0..width).find(|&i| i != number && share(i, &is_date));
+    let summary = (0..width)
+        .filter(|&i| i != number && Some(i) != issued)
+        .max_by_key(|&i| texts.iter().map(|r| r[i].chars().count()).sum::<usize>())
+        .filter(|&i| {
+            texts.iter().map(|r| r[i].chars().count()).sum::<usize>() >= 20 * texts.len()
+        })?;
+    let mut cols = vec![None; width];
+    cols[number] = Some(Column::Number);
+    cols[summary] = Some(Column::Summary);
+    if let Some(d) = issued {
+        cols[d] = Some(Column::Issued);
+    }
+    Some((0, cols))
 }
 
 /// The document number in a cell or a line: `125/QĐ-UBND`, spaces around the slash and
@@ -617,7 +659,7 @@ impl Row {
             content_html: html,
             images: Vec::new(),
             attachments: self.file.clone().into_iter().collect(),
-            categories: [&self.issuer, &self.field]
+            categories: [&self.issuer, &self.field, &self.signer]
                 .into_iter()
                 .flatten()
                 .cloned()
@@ -731,6 +773,40 @@ mod tests {
         )
         .unwrap();
         assert_eq!(rows.len(), MAX_ROWS);
+    }
+
+    #[test]
+    fn a_table_without_headers_is_read_by_the_shape_of_its_cells() {
+        let html = r#"<table>
+            <tr><td>1</td><td>15/01/2024</td><td><a href="/vb/1">125/QĐ-UBND</a></td><td>Về việc ban hành Kế hoạch cải cách hành chính năm 2024</td></tr>
+            <tr><td>2</td><td>19/01/2024</td><td><a href="/vb/2">130/QĐ-UBND</a></td><td>Về việc giao chỉ tiêu phát triển kinh tế - xã hội năm 2024</td></tr>
+            <tr><td>3</td><td>05/02/2024</td><td><a href="/vb/3">12/KH-UBND</a></td><td>Kế hoạch tổ chức Tết trồng cây đời đời nhớ ơn Bác Hồ</td></tr>
+            </table><table><tr><td>Trang chủ</td><td>Liên hệ</td></tr></table>"#;
+        let rows = from_tables(
+            &Html::parse_document(html),
+            &Url::parse("http://p.test/vb/").unwrap(),
+        );
+        let got: Vec<(&str, String, &str)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.number.as_str(),
+                    r.issued
+                        .map(|d| d.date_naive().to_string())
+                        .unwrap_or_default(),
+                    r.detail.as_ref().map(Url::path).unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("125/QĐ-UBND", "2024-01-15".to_string(), "/vb/1"),
+                ("130/QĐ-UBND", "2024-01-19".to_string(), "/vb/2"),
+                ("12/KH-UBND", "2024-02-05".to_string(), "/vb/3"),
+            ]
+        );
+        assert!(rows[2].summary.starts_with("Kế hoạch tổ chức Tết"));
     }
 
     #[test]
