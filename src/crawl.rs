@@ -615,6 +615,31 @@ async fn listed_by_sitemaps(
     listed
 }
 
+/// Page `n` (2, 3, …) of a paged index or register: the source's `page_url` with `{n}`,
+/// else the next link the page before gave. `None` at the end, or when the page cannot be
+/// read (noted as "`what` page n: why": the pages read so far stand).
+async fn following_page(
+    fetcher: &Fetcher,
+    source: &SourceConfig,
+    policy: &SourcePolicy,
+    n: usize,
+    next_link: Option<Url>,
+    what: &str,
+    notes: &mut Vec<String>,
+) -> Option<crate::fetch::Page> {
+    let next = match &source.page_url {
+        Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
+        None => next_link,
+    }?;
+    match fetcher.get_html(&next, policy, None).await {
+        Ok(page) => page,
+        Err(e) => {
+            notes.push(format!("{what} page {n}: {e}"));
+            None
+        }
+    }
+}
+
 /// The documents of a register whose first page is `first`, and of its following pages
 /// up to `max_pages` (the next-page link, or `page_url`), each document once.
 pub async fn read_register(
@@ -635,18 +660,18 @@ pub async fn read_register(
     let (mut rows, mut next_link) =
         parse(html, first.url.clone(), source.documents.clone()).await?;
     for n in 2..=source.max_pages {
-        let next = match &source.page_url {
-            Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
-            None => next_link.take(),
-        };
-        let Some(next) = next else { break };
-        let page = match fetcher.get_html(&next, policy, None).await {
-            Ok(Some(p)) => p,
-            Ok(None) => break,
-            Err(e) => {
-                notes.push(format!("register page {n}: {e}"));
-                break;
-            }
+        let Some(page) = following_page(
+            fetcher,
+            source,
+            policy,
+            n,
+            next_link.take(),
+            "register",
+            notes,
+        )
+        .await
+        else {
+            break;
         };
         let (more, after) = parse(page.html, page.url, source.documents.clone()).await?;
         let known: HashSet<String> = rows.iter().map(|r| r.key()).collect();
@@ -719,18 +744,11 @@ pub async fn follow_index(
                 }
             }
             for n in 2..=source.max_pages {
-                let next = match &source.page_url {
-                    Some(t) => Url::parse(&t.replace("{n}", &n.to_string())).ok(),
-                    None => next_link.take(),
-                };
-                let Some(next) = next else { break };
-                let page = match fetcher.get_html(&next, policy, None).await {
-                    Ok(Some(p)) => p,
-                    Ok(None) => break,
-                    Err(e) => {
-                        notes.push(format!("index page {n}: {e}"));
-                        break;
-                    }
+                let Some(page) =
+                    following_page(fetcher, source, policy, n, next_link.take(), "index", notes)
+                        .await
+                else {
+                    break;
                 };
                 let (more, after) = list_page(page.html, page.url, source, &evidence).await?;
                 let known: HashSet<Url> = links.iter().map(|l| l.url.clone()).collect();

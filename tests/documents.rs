@@ -654,3 +654,50 @@ async fn discover_proposes_a_register_and_preview_shows_its_rows() {
         assert!(out.contains(want), "{want}: {out}");
     }
 }
+
+/// A register's following pages are read up to `max_pages`, through its pager.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registers_following_pages_are_read() {
+    use axum::response::Html;
+    use axum::routing::get;
+    let app = axum::Router::new()
+        .route(
+            "/van-ban/",
+            get(|| async { Html(register_page("nukeviet-laws.html")) }),
+        )
+        // Page 2 in another platform's markup, so that its documents are others.
+        .route(
+            "/van-ban/page-2/",
+            get(|| async { Html(register_page("cards.html")) }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("p.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[daemon]\ndatabase = \"p.db\"\nretries = 0\nper_host_delay = \"0s\"\n[[source]]\nid = \"vb\"\nurl = \"{base}/van-ban/\"\nkind = \"documents\"\nmax_pages = 3\n"
+        ),
+    )
+    .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        binary()
+            .args(["crawl", "--config", config.to_str().unwrap()])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "{said}");
+    let row: Vec<&str> = said
+        .lines()
+        .find(|l| l.starts_with("vb "))
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    // found, new: three documents on each page; the card page has no next page.
+    assert_eq!(&row[1..3], &["6", "6"], "{said}");
+}
