@@ -61,6 +61,7 @@ const HEADERS: &[(&str, Column)] = &[
     ("so hieu", Column::Number),
     ("ky hieu", Column::Number),
     ("so van ban", Column::Number),
+    ("so kh", Column::Number),
     ("ngay ban hanh", Column::Issued),
     ("ngay bh", Column::Issued),
     ("ngay ky", Column::Issued),
@@ -88,9 +89,13 @@ const HEADERS: &[(&str, Column)] = &[
 const MAX_ROWS: usize = 500;
 
 /// A document number: digits, a slash, then letters (`125/QĐ-UBND`, `12/2024/NQ-HĐND`).
+/// The State's form (`125/QĐ-UBND`, `12/2024/NQ-HĐND`) and the Party's (`12-KH/TU`,
+/// `03-HD/BDVTU`: number, dash, type, then the issuing committee).
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{1,6}\s*/\s*(\d{4}\s*/\s*)?[\p{Lu}Đ][\p{L}Đđ0-9]*(\s*-\s*[\p{L}Đđ0-9]+)*")
-        .expect("static regex")
+    Regex::new(
+        r"\b\d{1,6}\s*(/\s*(\d{4}\s*/\s*)?[\p{Lu}Đ][\p{L}Đđ0-9]*(\s*-\s*[\p{L}Đđ0-9]+)*|-\s*[\p{Lu}Đ][\p{L}Đđ]*(\s*/\s*[\p{Lu}Đ][\p{L}Đđ0-9]*)+)",
+    )
+    .expect("static regex")
 });
 
 /// The register's documents on one page, in page order, and its next page.
@@ -176,14 +181,19 @@ fn file_and_detail(
 
 /// The column a header cell names.
 fn column_of(header: &str) -> Option<Column> {
-    let f = fold_search(header);
-    let f = f.trim().trim_end_matches(':').trim();
+    // Spaces left out: a header wraps anywhere ("Số/<br>Ký hiệu", "Số / Ký hiệu").
+    let squeeze = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    let f = squeeze(fold_search(header).trim().trim_end_matches(':'));
     if f.is_empty() || f.len() > 40 {
         return None;
     }
+    // "Số" alone is the number; "Số TT" is not.
+    if f == "so" {
+        return Some(Column::Number);
+    }
     HEADERS
         .iter()
-        .find(|(label, _)| f == *label || f.starts_with(label))
+        .find(|(label, _)| f.starts_with(&squeeze(label)))
         .map(|(_, c)| *c)
 }
 
@@ -593,11 +603,21 @@ impl Row {
     /// The document's type, from its number's letters.
     pub fn kind(&self) -> Option<&'static str> {
         let folded = fold_search(&self.number).to_ascii_uppercase();
-        let letters = folded
-            .split('/')
-            .find(|p| p.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))?;
-        let code = letters.split('-').next()?;
-        TYPES.iter().find(|(c, _)| *c == code).map(|(_, t)| *t)
+        // `125/QĐ-UBND`: the part after the slash, before its dash; `12-KH/TU`: the part
+        // after the number's dash, before the slash.
+        let code = match folded.split_once('/') {
+            Some((head, _)) if head.contains('-') => head.split_once('-')?.1,
+            Some(_) => folded
+                .split('/')
+                .find(|p| p.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))?
+                .split('-')
+                .next()?,
+            None => return None,
+        };
+        TYPES
+            .iter()
+            .find(|(c, _)| *c == code.trim())
+            .map(|(_, t)| *t)
     }
 
     /// The feed item of this document: titled "số/ký hiệu — trích yếu", dated by its date
@@ -686,6 +706,13 @@ mod tests {
             Some("12/2024/NQ-HĐND")
         );
         assert_eq!(number_in("Ngày 15/01/2024"), None);
+        // The Party's form.
+        assert_eq!(
+            number_in("Kế hoạch số 12-KH/TU ngày").as_deref(),
+            Some("12-KH/TU")
+        );
+        assert_eq!(number_in("03-HD/BDVTU").as_deref(), Some("03-HD/BDVTU"));
+        assert_eq!(number_in("Ngày 15-01-2024"), None);
         let row = |n: &str| Row {
             number: n.into(),
             issued: None,
@@ -698,6 +725,8 @@ mod tests {
         };
         assert_eq!(row("125/QĐ-UBND").kind(), Some("Quyết định"));
         assert_eq!(row("45/TB-UBND").kind(), Some("Thông báo"));
+        assert_eq!(row("12-KH/TU").kind(), Some("Kế hoạch"));
+        assert_eq!(row("05/2024/NQ-HĐND").kind(), Some("Nghị quyết"));
         assert_eq!(row("125/QĐ-UBND").key(), row("125/QD-UBND").key());
         assert_eq!(row("125/QĐ-UBND").key(), row("125 / qđ-ubnd").key());
         assert_ne!(row("125/QĐ-UBND").key(), row("126/QĐ-UBND").key());
@@ -807,6 +836,22 @@ mod tests {
             ]
         );
         assert!(rows[2].summary.starts_with("Kế hoạch tổ chức Tết"));
+    }
+
+    #[test]
+    fn headers_are_read_however_they_wrap() {
+        for (h, c) in [
+            ("Số/\n Ký hiệu", Some(Column::Number)),
+            ("Số / ký hiệu", Some(Column::Number)),
+            ("Số", Some(Column::Number)),
+            ("Số TT", None),
+            ("STT", None),
+            ("Ngày ban\nhành", Some(Column::Issued)),
+            ("Trích yếu nội dung", Some(Column::Summary)),
+            ("Tệp đính kèm", Some(Column::File)),
+        ] {
+            assert_eq!(column_of(h), c, "{h:?}");
+        }
     }
 
     #[test]
