@@ -160,10 +160,12 @@ pub struct Article {
     pub attachments: Vec<Attachment>,
     /// What the item is about besides its source and tags: a register's issuer and
     /// field (empty for news).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
     /// For a register's document, its identity (`text::document_key`: issuer and number,
     /// folded): the same document on another register is the same item, whatever its
     /// summary says there. `None` for news, whose identity is its text.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<String>,
     /// The platform profile that applied, if any.
     pub profile: Option<String>,

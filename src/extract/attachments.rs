@@ -206,6 +206,18 @@ fn file_name(url: &Url) -> Option<(String, Option<&'static str>)> {
             return Some((v, Some(ext)));
         }
     }
+    // Liferay serves `/documents/<group>/<folder>/QD-125.pdf/<uuid>`: the name is a
+    // folder of the path.
+    if let Some(n) = url
+        .path_segments()
+        .into_iter()
+        .flatten()
+        .map(decode)
+        .find(|n| ext_of(n).is_some())
+    {
+        let ext = ext_of(&n);
+        return Some((n, ext));
+    }
     last.map(|n| (n, None))
 }
 
@@ -217,9 +229,13 @@ fn file_name(url: &Url) -> Option<(String, Option<&'static str>)> {
 fn is_handler(url: &Url) -> bool {
     let by_query = url.query_pairs().any(|(k, v)| {
         let k = k.to_ascii_lowercase();
+        // Joomla's `task=doc_download`, DotNetNuke's `LinkClick.aspx?fileticket=`.
         k.contains("download")
-            || v.eq_ignore_ascii_case("download")
-            || matches!(k.as_str(), "dl" | "attachment" | "fileid" | "file_id")
+            || v.to_ascii_lowercase().contains("download")
+            || matches!(
+                k.as_str(),
+                "dl" | "attachment" | "fileid" | "file_id" | "fileticket"
+            )
     });
     let segments: Vec<String> = url
         .path_segments()
@@ -234,8 +250,10 @@ fn is_handler(url: &Url) -> bool {
                 .any(|e| last.ends_with(e))
     });
     let folder = segments.windows(2).any(|w| {
-        matches!(w[0].as_str(), "download" | "tai-ve" | "attachments")
-            && !w[1].is_empty()
+        matches!(
+            w[0].as_str(),
+            "download" | "tai-ve" | "attachments" | "document_library"
+        ) && !w[1].is_empty()
             && !w[1].ends_with(".html")
             && !w[1].ends_with(".htm")
     });
@@ -296,12 +314,20 @@ mod tests {
                 .1,
             None
         );
+        let (name, ext) = file_name(&url(
+            "http://p.test/documents/10180/0/KH-12-UBND.docx/2a3c-77f1",
+        ))
+        .unwrap();
+        assert_eq!((name.as_str(), ext), ("KH-12-UBND.docx", Some("docx")));
         for handler in [
             "http://p.test/van-ban/quyet-dinh-125.html?download",
             "http://p.test/index.php?nv=news&op=download&id=3",
             "http://p.test/Lists/TinTuc/Attachments/12/x",
             "http://p.test/download/3",
             "http://p.test/Portals/0/DownloadFile.aspx?id=7",
+            "http://p.test/LinkClick.aspx?fileticket=aB3x%3d&tabid=87",
+            "http://p.test/index.php?option=com_docman&task=doc_download&gid=12",
+            "http://p.test/c/document_library/get_file?uuid=5e1&groupId=10180",
         ] {
             assert!(is_handler(&url(handler)), "{handler}");
         }
