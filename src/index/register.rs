@@ -184,7 +184,9 @@ fn column_of(header: &str) -> Option<Column> {
     // Spaces left out: a header wraps anywhere ("Số/<br>Ký hiệu", "Số / Ký hiệu").
     let squeeze = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
     let f = squeeze(fold_search(header).trim().trim_end_matches(':'));
-    if f.is_empty() || f.len() > 40 {
+    // A header is a few words; a data cell that starts like one ("Số hiệu văn bản
+    // được …") is longer.
+    if f.is_empty() || f.len() > 80 {
         return None;
     }
     // "Số" alone is the number; "Số TT" is not.
@@ -385,9 +387,12 @@ const CARD_LABELS: &[(&str, Column)] = &[
     ("ky hieu", Column::Number),
     ("ngay ban hanh", Column::Issued),
     ("ngay ky", Column::Issued),
+    ("ngay bh", Column::Issued),
     ("trich yeu", Column::Summary),
+    ("noi dung", Column::Summary),
     ("co quan ban hanh", Column::Issuer),
     ("noi ban hanh", Column::Issuer),
+    ("co quan", Column::Issuer),
     ("nguoi ky", Column::Signer),
     ("linh vuc", Column::Field),
 ];
@@ -467,14 +472,22 @@ fn card_row(card: ElementRef<'_>, page_url: &Url) -> Option<Row> {
         let t = text_of(*b);
         let f = fold_search(&t);
         for (label, column) in CARD_LABELS {
-            if f.starts_with(label) && !fields.iter().any(|(c, _)| c == column) {
-                // The value is what follows the label's colon.
-                if let Some((_, v)) = t.split_once(':') {
-                    let v = v.trim();
-                    if !v.is_empty() && v.chars().count() < 600 {
-                        fields.push((*column, v.to_string()));
-                    }
-                }
+            if !f.starts_with(label) || fields.iter().any(|(c, _)| c == column) {
+                continue;
+            }
+            let value = match t.split_once(':') {
+                // "Số hiệu: 125/QĐ-UBND": what follows the colon.
+                Some((_, v)) => v.trim().to_string(),
+                // A label alone ("Số ký hiệu" in a <dt> or a cell): the next element.
+                None if f.trim() == *label => b
+                    .next_siblings()
+                    .find_map(ElementRef::wrap)
+                    .map(text_of)
+                    .unwrap_or_default(),
+                None => continue,
+            };
+            if !value.is_empty() && value.chars().count() < 600 {
+                fields.push((*column, value));
             }
         }
     }
@@ -674,7 +687,7 @@ impl Row {
             title,
             published: self.issued,
             author: self.signer.clone(),
-            credit: self.issuer.clone(),
+            credit: None,
             paragraphs: lines.iter().map(|(l, v)| format!("{l}: {v}")).collect(),
             content_html: html,
             images: Vec::new(),
@@ -836,6 +849,57 @@ mod tests {
             ]
         );
         assert!(rows[2].summary.starts_with("Kế hoạch tổ chức Tết"));
+    }
+
+    #[test]
+    fn cards_of_label_and_value_pairs_are_read() {
+        let html = r#"<div class="list">
+            <div class="vb"><h4><a href="/vb/21">Kế hoạch kiểm tra công tác dân vận năm 2024</a></h4>
+              <dl><dt>Số ký hiệu</dt><dd>21-KH/BDVTU</dd><dt>Ngày ban hành</dt><dd>12/03/2024</dd>
+              <dt>Cơ quan</dt><dd>Ban Dân vận Tỉnh ủy</dd></dl><a href="/files/21-kh.pdf">Tải về</a></div>
+            <div class="vb"><h4><a href="/vb/22">Hướng dẫn tổ chức hội nghị dân vận khéo</a></h4>
+              <dl><dt>Số ký hiệu</dt><dd>03-HD/BDVTU</dd><dt>Ngày ban hành</dt><dd>20/03/2024</dd>
+              <dt>Cơ quan</dt><dd>Ban Dân vận Tỉnh ủy</dd></dl><a href="/files/03-hd.pdf">Tải về</a></div></div>"#;
+        let (rows, _) = read_register(
+            html,
+            &Url::parse("http://p.test/vb/").unwrap(),
+            &Default::default(),
+        )
+        .unwrap();
+        let got: Vec<(&str, String, &str, Option<&str>, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.number.as_str(),
+                    r.issued
+                        .map(|d| d.date_naive().to_string())
+                        .unwrap_or_default(),
+                    r.summary.as_str(),
+                    r.issuer.as_deref(),
+                    r.file.as_ref().map(|f| f.url.clone()).unwrap_or_default(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "21-KH/BDVTU",
+                    "2024-03-12".into(),
+                    "Kế hoạch kiểm tra công tác dân vận năm 2024",
+                    Some("Ban Dân vận Tỉnh ủy"),
+                    "http://p.test/files/21-kh.pdf".into()
+                ),
+                (
+                    "03-HD/BDVTU",
+                    "2024-03-20".into(),
+                    "Hướng dẫn tổ chức hội nghị dân vận khéo",
+                    Some("Ban Dân vận Tỉnh ủy"),
+                    "http://p.test/files/03-hd.pdf".into()
+                ),
+            ]
+        );
+        assert_eq!(rows[1].kind(), Some("Hướng dẫn"));
     }
 
     #[test]
