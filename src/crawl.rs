@@ -31,14 +31,26 @@ const MAX_CHILD_SITEMAPS: usize = 3;
 /// `HEAD` requests per article for its files' sizes and types.
 const MAX_HEADS: usize = 5;
 
-/// The media type of a `Content-Type` header, without its parameters, lower case.
-fn media_type(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
+/// What a file's answer to `HEAD` says of it: its media type (without parameters) and
+/// size. `None` when the answer is a web page (a handler that shows a form or a login
+/// instead of the file): its type and length are the page's, not the file's.
+fn file_facts(
+    content_type: Option<&str>,
+    length: Option<u64>,
+) -> Option<(Option<String>, Option<u64>)> {
+    let ty = content_type
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|t| !t.is_empty());
+    if matches!(ty.as_deref(), Some("text/html" | "application/xhtml+xml")) {
+        return None;
+    }
+    Some((ty, length))
 }
 
 /// Feeds read per list page for evidence of its articles (a page advertises its
@@ -408,6 +420,13 @@ impl Crawler {
                 }
             }
         }
+        if run.failed > 0 && run.new + run.updated + run.unchanged + run.merged == 0 {
+            let first = run.notes.first().cloned().unwrap_or_default();
+            return Err(RunError::AllArticlesFailed {
+                failed: run.failed,
+                first,
+            });
+        }
         // Only once every row is stored: a run cut short reads the page again.
         self.store
             .set_validators(source.url.as_str(), &first_validators, Utc::now())?;
@@ -439,13 +458,11 @@ impl Crawler {
             };
             match self.fetcher.head(&file_url, policy).await {
                 Ok(resp) => {
-                    a.length = resp.declared_length;
-                    // A handler that answers with a page says nothing of the file.
-                    if let Some(t) = resp.content_type.as_deref().map(media_type)
-                        && !t.is_empty()
-                        && t != "text/html"
+                    if let Some((ty, length)) =
+                        file_facts(resp.content_type.as_deref(), resp.declared_length)
                     {
-                        a.media_type = Some(t);
+                        a.media_type = ty.or(a.media_type.take());
+                        a.length = length;
                     }
                 }
                 Err(e) => debug!(url = %a.url, "no HEAD for the attachment: {e}"),
@@ -856,6 +873,20 @@ fn decode(resp: &crate::fetch::Response) -> Result<String, FetchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_head_that_answers_with_a_page_says_nothing_of_the_file() {
+        assert_eq!(
+            file_facts(Some("application/PDF; name=qd.pdf"), Some(48_213)),
+            Some((Some("application/pdf".to_string()), Some(48_213)))
+        );
+        assert_eq!(file_facts(None, Some(10)), Some((None, Some(10))));
+        // A download handler that shows a login or a form instead of the file.
+        assert_eq!(
+            file_facts(Some("text/html; charset=utf-8"), Some(5_120)),
+            None
+        );
+    }
 
     #[test]
     fn a_menu_page_reached_by_a_wrong_link_is_skipped_with_a_reason_not_stored() {
