@@ -28,6 +28,27 @@ use crate::text;
 const MAX_NOTES: usize = 5;
 /// Child sitemaps read from a sitemap index, newest first.
 const MAX_CHILD_SITEMAPS: usize = 3;
+/// Counts what storing one item did.
+fn tally(run: &mut RunRecord, outcome: SaveOutcome) {
+    match outcome {
+        SaveOutcome::New => run.new += 1,
+        SaveOutcome::Updated => run.updated += 1,
+        SaveOutcome::Unchanged => run.unchanged += 1,
+        SaveOutcome::Merged => run.merged += 1,
+    }
+}
+
+/// A run in which items failed and none was stored fails, with the first reason.
+fn all_failed(run: &RunRecord) -> Result<(), RunError> {
+    if run.failed > 0 && run.new + run.updated + run.unchanged + run.merged == 0 {
+        return Err(RunError::AllArticlesFailed {
+            failed: run.failed,
+            first: run.notes.first().cloned().unwrap_or_default(),
+        });
+    }
+    Ok(())
+}
+
 /// `HEAD` requests per article for its files' sizes and types.
 const MAX_HEADS: usize = 5;
 
@@ -286,10 +307,7 @@ impl Crawler {
             }
             fetched += 1;
             match self.article(source, &policy, &link, state.is_some()).await {
-                Ok(SaveOutcome::New) => run.new += 1,
-                Ok(SaveOutcome::Updated) => run.updated += 1,
-                Ok(SaveOutcome::Unchanged) => run.unchanged += 1,
-                Ok(SaveOutcome::Merged) => run.merged += 1,
+                Ok(outcome) => tally(run, outcome),
                 Err(e) if e.is_skipped() => {
                     run.skipped += 1;
                     note(run, e.to_string());
@@ -305,14 +323,7 @@ impl Crawler {
                 p.article(&source.id, fetched, run.new);
             }
         }
-        if run.failed > 0 && run.new + run.updated + run.unchanged + run.merged == 0 {
-            let first = run.notes.first().cloned().unwrap_or_default();
-            return Err(RunError::AllArticlesFailed {
-                failed: run.failed,
-                first,
-            });
-        }
-        Ok(())
+        all_failed(run)
     }
 
     /// The article links of the source's index, or `None` when the index has not changed
@@ -323,15 +334,9 @@ impl Crawler {
         policy: &SourcePolicy,
         run: &mut RunRecord,
     ) -> Result<Option<Vec<Link>>, RunError> {
-        let validators = self.store.validators(source.url.as_str())?;
-        let resp = self
-            .fetcher
-            .get(&source.url, policy, validators.as_ref())
-            .await?;
-        run.status = Some(resp.status);
-        if resp.not_modified {
+        let Some(resp) = self.fetch_index(source, policy, run).await? else {
             return Ok(None);
-        }
+        };
         self.store
             .set_validators(source.url.as_str(), &resp.validators, Utc::now())?;
         let not_articles: HashSet<Url> = self
@@ -361,6 +366,23 @@ impl Crawler {
         Ok(Some(links))
     }
 
+    /// The source's index page, asked for conditionally; `None` when it has not changed
+    /// since the last run (a 304).
+    async fn fetch_index(
+        &self,
+        source: &SourceConfig,
+        policy: &SourcePolicy,
+        run: &mut RunRecord,
+    ) -> Result<Option<crate::fetch::Response>, RunError> {
+        let validators = self.store.validators(source.url.as_str())?;
+        let resp = self
+            .fetcher
+            .get(&source.url, policy, validators.as_ref())
+            .await?;
+        run.status = Some(resp.status);
+        Ok((!resp.not_modified).then_some(resp))
+    }
+
     /// A register's run: its pages read as rows, each row stored as an item under its
     /// document's identity (issuer and number), so a re-run adds nothing, a corrected
     /// summary updates the item in place, and the same document on another register
@@ -371,15 +393,9 @@ impl Crawler {
         policy: &SourcePolicy,
         run: &mut RunRecord,
     ) -> Result<(), RunError> {
-        let validators = self.store.validators(source.url.as_str())?;
-        let resp = self
-            .fetcher
-            .get(&source.url, policy, validators.as_ref())
-            .await?;
-        run.status = Some(resp.status);
-        if resp.not_modified {
+        let Some(resp) = self.fetch_index(source, policy, run).await? else {
             return Ok(());
-        }
+        };
         let first_validators = resp.validators.clone();
         let mut notes = Vec::new();
         let rows = read_register(&self.fetcher, source, policy, resp, &mut notes).await?;
@@ -400,33 +416,21 @@ impl Crawler {
             self.describe_attachments(&mut article, policy).await;
             let store = self.store.clone();
             let source_id = source.id.clone();
-            let saved = tokio::task::spawn_blocking(move || {
+            let saved: Result<SaveOutcome, ArticleError> = tokio::task::spawn_blocking(move || {
                 let identity = text::Identity::of(&article.paragraphs);
-                store.save(&source_id, &article.url, &article, &identity, Utc::now())
+                Ok(store.save(&source_id, &article.url, &article, &identity, Utc::now())?)
             })
-            .await;
+            .await
+            .unwrap_or_else(|e| Err(e.into()));
             match saved {
-                Ok(Ok(SaveOutcome::New)) => run.new += 1,
-                Ok(Ok(SaveOutcome::Updated)) => run.updated += 1,
-                Ok(Ok(SaveOutcome::Unchanged)) => run.unchanged += 1,
-                Ok(Ok(SaveOutcome::Merged)) => run.merged += 1,
-                Ok(Err(e)) => {
-                    run.failed += 1;
-                    note(run, format!("{}: {e}", row.number));
-                }
+                Ok(outcome) => tally(run, outcome),
                 Err(e) => {
                     run.failed += 1;
                     note(run, format!("{}: {e}", row.number));
                 }
             }
         }
-        if run.failed > 0 && run.new + run.updated + run.unchanged + run.merged == 0 {
-            let first = run.notes.first().cloned().unwrap_or_default();
-            return Err(RunError::AllArticlesFailed {
-                failed: run.failed,
-                first,
-            });
-        }
+        all_failed(run)?;
         // Only once every row is stored: a run cut short reads the page again.
         self.store
             .set_validators(source.url.as_str(), &first_validators, Utc::now())?;
@@ -717,15 +721,7 @@ pub async fn follow_index(
         // A register's rows, as the links to their documents (what `discover` samples).
         IndexKind::Documents => {
             let rows = read_register(fetcher, source, policy, resp, notes).await?;
-            rows.iter()
-                .filter_map(|r| {
-                    let a = r.to_article(&source.url);
-                    Some(Link {
-                        url: Url::parse(&a.url).ok()?,
-                        title: a.title,
-                    })
-                })
-                .collect()
+            rows.iter().map(|r| r.link(&source.url)).collect()
         }
         IndexKind::Html => {
             let html = decode(&resp)?;
@@ -740,7 +736,7 @@ pub async fn follow_index(
                 listed,
             });
             let (mut links, mut next_link) =
-                list_page(html.clone(), resp.url.clone(), source, &evidence).await?;
+                list_page(html, resp.url.clone(), source, &evidence).await?;
             // A list none of whose links reads as a story may still be one: the site's
             // sitemaps (named in its robots.txt) are asked, only then, which of the page's
             // links are articles.
@@ -750,8 +746,9 @@ pub async fn follow_index(
                     let mut more = evidence.as_ref().clone();
                     more.listed.extend(by_sitemap);
                     evidence = Arc::new(more);
+                    // Decoded again: only this rare path needs the page twice.
                     (links, next_link) =
-                        list_page(html, resp.url.clone(), source, &evidence).await?;
+                        list_page(decode(&resp)?, resp.url.clone(), source, &evidence).await?;
                     if !links.is_empty() {
                         notes.push(format!(
                             "{} links of the list were recognised by the site's sitemap",

@@ -443,16 +443,7 @@ fn register_index(html: &str, page_url: &Url) -> Option<Candidate> {
     if rows.len() < 2 {
         return None;
     }
-    let links = rows
-        .iter()
-        .filter_map(|r| {
-            let a = r.to_article(page_url);
-            Some(Link {
-                url: Url::parse(&a.url).ok()?,
-                title: a.title,
-            })
-        })
-        .collect();
+    let links = rows.iter().map(|r| r.link(page_url)).collect();
     Some(Candidate {
         url: page_url.clone(),
         kind: IndexKind::Documents,

@@ -22,6 +22,18 @@ fn fixture() -> String {
     .unwrap()
 }
 
+/// A source's figures in `crawl`'s table: found, new, updated, unchanged, merged.
+fn figures(said: &str, id: &str) -> Vec<usize> {
+    said.lines()
+        .find(|l| l.split_whitespace().next() == Some(id))
+        .unwrap_or_else(|| panic!("no row for {id}: {said}"))
+        .split_whitespace()
+        .skip(1)
+        .take(5)
+        .map(|n| n.parse().unwrap())
+        .collect()
+}
+
 /// Every request the portal received: method, path and query.
 type Log = Arc<Mutex<Vec<(Method, String)>>>;
 
@@ -215,14 +227,8 @@ async fn attachments_reach_every_format_as_enclosures_without_a_download() {
     .unwrap();
     let said = String::from_utf8_lossy(&again.stdout).to_string();
     assert!(again.status.success(), "{said}");
-    let row: Vec<&str> = said
-        .lines()
-        .find(|l| l.starts_with("cangio"))
-        .unwrap()
-        .split_whitespace()
-        .collect();
     // found, new, updated, unchanged
-    assert_eq!(&row[1..5], &["1", "0", "0", "1"], "{said}");
+    assert_eq!(&figures(&said, "cangio")[..4], &[1, 0, 0, 1], "{said}");
     assert_eq!(heads(&log.lock().unwrap()), 2);
 }
 
@@ -486,17 +492,6 @@ async fn registers_become_items_once_and_corrections_update_them() {
             .unwrap()
         }
     };
-    // found, new, updated, unchanged, merged
-    let figures = |said: &str, id: &str| -> Vec<usize> {
-        said.lines()
-            .find(|l| l.split_whitespace().next() == Some(id))
-            .unwrap_or_else(|| panic!("no row for {id}: {said}"))
-            .split_whitespace()
-            .skip(1)
-            .take(5)
-            .map(|n| n.parse().unwrap())
-            .collect()
-    };
 
     // The province first, so that the district's copy of its decision finds it.
     let (ok, said) = crawl(Some("tinh")).await;
@@ -692,12 +687,6 @@ async fn a_registers_following_pages_are_read() {
     .unwrap();
     let said = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{said}");
-    let row: Vec<&str> = said
-        .lines()
-        .find(|l| l.starts_with("vb "))
-        .unwrap()
-        .split_whitespace()
-        .collect();
     // found, new: three documents on each page; the card page has no next page.
-    assert_eq!(&row[1..3], &["6", "6"], "{said}");
+    assert_eq!(&figures(&said, "vb")[..2], &[6, 6], "{said}");
 }

@@ -70,7 +70,10 @@ fn preview_register(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if rows.is_empty() {
         anyhow::bail!(
-            "{url}: no documents found in the register (no table with a \"Số/Ký hiệu\" column and no cards labelled \"Số hiệu:\"; set [source.documents] rows and its fields)"
+            "{}",
+            crawl::RunError::NoDocuments {
+                url: url.to_string()
+            }
         );
     }
     if json {

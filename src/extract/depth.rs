@@ -80,12 +80,6 @@ fn raw_text(name: &[u8]) -> bool {
     )
 }
 
-/// Whether the page's tags nest deeper than `limit`. Stops reading at the first level
-/// past it.
-pub fn exceeds(html: &str, limit: usize) -> bool {
-    scan(html, limit, |_| {})
-}
-
 /// The page as the parser needs to read it, or `None` when its tags nest deeper than
 /// `limit`: the text of each `<script>` (but JSON-LD, which the metadata reads) and each
 /// `<style>` is left out, their tags kept. Cutting raw text short never moves its end
@@ -111,7 +105,8 @@ pub fn prepare(html: &str, limit: usize) -> Option<Cow<'_, str>> {
     Some(Cow::Owned(out))
 }
 
-/// The pass behind [`exceeds`] and [`prepare`]: true when the depth passes `limit`;
+/// The pass behind [`prepare`]: true when the depth passes `limit` (reading stops at
+/// the first level past it);
 /// `unread` is given the byte range of each script's or style sheet's text that no
 /// stage reads.
 fn scan(html: &str, limit: usize, mut unread: impl FnMut(Range<usize>)) -> bool {
@@ -259,6 +254,10 @@ fn find_ignore_case(hay: &[u8], needle: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    fn too_deep(html: &str, limit: usize) -> bool {
+        prepare(html, limit).is_none()
+    }
+
     #[test]
     fn counts_nesting_not_tags() {
         let nested = format!(
@@ -266,10 +265,10 @@ mod tests {
             "<div>".repeat(50),
             "</div>".repeat(50)
         );
-        assert!(exceeds(&nested, 49));
-        assert!(!exceeds(&nested, 50));
+        assert!(too_deep(&nested, 49));
+        assert!(!too_deep(&nested, 50));
         let siblings = "<div>x</div>".repeat(10_000);
-        assert!(!exceeds(&siblings, 5));
+        assert!(!too_deep(&siblings, 5));
     }
 
     #[test]
@@ -277,14 +276,14 @@ mod tests {
         // Unclosed paragraphs and cells, void elements, self-closing tags.
         let sloppy = "<table><tr><td>a<td>b<tr><td>c</table>".repeat(500)
             + &"<p>text<br><img src=x><hr/>".repeat(2000);
-        assert!(!exceeds(&sloppy, 5));
+        assert!(!too_deep(&sloppy, 5));
         // Tags inside scripts, styles and comments, and `>` in attribute values.
         let raw = format!(
             r#"<div title="a > b"><script>var s = "{}";</script><!-- {} --><style>div>p{{}}</style></div>"#,
             "<div>".repeat(5000),
             "<div>".repeat(5000)
         );
-        assert!(!exceeds(&raw, 2));
+        assert!(!too_deep(&raw, 2));
     }
 
     #[test]
@@ -416,7 +415,7 @@ mod tests {
             "<img alt=",
             "<img alt= '",
         ] {
-            let _ = exceeds(s, 1);
+            let _ = too_deep(s, 1);
             let _ = prepare(s, 1);
         }
     }

@@ -173,12 +173,7 @@ fn attachment_list(item: &FeedItem) -> String {
     if item.attachments.is_empty() {
         return String::new();
     }
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('"', "&quot;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
+    let esc = |s: &str| quick_xml::escape::escape(s).into_owned();
     let mut html = String::from("<p>Tệp đính kèm / Attachments:</p><ul>");
     for a in &item.attachments {
         html.push_str(&format!(

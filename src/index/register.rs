@@ -18,7 +18,7 @@ use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
-use super::{IndexError, next_in, parse_list};
+use super::{IndexError, Link, next_in, parse_list};
 use crate::extract::{Article, file_link};
 use crate::model::{Attachment, RegisterRules};
 use crate::text::{self, collapse_space, fold_search};
@@ -633,25 +633,41 @@ impl Row {
             .map(|(_, t)| *t)
     }
 
+    /// "số/ký hiệu — trích yếu".
+    pub fn title(&self) -> String {
+        if self.summary.is_empty() {
+            self.number.clone()
+        } else {
+            format!("{} — {}", self.number, self.summary)
+        }
+    }
+
+    /// Where the document is: its page, else its file, else its row on the register.
+    pub fn url(&self, register: &Url) -> Url {
+        self.detail
+            .clone()
+            .or_else(|| self.file.as_ref().and_then(|f| Url::parse(&f.url).ok()))
+            .unwrap_or_else(|| {
+                let mut u = register.clone();
+                u.set_fragment(Some(&self.number));
+                u
+            })
+    }
+
+    /// The row as a link to its document, titled as its item (`discover`'s sample).
+    pub fn link(&self, register: &Url) -> Link {
+        Link {
+            url: self.url(register),
+            title: self.title(),
+        }
+    }
+
     /// The feed item of this document: titled "số/ký hiệu — trích yếu", dated by its date
     /// of issue, linked to its page (else its file), the file as its attachment, the
     /// issuer, field and signer as categories and in the content.
     pub fn to_article(&self, register: &Url) -> Article {
-        let title = if self.summary.is_empty() {
-            self.number.clone()
-        } else {
-            format!("{} — {}", self.number, self.summary)
-        };
-        let url = self
-            .detail
-            .as_ref()
-            .map(Url::to_string)
-            .or_else(|| self.file.as_ref().map(|f| f.url.clone()))
-            .unwrap_or_else(|| {
-                let mut u = register.clone();
-                u.set_fragment(Some(&self.number));
-                u.to_string()
-            });
+        let title = self.title();
+        let url = self.url(register).to_string();
         let mut lines: Vec<(&str, String)> = Vec::new();
         if !self.summary.is_empty() {
             lines.push(("Trích yếu", self.summary.clone()));
@@ -672,14 +688,12 @@ impl Row {
                 lines.push((label, v.clone()));
             }
         }
-        let esc = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-        };
         let mut html = String::from("<dl>");
         for (label, v) in &lines {
-            html.push_str(&format!("<dt>{label}</dt><dd>{}</dd>", esc(v)));
+            html.push_str(&format!(
+                "<dt>{label}</dt><dd>{}</dd>",
+                quick_xml::escape::escape(v.as_str())
+            ));
         }
         html.push_str("</dl>");
         Article {
