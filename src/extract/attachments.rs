@@ -59,6 +59,9 @@ const GENERIC_TEXTS: &[&str] = &[
 /// register, not an article's attachments.
 const MAX_ATTACHMENTS: usize = 20;
 
+/// Link text longer than this many bytes is no download label ("Tải về", "Download").
+const SHORT_LINK: usize = 48;
+
 /// How far above a link outside the body its attachment label may sit.
 const LABEL_LEVELS: usize = 4;
 
@@ -81,7 +84,23 @@ impl Page<'_> {
                 "object" => (el.attr("data"), false),
                 _ => continue,
             };
-            let Some(url) = raw.and_then(|h| self.base.join(h.trim()).ok()) else {
+            let Some(raw) = raw else { continue };
+            // Most links are pages. Only one whose address or markup hints at a file, or
+            // whose short text says it downloads, is looked at further: resolving it and
+            // reading its text cost more than this test, on every link of the area.
+            let hinted = may_be_file(raw)
+                || link
+                    && (el.attr("download").is_some()
+                        // A download label is a word or two: longer link text (every
+                        // headline) is not read.
+                        || !self.text_exceeds(n.id(), SHORT_LINK)
+                            && self
+                                .text_within(n.id(), SHORT_LINK)
+                                .is_some_and(|t| is_download_text(&t)));
+            if !hinted {
+                continue;
+            }
+            let Ok(url) = self.base.join(raw.trim()) else {
                 continue;
             };
             if !matches!(url.scheme(), "http" | "https")
@@ -166,6 +185,34 @@ pub fn file_link(url: &Url, text: &str, title: Option<&str>) -> Option<Attachmen
     }
     let label = title.filter(|t| !t.is_empty() && is_generic(text));
     Some(attachment(url.clone(), label.unwrap_or(text), named))
+}
+
+/// Whether an address may name a file or a download handler: a cheap screen before
+/// [`file_name`] and [`is_handler`], which it never contradicts (every address they
+/// accept holds one of these, in any case).
+fn may_be_file(raw: &str) -> bool {
+    static SCREEN: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            let hints = [
+                "download",
+                "getfile",
+                "tai-ve",
+                "taive",
+                "attachment",
+                "document_library",
+                "fileid",
+                "file_id",
+                "fileticket",
+                "dl",
+                "%2e",
+            ];
+            let dotted: Vec<String> = EXTENSIONS.iter().map(|e| format!(".{e}")).collect();
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(hints.iter().map(|h| h.to_string()).chain(dotted))
+                .expect("static patterns")
+        });
+    SCREEN.is_match(raw)
 }
 
 /// Whether a link's text names no file ("Tải về", "tại đây", nothing).
@@ -330,6 +377,7 @@ mod tests {
             "http://p.test/c/document_library/get_file?uuid=5e1&groupId=10180",
         ] {
             assert!(is_handler(&url(handler)), "{handler}");
+            assert!(may_be_file(handler), "the screen passes {handler}");
         }
         for page in [
             "http://p.test/tin-tuc/bai-1.html?id=3",
@@ -339,6 +387,14 @@ mod tests {
         ] {
             assert!(!is_handler(&url(page)), "{page}");
         }
+        for file in [
+            "/uploads/2024/QD%20125-UBND.PDF",
+            "DownloadFile.aspx?id=7&name=KH-12.docx",
+            "/documents/10180/0/KH-12-UBND.docx/2a3c-77f1",
+        ] {
+            assert!(may_be_file(file), "the screen passes {file}");
+        }
+        assert!(!may_be_file("/tin-tuc/bai-1.html?id=3"));
         assert!(is_download_text("Tải về"));
         assert!(!is_download_text("Tin tức"));
         assert!(!is_download_text("Download Firefox Nightly"));
