@@ -165,6 +165,10 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let state = AppState::new(store.clone(), config.clone());
+    // Push: the delivery worker and the WebSub hub follow reloads through this channel.
+    let (push_config, push_config_rx) = watch::channel(config.clone());
+    let push = crate::push::Push::new(store.clone(), push_config_rx)?;
+    state.set_hub(crate::push::Hub::new(push.clone()));
     let mut server_rx = shutdown_rx.clone();
     let server = tokio::spawn(serve::serve(listener, state.clone(), async move {
         let _ = server_rx.wait_for(|s| *s).await;
@@ -177,6 +181,9 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
         running: HashMap::new(),
     };
     scheduler.apply(&config);
+    scheduler
+        .tasks
+        .spawn(crate::push::Worker::new(push).run(shutdown_rx.clone()));
 
     // The scheduler's heartbeat: /healthz, the systemd watchdog, the status line, and
     // other processes' writes noticed so that cached feeds are rendered again.
@@ -248,6 +255,7 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                         } else {
                             scheduler.apply(&new);
                             state.set_config(new.clone());
+                            push_config.send_replace(new.clone());
                             *status.lock().unwrap_or_else(|e| e.into_inner()) = if later.is_empty()
                             {
                                 String::new()

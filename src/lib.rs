@@ -22,6 +22,7 @@ pub mod logging;
 pub mod metrics;
 pub mod model;
 pub mod progress;
+pub mod push;
 pub mod schedule;
 pub mod serve;
 pub mod status;

@@ -16,6 +16,9 @@ pub struct Metrics {
     pub items_updated: AtomicU64,
     pub items_merged: AtomicU64,
     pub runs_ok: AtomicU64,
+    /// Delivery requests (webhooks, WebSub, hub pings) answered 2xx, and the others.
+    pub deliveries_sent: AtomicU64,
+    pub deliveries_failed: AtomicU64,
     pub runs_failed: AtomicU64,
     run_seconds_millis: AtomicU64,
     /// Per format (atom, rss, json) and status (200, 304, 404, other).
@@ -53,6 +56,16 @@ impl Metrics {
         self.feed_requests[format as usize][s].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a delivery request by whether the receiver took it.
+    pub fn delivery(&self, ok: bool) {
+        if ok {
+            &self.deliveries_sent
+        } else {
+            &self.deliveries_failed
+        }
+        .fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn beat(&self) {
         self.heartbeat.store(
             chrono::Utc::now().timestamp().max(0) as u64,
@@ -66,8 +79,15 @@ impl Metrics {
         (last > 0).then(|| (chrono::Utc::now().timestamp().max(0) as u64).saturating_sub(last))
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self, items_total: usize) -> String {
+    /// The Prometheus text exposition. `deliveries` are the store's counts (pending,
+    /// failed and delivered of the last week) and `subscriptions` its live WebSub
+    /// subscriptions.
+    pub fn render(
+        &self,
+        items_total: usize,
+        deliveries: &crate::model::DeliveryCounts,
+        subscriptions: usize,
+    ) -> String {
         let mut s = String::new();
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let _ = writeln!(
@@ -158,6 +178,36 @@ impl Metrics {
                 }
             }
         }
+        let _ = writeln!(
+            s,
+            "# HELP portalfeed_delivery_requests_total Webhook, WebSub and hub ping requests, by outcome.\n# TYPE portalfeed_delivery_requests_total counter"
+        );
+        let _ = writeln!(
+            s,
+            "portalfeed_delivery_requests_total{{outcome=\"ok\"}} {}",
+            get(&self.deliveries_sent)
+        );
+        let _ = writeln!(
+            s,
+            "portalfeed_delivery_requests_total{{outcome=\"failed\"}} {}",
+            get(&self.deliveries_failed)
+        );
+        let _ = writeln!(
+            s,
+            "# HELP portalfeed_deliveries Deliveries in the outbox by state (delivered and failed: the last 7 days).\n# TYPE portalfeed_deliveries gauge"
+        );
+        for (state, n) in [
+            ("pending", deliveries.pending),
+            ("failed", deliveries.failed),
+            ("delivered", deliveries.delivered),
+        ] {
+            let _ = writeln!(s, "portalfeed_deliveries{{state=\"{state}\"}} {n}");
+        }
+        let _ = writeln!(
+            s,
+            "# HELP portalfeed_websub_subscriptions Live WebSub subscriptions.\n# TYPE portalfeed_websub_subscriptions gauge"
+        );
+        let _ = writeln!(s, "portalfeed_websub_subscriptions {subscriptions}");
         s
     }
 }

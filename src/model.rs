@@ -301,3 +301,85 @@ pub struct SourceOverview {
     /// New items per day, oldest first.
     pub per_day: Vec<u32>,
 }
+
+/// What a stored change announces to webhooks and WebSub subscribers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Event {
+    /// A story not stored before.
+    New,
+    /// A stored story whose text, title or files changed (a correction).
+    Updated,
+    /// A re-post (or the same page listed by another source): new to that source's
+    /// feed only; `all`, tag and custom feeds already hold the story.
+    Copy,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::New => "new",
+            Event::Updated => "updated",
+            Event::Copy => "copy",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Event> {
+        match s {
+            "new" => Some(Event::New),
+            "updated" => Some(Event::Updated),
+            "copy" => Some(Event::Copy),
+            _ => None,
+        }
+    }
+}
+
+/// How a delivery reaches its receiver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeliveryKind {
+    /// A `[[notify]]` webhook: one request per event, its body made when the event was
+    /// dispatched.
+    Webhook,
+    /// WebSub content distribution to a subscriber: the feed as it is when sent.
+    WebSub,
+    /// A publish ping to an outside WebSub hub (`[websub] hub`).
+    Ping,
+}
+
+impl DeliveryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryKind::Webhook => "webhook",
+            DeliveryKind::WebSub => "websub",
+            DeliveryKind::Ping => "ping",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryKind> {
+        match s {
+            "webhook" => Some(DeliveryKind::Webhook),
+            "websub" => Some(DeliveryKind::WebSub),
+            "ping" => Some(DeliveryKind::Ping),
+            _ => None,
+        }
+    }
+}
+
+/// Deliveries by state, for one receiver or all: what the status page, `sources` and
+/// `/metrics` show. `delivered` and `failed` count the last week.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryCounts {
+    pub pending: usize,
+    pub failed: usize,
+    pub delivered: usize,
+}
+
+/// One receiver's deliveries (a webhook URL, a WebSub callback, an outside hub).
+#[derive(Debug, Clone)]
+pub struct DeliveryTarget {
+    pub kind: DeliveryKind,
+    pub url: String,
+    pub counts: DeliveryCounts,
+    /// The last failure's reason while deliveries are pending or failed.
+    pub last_error: Option<String>,
+}

@@ -1,7 +1,8 @@
 //! The HTTP server: feeds, OPML, a status page, health and metrics.
 //!
-//! Bound to 127.0.0.1 by default. Only GET and HEAD are answered, and no path reaches the
-//! file system: every response is rendered from the store. Rendered feeds are cached in
+//! Bound to 127.0.0.1 by default. Only GET and HEAD are answered, but for WebSub
+//! subscription requests (`POST /websub`, a small form), and no path reaches the file
+//! system: every response is rendered from the store. Rendered feeds are cached in
 //! memory and served without touching SQLite until the store's generation moves (a new,
 //! corrected or merged article, a deletion, another process's commit). Feeds carry `ETag`
 //! and `Last-Modified`, answer `304` to conditional requests, and are compressed with gzip
@@ -34,6 +35,8 @@ pub struct Rendered {
     pub last_modified: Option<String>,
     etag_header: Option<HeaderValue>,
     last_modified_header: Option<HeaderValue>,
+    /// `Link: <hub>; rel="hub", <self>; rel="self"`.
+    link_header: Option<HeaderValue>,
     /// The body gzipped, made on the first request that accepts it and kept with the
     /// rendering, so a popular feed is compressed once per change, not per request.
     gzip: std::sync::OnceLock<Bytes>,
@@ -68,6 +71,8 @@ pub struct AppState {
     current: RwLock<Arc<Current>>,
     /// Rendered feeds by key, one slot per format.
     cache: RwLock<HashMap<String, [Option<Arc<Rendered>>; 3]>>,
+    /// The WebSub hub at `/websub`, when the daemon runs one.
+    hub: std::sync::OnceLock<crate::push::Hub>,
 }
 
 fn current(config: Arc<Config>) -> Arc<Current> {
@@ -92,7 +97,13 @@ impl AppState {
             store,
             current: RwLock::new(current(config)),
             cache: RwLock::new(HashMap::new()),
+            hub: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Serves `hub` at `/websub` (set once, by the daemon).
+    pub fn set_hub(&self, hub: crate::push::Hub) {
+        let _ = self.hub.set(hub);
     }
 
     fn current(&self) -> Arc<Current> {
@@ -138,18 +149,13 @@ impl AppState {
         }
         let config = self.config();
         let items = self.store.feed_items(&entry.scope, entry.limit)?;
-        let self_url = config
-            .daemon
-            .public_url
-            .join(path)
-            .map(|u| u.to_string())
-            .unwrap_or_else(|_| path.to_string());
-        let info = FeedInfo {
-            description: format!("{} (portalfeed)", entry.title),
-            title: entry.title.clone(),
-            self_url,
-            site_url: entry.site_url.clone(),
-        };
+        let info = FeedInfo::of(&config, entry, path);
+        // WebSub discovery in the headers too (W3C WebSub 4), for readers that do not
+        // parse the document to find the hub.
+        let link = info
+            .hub
+            .as_ref()
+            .map(|hub| format!("<{hub}>; rel=\"hub\", <{}>; rel=\"self\"", info.self_url));
         let body = feed::render(format, &info, &items, config.daemon.timezone);
         let etag = format!(
             "\"{}\"",
@@ -158,6 +164,7 @@ impl AppState {
         let last_modified = items.iter().map(|i| i.updated).max().map(http_date);
         let rendered = Arc::new(Rendered {
             generation,
+            link_header: link.and_then(|l| HeaderValue::from_str(&l).ok()),
             etag_header: HeaderValue::from_str(&etag).ok(),
             last_modified_header: last_modified
                 .as_deref()
@@ -192,6 +199,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/opml", get(opml))
         .route("/feeds/{file}", get(feed_file))
         .route("/feeds/tag/{file}", get(tag_feed_file))
+        .route(
+            "/websub",
+            axum::routing::post(websub).layer(axum::extract::DefaultBodyLimit::max(MAX_HUB_FORM)),
+        )
         .layer(CompressionLayer::new().gzip(true).br(true))
         .with_state(state)
 }
@@ -402,6 +413,9 @@ fn conditional(headers: &HeaderMap, r: &Rendered, content_type: &'static str) ->
     if let Some(v) = &r.last_modified_header {
         out.insert(header::LAST_MODIFIED, v.clone());
     }
+    if let Some(v) = &r.link_header {
+        out.insert(header::LINK, v.clone());
+    }
     out.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=60"),
@@ -445,6 +459,30 @@ fn accepts_gzip(accept_encoding: &str) -> bool {
 
 fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "no such feed\n").into_response()
+}
+
+/// The largest subscription request read: four fields, a secret of at most 200 bytes.
+const MAX_HUB_FORM: usize = 16 * 1024;
+
+/// WebSub subscription requests (W3C WebSub 5.1): `202 Accepted` and the intent is
+/// verified against the callback, or a 4xx with the reason.
+async fn websub(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let Some(hub) = state.hub.get() else {
+        return (StatusCode::NOT_FOUND, "no WebSub hub runs here\n").into_response();
+    };
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    match hub.request(&form).await {
+        Ok(()) => (
+            StatusCode::ACCEPTED,
+            "accepted; verifying intent with the callback\n",
+        )
+            .into_response(),
+        Err(refusal) => (
+            StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST),
+            format!("{}\n", refusal.reason),
+        )
+            .into_response(),
+    }
 }
 
 async fn opml(State(state): State<Arc<AppState>>) -> Response {
@@ -516,13 +554,22 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    let items = state.store.item_count().unwrap_or(0);
+    let store = state.store.clone();
+    let (items, deliveries, subscriptions) = tokio::task::spawn_blocking(move || {
+        (
+            store.item_count().unwrap_or(0),
+            store.delivery_counts().unwrap_or_default(),
+            store.subscription_count(Utc::now()).unwrap_or(0),
+        )
+    })
+    .await
+    .unwrap_or_default();
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        METRICS.render(items),
+        METRICS.render(items, &deliveries, subscriptions),
     )
         .into_response()
 }
@@ -536,14 +583,22 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
         .local_minus_utc();
     // Off the async workers: with thousands of sources this reads the whole run table.
     let store = state.store.clone();
-    let overview = tokio::task::spawn_blocking(move || {
-        store.overview(crate::status::DAYS, Utc::now(), offset).ok()
+    let (overview, push) = tokio::task::spawn_blocking(move || {
+        let push = crate::status::Push {
+            targets: store.delivery_targets().unwrap_or_default(),
+            subscriptions: store.subscription_count(Utc::now()).unwrap_or(0),
+        };
+        (
+            store
+                .overview(crate::status::DAYS, Utc::now(), offset)
+                .unwrap_or_default(),
+            push,
+        )
     })
     .await
-    .ok()
-    .flatten()
     .unwrap_or_default();
-    let mut resp = Html(crate::status::render(&config, overview, Utc::now())).into_response();
+    let mut resp =
+        Html(crate::status::render(&config, overview, &push, Utc::now())).into_response();
     resp.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     resp

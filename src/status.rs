@@ -17,6 +17,7 @@ use chrono_tz::Tz;
 
 use crate::config::{Config, SourceConfig};
 use crate::feed;
+use crate::model::DeliveryTarget;
 use crate::store::{FeedScope, SourceOverview};
 
 /// Days in each source's chart.
@@ -39,6 +40,70 @@ es.onmessage=()=>fetch('/',{cache:'no-store'}).then(r=>r.text()).then(t=>{\
 const m=new DOMParser().parseFromString(t,'text/html').getElementById('status');\
 if(m)document.getElementById('status').replaceWith(m);}).catch(()=>{});}";
 
+/// What the page says of pushing: each receiver's deliveries and the WebSub
+/// subscriptions.
+#[derive(Debug, Clone, Default)]
+pub struct Push {
+    pub targets: Vec<DeliveryTarget>,
+    pub subscriptions: usize,
+}
+
+/// A receiver's URL as shown: its scheme and host only. A webhook's path is often its
+/// secret (Slack, Discord), and the page is not.
+pub fn receiver(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(u) => {
+            let mut shown = format!("{}://{}", u.scheme(), u.host_str().unwrap_or(""));
+            if let Some(port) = u.port() {
+                let _ = write!(shown, ":{port}");
+            }
+            if u.path() != "/" || u.query().is_some() {
+                shown.push_str("/…");
+            }
+            shown
+        }
+        Err(_) => "(not a URL)".into(),
+    }
+}
+
+/// The deliveries section: totals, then one row per receiver, troubled ones first.
+fn deliveries(html: &mut String, push: &Push) {
+    if push.targets.is_empty() && push.subscriptions == 0 {
+        return;
+    }
+    let (mut pending, mut failed, mut delivered) = (0, 0, 0);
+    for t in &push.targets {
+        pending += t.counts.pending;
+        failed += t.counts.failed;
+        delivered += t.counts.delivered;
+    }
+    let _ = write!(
+        html,
+        "<h2>Deliveries</h2><p>{pending} pending, {failed} failed, {delivered} delivered in the last 7 days · {} WebSub subscriptions</p>",
+        push.subscriptions
+    );
+    if push.targets.is_empty() {
+        return;
+    }
+    html.push_str(
+        "<table><thead><tr><th>Receiver</th><th>Kind</th><th>Pending</th><th>Failed</th>\
+         <th>Delivered</th><th>Last problem</th></tr></thead><tbody>",
+    );
+    for t in &push.targets {
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&receiver(&t.url)),
+            t.kind.as_str(),
+            t.counts.pending,
+            t.counts.failed,
+            t.counts.delivered,
+            esc(t.last_error.as_deref().unwrap_or(""))
+        );
+    }
+    html.push_str("</tbody></table>");
+}
+
 /// How much a source's state asks for attention: lower first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Trouble {
@@ -52,6 +117,7 @@ enum Trouble {
 pub fn render(
     config: &Config,
     mut overview: HashMap<String, SourceOverview>,
+    push: &Push,
     now: DateTime<Utc>,
 ) -> String {
     let tz = config.daemon.timezone;
@@ -112,7 +178,9 @@ pub fn render(
     for (s, o) in &rows {
         row(&mut html, s, o, tz, now);
     }
-    html.push_str("</tbody></table></main><script>");
+    html.push_str("</tbody></table>");
+    deliveries(&mut html, push);
+    html.push_str("</main><script>");
     html.push_str(SCRIPT);
     html.push_str("</script></body></html>");
     html
@@ -308,7 +376,7 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let html = render(&config(), overview, Utc::now());
+        let html = render(&config(), overview, &Push::default(), Utc::now());
         let pos = |needle: &str| {
             html.find(needle)
                 .unwrap_or_else(|| panic!("{needle} missing"))

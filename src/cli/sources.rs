@@ -77,5 +77,30 @@ pub fn run(config: &Path) -> anyhow::Result<ExitCode> {
             flapping
         );
     }
+    let targets = store.delivery_targets()?;
+    let subscriptions = store.subscription_count(Utc::now())?;
+    if !targets.is_empty() || subscriptions > 0 {
+        outln!("");
+        outln!(
+            "{:<40} {:<8} {:>8} {:>7} {:>10}  last problem",
+            "receiver",
+            "kind",
+            "pending",
+            "failed",
+            "delivered"
+        );
+        for t in &targets {
+            outln!(
+                "{:<40} {:<8} {:>8} {:>7} {:>10}  {}",
+                portalfeed::status::receiver(&t.url),
+                t.kind.as_str(),
+                t.counts.pending,
+                t.counts.failed,
+                t.counts.delivered,
+                t.last_error.as_deref().unwrap_or("")
+            );
+        }
+        outln!("{subscriptions} WebSub subscriptions; delivered and failed count the last 7 days");
+    }
     Ok(ExitCode::SUCCESS)
 }

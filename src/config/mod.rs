@@ -6,6 +6,7 @@
 //! [`ConfigError`] that names the file, line and column, the way a compiler would.
 
 mod error;
+mod push;
 mod raw;
 mod tables;
 mod validate;
@@ -20,6 +21,7 @@ use regex::Regex;
 use url::Url;
 
 pub use error::{ConfigError, Problem};
+pub use push::MAX_SECRET;
 use raw::RawConfig;
 use tables::FileContext;
 use validate::Validator;
@@ -38,6 +40,85 @@ pub struct Config {
     pub daemon: DaemonConfig,
     pub sources: Vec<SourceConfig>,
     pub feeds: Vec<FeedConfig>,
+    pub websub: WebSubConfig,
+    pub delivery: DeliveryConfig,
+    pub notify: Vec<NotifyConfig>,
+}
+
+/// `[websub]`: how feeds are pushed to WebSub subscribers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSubConfig {
+    /// An outside hub to notify of each changed feed; without one, portalfeed is its own
+    /// hub at `/websub`.
+    pub hub: Option<Url>,
+    /// Callbacks (and the outside hub) may be on private or loopback addresses.
+    pub allow_private: bool,
+    /// The lease a subscriber gets when it asks for none.
+    pub lease: Duration,
+    /// The longest lease granted; a longer request gets this.
+    pub max_lease: Duration,
+    pub max_per_topic: usize,
+    pub max_per_host: usize,
+}
+
+impl Default for WebSubConfig {
+    fn default() -> Self {
+        WebSubConfig {
+            hub: None,
+            allow_private: false,
+            lease: Duration::from_secs(10 * 24 * 3600),
+            max_lease: Duration::from_secs(30 * 24 * 3600),
+            max_per_topic: 1000,
+            max_per_host: 100,
+        }
+    }
+}
+
+/// `[delivery]`: retries of webhook and WebSub deliveries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryConfig {
+    /// The wait after a receiver's first failure; it doubles after each one.
+    pub retry_delay: Duration,
+    /// The longest wait between two attempts (a `Retry-After` may ask for more).
+    pub retry_max: Duration,
+    /// Deliveries older than this are given up: a receiver down for longer misses them.
+    pub max_age: Duration,
+    /// One request's time limit.
+    pub timeout: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig {
+            retry_delay: Duration::from_secs(10),
+            retry_max: Duration::from_secs(3600),
+            max_age: Duration::from_secs(3 * 24 * 3600),
+            timeout: Duration::from_secs(15),
+        }
+    }
+}
+
+/// A webhook: `[[notify]]`.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    pub url: Url,
+    /// Feed keys, as in feed URLs: `all`, a source id, `tag/<tag>`, a `[[feed]]` id.
+    pub feeds: Vec<String>,
+    /// `New` and/or `Updated`.
+    pub events: Vec<crate::model::Event>,
+    pub secret: Option<String>,
+    pub format: NotifyFormat,
+    pub allow_private: bool,
+}
+
+/// What a webhook's body looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotifyFormat {
+    /// A JSON Feed 1.1 document holding the one item, with the event and feed id.
+    Json,
+    /// `{"text": …}`, as Slack, Mattermost, Rocket.Chat and Discord's Slack-compatible
+    /// endpoint take it.
+    Slack,
 }
 
 /// A feed defined by the user: `[[feed]]`.
@@ -248,12 +329,24 @@ impl Config {
                 Err(e) => errors.push(e),
             }
         }
+        let websub = v.websub(&raw.websub).map_err(|e| errors.push(e)).ok();
+        let delivery = v.delivery(&raw.delivery).map_err(|e| errors.push(e)).ok();
+        let mut notify = Vec::new();
+        for n in raw.notify {
+            match v.notify(n, &ctx, &feeds) {
+                Ok(c) => notify.push(c),
+                Err(e) => errors.push(e),
+            }
+        }
         match (ConfigError::joined(errors), daemon) {
             (None, Some(daemon)) => Ok(Config {
                 path: path.to_path_buf(),
                 daemon,
                 sources,
                 feeds,
+                websub: websub.unwrap_or_default(),
+                delivery: delivery.unwrap_or_default(),
+                notify,
             }),
             (Some(e), _) => Err(e),
             (None, None) => unreachable!("a [daemon] table that failed left its error"),

@@ -13,6 +13,45 @@ pub(super) struct RawConfig {
     pub(super) source: Vec<RawSource>,
     #[serde(default)]
     pub(super) feed: Vec<RawFeed>,
+    #[serde(default)]
+    pub(super) websub: RawWebSub,
+    #[serde(default)]
+    pub(super) delivery: RawDelivery,
+    #[serde(default)]
+    pub(super) notify: Vec<RawNotify>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWebSub {
+    pub(super) hub: Option<Spanned<String>>,
+    pub(super) allow_private: Option<bool>,
+    pub(super) lease: Option<Spanned<String>>,
+    pub(super) max_lease: Option<Spanned<String>>,
+    pub(super) max_per_topic: Option<Spanned<i64>>,
+    pub(super) max_per_host: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDelivery {
+    pub(super) retry_delay: Option<Spanned<String>>,
+    pub(super) retry_max: Option<Spanned<String>>,
+    pub(super) max_age: Option<Spanned<String>>,
+    pub(super) timeout: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawNotify {
+    pub(super) url: Spanned<String>,
+    #[serde(default)]
+    pub(super) feeds: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) events: Vec<Spanned<String>>,
+    pub(super) secret: Option<Spanned<String>>,
+    pub(super) format: Option<Spanned<String>>,
+    pub(super) allow_private: Option<bool>,
 }
 
 #[derive(Deserialize)]

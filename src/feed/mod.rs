@@ -20,6 +20,65 @@ pub struct FeedInfo {
     pub self_url: String,
     /// The page the feed is about (the portal, or the daemon's status page).
     pub site_url: String,
+    /// The WebSub hub that pushes this feed (`rel="hub"`).
+    pub hub: Option<String>,
+}
+
+impl FeedInfo {
+    /// A catalogue feed's description; `path` is where it is served (with any query),
+    /// relative to `public_url`.
+    pub fn of(config: &crate::config::Config, entry: &FeedEntry, path: &str) -> FeedInfo {
+        let self_url = config
+            .daemon
+            .public_url
+            .join(path)
+            .map(|u| u.to_string())
+            .unwrap_or_else(|_| path.to_string());
+        FeedInfo {
+            description: format!("{} (portalfeed)", entry.title),
+            title: entry.title.clone(),
+            self_url,
+            site_url: entry.site_url.clone(),
+            hub: Some(hub_url(config)),
+        }
+    }
+}
+
+/// The WebSub hub feeds advertise: the outside hub when `[websub] hub` names one, else
+/// portalfeed's own `/websub`.
+pub fn hub_url(config: &crate::config::Config) -> String {
+    match &config.websub.hub {
+        Some(hub) => hub.to_string(),
+        None => config
+            .daemon
+            .public_url
+            .join("websub")
+            .map(|u| u.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+/// A catalogue feed's URL in one format: its WebSub topic.
+pub fn topic_url(config: &crate::config::Config, key: &str, format: Format) -> String {
+    config
+        .daemon
+        .public_url
+        .join(&format!("feeds/{key}.{}", format.extension()))
+        .map(|u| u.to_string())
+        .unwrap_or_default()
+}
+
+/// The catalogue feed and format a topic URL names, if it is one of ours.
+pub fn feed_of_topic<'a>(
+    config: &crate::config::Config,
+    catalog: &'a [FeedEntry],
+    topic: &str,
+) -> Option<(&'a FeedEntry, Format)> {
+    let base = config.daemon.public_url.join("feeds/").ok()?;
+    let rest = topic.strip_prefix(base.as_str())?;
+    let (key, ext) = rest.rsplit_once('.')?;
+    let format = Format::from_extension(ext)?;
+    catalog.iter().find(|e| e.key == key).map(|e| (e, format))
 }
 
 /// One feed the daemon serves: its path without extension (`all`, `<source>`,
@@ -283,10 +342,14 @@ fn render_atom(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
     feed.set_title(Text::plain(xml_safe(&info.title)));
     feed.set_subtitle(Some(Text::plain(xml_safe(&info.description))));
     feed.set_updated(local(newest(items), tz));
-    feed.set_links(vec![
+    let mut links = vec![
         link(&info.self_url, "self", Some("application/atom+xml")),
         link(&info.site_url, "alternate", Some("text/html")),
-    ]);
+    ];
+    if let Some(hub) = &info.hub {
+        links.push(link(hub, "hub", None));
+    }
+    feed.set_links(links);
     let mut generator = atom_syndication::Generator::default();
     generator.set_value("portalfeed");
     generator.set_version(Some(env!("CARGO_PKG_VERSION").to_string()));
@@ -361,8 +424,15 @@ fn render_rss(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
     self_link.set_href(xml_safe(&info.self_url));
     self_link.set_rel("self");
     self_link.set_mime_type(Some("application/rss+xml".to_string()));
+    let mut atom_links = vec![self_link];
+    if let Some(hub) = &info.hub {
+        let mut l = AtomLink::default();
+        l.set_href(xml_safe(hub));
+        l.set_rel("hub");
+        atom_links.push(l);
+    }
     let mut atom = AtomExtension::default();
-    atom.set_links(vec![self_link]);
+    atom.set_links(atom_links);
     channel.set_atom_ext(Some(atom));
     channel.set_items(rss_items);
     channel.to_string()
@@ -370,6 +440,11 @@ fn render_rss(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
 
 /// JSON Feed 1.1.
 fn render_json(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
+    serde_json::to_string_pretty(&json_document(info, items, tz)).unwrap_or_else(|_| "{}".into())
+}
+
+/// A JSON Feed 1.1 document as a value, for a webhook to add its own extension to.
+pub fn json_document(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> serde_json::Value {
     let items: Vec<serde_json::Value> = items
         .iter()
         .map(|item| {
@@ -415,7 +490,7 @@ fn render_json(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
             v
         })
         .collect();
-    let feed = serde_json::json!({
+    let mut feed = serde_json::json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": info.title,
         "home_page_url": info.site_url,
@@ -424,7 +499,10 @@ fn render_json(info: &FeedInfo, items: &[FeedItem], tz: Tz) -> String {
         "language": "vi",
         "items": items,
     });
-    serde_json::to_string_pretty(&feed).unwrap_or_else(|_| "{}".into())
+    if let Some(hub) = &info.hub {
+        feed["hubs"] = serde_json::json!([{ "type": "WebSub", "url": hub }]);
+    }
+    feed
 }
 
 #[cfg(test)]

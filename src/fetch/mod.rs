@@ -10,6 +10,7 @@
 
 pub mod decode;
 pub mod guard;
+pub mod send;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -24,6 +25,7 @@ use url::Url;
 use crate::config::{DaemonConfig, HttpPolicy};
 pub use crate::model::Validators;
 pub use guard::{Refusal, SourcePolicy};
+pub use send::{Answer, Sender};
 
 /// Limits and identity of the client.
 #[derive(Debug, Clone)]

@@ -34,9 +34,28 @@ pub fn fts_query(query: &str) -> Option<String> {
 impl Store {
     /// The newest items of a feed, by publication date.
     pub fn feed_items(&self, scope: &FeedScope, limit: usize) -> Result<Vec<FeedItem>, StoreError> {
-        use rusqlite::types::Value;
         self.feed_queries
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.query_items(scope, None, limit)
+    }
+
+    /// One item as a feed shows it (a source's feed shows that source's copy), or `None`
+    /// when the feed does not hold it: what a webhook announces, and whether it should.
+    pub fn feed_item(
+        &self,
+        scope: &FeedScope,
+        item_id: i64,
+    ) -> Result<Option<FeedItem>, StoreError> {
+        Ok(self.query_items(scope, Some(item_id), 1)?.pop())
+    }
+
+    fn query_items(
+        &self,
+        scope: &FeedScope,
+        only: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<FeedItem>, StoreError> {
+        use rusqlite::types::Value;
         // Which copy an item shows (`t`: the item's shown copy, or the source's own),
         // where the items come from, and the condition, per scope; the rest of the query
         // is shared.
@@ -95,6 +114,10 @@ impl Store {
                 ("i", "items i", cond, args)
             }
         };
+        if let Some(id) = only {
+            cond.push_str(" AND i.id = ?");
+            args.push(Value::Integer(id));
+        }
         // A source with two URLs of one story (listed in two sections) shows the first.
         let first = if matches!(scope, FeedScope::Source(_)) {
             cond.push_str(" GROUP BY i.id");

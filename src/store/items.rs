@@ -2,7 +2,9 @@
 //! into a known story, which copy a story shows, and the flapping rule for revisions.
 
 use super::links::upsert_link;
+use super::outbox::record_event;
 use super::*;
+use crate::model::Event;
 
 /// What `sources` and the status page say about a source's flapping items.
 pub fn flapping_note(n: usize) -> Option<String> {
@@ -402,7 +404,7 @@ impl Store {
                 params![article.url, source_id, ts, item_id],
             )? > 0;
         }
-        let outcome = match existing {
+        let (outcome, item_id) = match existing {
             Some((item_id, old_key)) if old_key == *key => {
                 tx.execute(
                     "UPDATE items SET refetches = refetches + 1 WHERE id = ?1",
@@ -417,9 +419,9 @@ impl Store {
                 )?;
                 if files > 0 {
                     show_copy(&tx, item_id, ts)?;
-                    SaveOutcome::Updated
+                    (SaveOutcome::Updated, item_id)
                 } else {
-                    SaveOutcome::Unchanged
+                    (SaveOutcome::Unchanged, item_id)
                 }
             }
             Some((item_id, _)) => {
@@ -432,7 +434,7 @@ impl Store {
                             "UPDATE items SET refetches = refetches + 1, changes = changes + 1 WHERE id = ?1",
                             params![item_id],
                         )?;
-                        SaveOutcome::Unchanged
+                        (SaveOutcome::Unchanged, item_id)
                     }
                     step => {
                         if matches!(step, FlapStep::Correction | FlapStep::Elsewhere) {
@@ -451,7 +453,7 @@ impl Store {
                                 change_region = ?2, region_repeats = ?3, flapping = ?4 WHERE id = ?1",
                             params![item_id, region, repeats, step == FlapStep::StartsFlapping || flap.flapping],
                         )?;
-                        SaveOutcome::Updated
+                        (SaveOutcome::Updated, item_id)
                     }
                 }
             }
@@ -485,7 +487,7 @@ impl Store {
                         // The original, published first, is what `all` shows, whichever
                         // copy was crawled first.
                         show_copy(&tx, item_id, ts)?;
-                        SaveOutcome::Merged
+                        (SaveOutcome::Merged, item_id)
                     }
                     None => {
                         let guid = guid_for(&article.url);
@@ -520,11 +522,30 @@ impl Store {
                         let item_id = tx.last_insert_rowid();
                         set_bands(&tx, item_id, bands)?;
                         insert_copy(&tx, article, item_id, source_id, key, ts)?;
-                        SaveOutcome::New
+                        (SaveOutcome::New, item_id)
                     }
                 }
             }
         };
+        // What the change announces, in this transaction (see `outbox`).
+        if outcome == SaveOutcome::Updated {
+            tx.execute(
+                "UPDATE items SET revision = revision + 1 WHERE id = ?1",
+                params![item_id],
+            )?;
+        }
+        let event = match outcome {
+            SaveOutcome::New => Some(Event::New),
+            SaveOutcome::Updated => Some(Event::Updated),
+            SaveOutcome::Merged => Some(Event::Copy),
+            SaveOutcome::Unchanged => None,
+        };
+        for event in event
+            .into_iter()
+            .chain((new_here && outcome != SaveOutcome::Merged).then_some(Event::Copy))
+        {
+            record_event(&tx, item_id, source_id, event, ts)?;
+        }
         let outcome = if new_here { SaveOutcome::New } else { outcome };
         tx.execute(
             "INSERT INTO links (source_id, url, canonical_url, first_seen, last_checked) VALUES (?1, ?2, ?3, ?4, ?4)

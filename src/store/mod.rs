@@ -23,12 +23,14 @@
 mod feeds;
 mod items;
 mod links;
+mod outbox;
 mod runs;
 mod schema;
 
 pub use feeds::fts_query;
 pub use items::{flapping_note, guid_for};
 pub use links::LinkState;
+pub use outbox::{Delivery, NewDelivery, OutboxEvent, SubscribeRefusal, Subscription};
 
 pub use crate::model::{
     CustomFeed, DEFAULT_NEAR_DUPLICATE, FeedItem, FeedScope, RunRecord, SaveOutcome, SourceEntry,

@@ -173,6 +173,60 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE items ADD COLUMN doc_key TEXT;
      ALTER TABLE copies ADD COLUMN doc_key TEXT;
      CREATE INDEX copies_doc ON copies(doc_key) WHERE doc_key IS NOT NULL;",
+    // 11: push. `outbox` holds one event per stored change (a new item, a corrected
+    // one, a re-post new to a source), written in the transaction that stores the item;
+    // the worker turns each into `deliveries` (one per webhook and WebSub subscriber,
+    // or hub ping) in the transaction that marks it dispatched, and sends those until
+    // they succeed or grow too old. `revision` counts an item's changes: with its GUID,
+    // the idempotency key receivers drop repeats by. `subscriptions` are WebSub
+    // subscribers whose intent was verified.
+    "ALTER TABLE items ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+     CREATE TABLE outbox (
+        id         INTEGER PRIMARY KEY,
+        item_id    INTEGER NOT NULL,
+        source_id  TEXT NOT NULL,
+        event      TEXT NOT NULL,
+        revision   INTEGER NOT NULL,
+        created    INTEGER NOT NULL,
+        dispatched INTEGER
+     );
+     CREATE INDEX outbox_waiting ON outbox(id) WHERE dispatched IS NULL;
+     CREATE TABLE deliveries (
+        id           INTEGER PRIMARY KEY,
+        event_id     INTEGER,
+        kind         TEXT NOT NULL,
+        target       TEXT NOT NULL,
+        topic        TEXT NOT NULL,
+        url          TEXT NOT NULL,
+        key          TEXT,
+        content_type TEXT,
+        body         BLOB,
+        headers      TEXT NOT NULL DEFAULT '[]',
+        created      INTEGER NOT NULL,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        next_attempt INTEGER NOT NULL,
+        state        TEXT NOT NULL DEFAULT 'pending',
+        status       INTEGER,
+        error        TEXT,
+        finished     INTEGER
+     );
+     CREATE INDEX deliveries_due ON deliveries(next_attempt) WHERE state = 'pending';
+     CREATE INDEX deliveries_target ON deliveries(target, state);
+     CREATE INDEX deliveries_event ON deliveries(event_id);
+     CREATE TABLE subscriptions (
+        id          INTEGER PRIMARY KEY,
+        callback    TEXT NOT NULL,
+        host        TEXT NOT NULL,
+        topic       TEXT NOT NULL,
+        feed        TEXT NOT NULL,
+        format      TEXT NOT NULL,
+        secret      TEXT,
+        lease_until INTEGER NOT NULL,
+        created     INTEGER NOT NULL,
+        UNIQUE (callback, topic)
+     );
+     CREATE INDEX subscriptions_feed ON subscriptions(feed);
+     CREATE INDEX subscriptions_host ON subscriptions(host);",
 ];
 
 /// Rust steps that follow a migration's SQL, by the version the migration reaches.
