@@ -676,7 +676,7 @@ fn a_version_1_database_upgrades_in_place() {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 10);
+    assert_eq!(version, 11);
     // Every old item has its near-duplicate band keys, as a new one would.
     let bands: i64 = conn
         .query_row("SELECT count(*) FROM item_bands", [], |r| r.get(0))
@@ -940,4 +940,209 @@ fn a_custom_feed_selects_news_or_documents() {
     assert_eq!(links(vec![ItemKind::Documents]), vec![doc.url.clone()]);
     assert_eq!(links(vec![ItemKind::News]), vec![news.url.clone()]);
     assert_eq!(links(vec![]), vec![news.url.clone(), doc.url.clone()]);
+}
+
+/// Two processes writing one database (a `portalfeed crawl` next to the daemon): every
+/// save waits for the other's transaction instead of failing. A deferred transaction
+/// read first and asked for the write lock at its first write; when the other
+/// connection had committed in between, SQLite failed it at once with "database is
+/// locked" (seen as failed articles while the demo counted its items).
+#[test]
+fn two_writers_on_one_database_wait_for_each_other() {
+    let (dir, first) = store();
+    let second = Store::open(&dir.path().join("t.db")).unwrap();
+    let now = Utc::now();
+    std::thread::scope(|scope| {
+        for (store, source) in [(&first, "a"), (&second, "b")] {
+            scope.spawn(move || {
+                for n in 0..150 {
+                    let url = format!("http://{source}.test/tin-{n}.html");
+                    let text = format!(
+                        "Bài {n} của nguồn {source}: xã tổ chức hội nghị với {} hộ tham gia và {} đại biểu.",
+                        n * 7 + 3,
+                        n * 11 + 5
+                    );
+                    let a = article(&url, &format!("Bài {n}"), &[&text]);
+                    let outcome = save(store, source, &url, &a, now);
+                    assert!(outcome.is_ok(), "{source} {n}: {outcome:?}");
+                }
+            });
+        }
+    });
+    assert_eq!(first.item_count().unwrap(), 300);
+}
+
+/// The outbox: each stored change writes its event in the item's transaction (a new
+/// story, a correction with the next revision, a re-post new to its source), and
+/// nothing for an unchanged fetch.
+#[test]
+fn every_stored_change_writes_one_outbox_event() {
+    use portalfeed::model::Event;
+    let (_dir, s) = store();
+    let now = Utc::now();
+    let a = article("http://a.test/tin-1.html", "Hội nghị", REPORT);
+    save(&s, "a", &a.url, &a, now).unwrap();
+    save(&s, "a", &a.url, &a, now).unwrap(); // unchanged
+    let mut corrected = a.clone();
+    corrected.paragraphs[1] = REPORT[1].replace("24 ý kiến", "25 ý kiến");
+    assert_eq!(
+        save(&s, "a", &a.url, &corrected, now).unwrap(),
+        SaveOutcome::Updated
+    );
+    let text: Vec<&str> = corrected.paragraphs.iter().map(String::as_str).collect();
+    let repost = article("http://b.test/bai-5.html", "Hội nghị (đăng lại)", &text);
+    assert_eq!(
+        save(&s, "b", &repost.url, &repost, now).unwrap(),
+        SaveOutcome::Merged
+    );
+    let events = s.waiting_events(10).unwrap();
+    let got: Vec<(Event, i64, &str)> = events
+        .iter()
+        .map(|e| (e.event, e.revision, e.source_id.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (Event::New, 1, "a"),
+            (Event::Updated, 2, "a"),
+            (Event::Copy, 2, "b")
+        ]
+    );
+    let guid = events[0].guid.clone().unwrap();
+    assert_eq!(events[1].key().unwrap(), format!("{guid}#2"));
+    // Dispatched events are not handed out again.
+    for e in &events {
+        s.dispatch(e, &[], now).unwrap();
+    }
+    assert!(s.waiting_events(10).unwrap().is_empty());
+}
+
+/// A receiver down for longer than `max_age` misses what is older; what is younger
+/// waits for it. A failure pushes back every pending delivery to that receiver.
+#[test]
+fn deliveries_wait_for_their_receiver_up_to_their_age() {
+    use portalfeed::model::DeliveryKind;
+    use portalfeed::store::NewDelivery;
+    let (_dir, s) = store();
+    let start = Utc::now();
+    for n in 0..3 {
+        let a = article(
+            &format!("http://a.test/tin-{n}.html"),
+            "Tin",
+            &[&format!("Tin số {n}: {} hộ dân nhận hỗ trợ.", 100 + n)],
+        );
+        save(&s, "a", &a.url, &a, start).unwrap();
+    }
+    let hook = |key: String| NewDelivery {
+        kind: DeliveryKind::Webhook,
+        url: "https://hooks.example/x".into(),
+        topic: "all".into(),
+        key: Some(key),
+        content_type: Some("application/json".into()),
+        body: Some(b"{}".to_vec()),
+        headers: vec![],
+    };
+    for e in s.waiting_events(10).unwrap() {
+        s.dispatch(&e, &[hook(e.key().unwrap())], start).unwrap();
+    }
+    let due = s.due_to("https://hooks.example/x", start, 10).unwrap();
+    assert_eq!(due.len(), 3);
+    // The first fails: nothing to this receiver is due until the retry time.
+    s.attempt_failed(
+        &[due[0].id],
+        "https://hooks.example/x",
+        Some(503),
+        "HTTP 503",
+        start + Duration::seconds(30),
+    )
+    .unwrap();
+    assert!(
+        s.due_to("https://hooks.example/x", start, 10)
+            .unwrap()
+            .is_empty()
+    );
+    let later = s
+        .due_to("https://hooks.example/x", start + Duration::seconds(30), 10)
+        .unwrap();
+    assert_eq!(later.len(), 3);
+    assert_eq!(later[0].attempts, 1);
+    s.delivered(&[later[0].id], 200, start).unwrap();
+    // Two days on, with a max_age of one day: the other two are given up.
+    let now = start + Duration::days(2);
+    assert_eq!(s.give_up_before(now - Duration::days(1), now).unwrap(), 2);
+    let counts = s.delivery_counts().unwrap();
+    assert_eq!((counts.pending, counts.failed, counts.delivered), (0, 2, 1));
+    let targets = s.delivery_targets().unwrap();
+    assert!(
+        targets[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("given up after")),
+        "{targets:?}"
+    );
+}
+
+/// WebSub subscriptions: a renewal replaces the lease, the caps hold per topic and per
+/// callback host, an expired lease gets nothing and is deleted.
+#[test]
+fn subscriptions_renew_expire_and_keep_to_their_limits() {
+    use portalfeed::store::{SubscribeRefusal, Subscription};
+    let (_dir, s) = store();
+    let now = Utc::now();
+    let sub = |callback: &str, topic: &str, days: i64| Subscription {
+        callback: callback.into(),
+        topic: topic.into(),
+        feed: "all".into(),
+        format: "atom".into(),
+        secret: None,
+        lease_until: now + Duration::days(days),
+    };
+    let topic = "http://127.0.0.1:8787/feeds/all.atom";
+    let first = sub("https://r.example/cb/1", topic, 1);
+    assert_eq!(s.subscribe(&first, "r.example", 2, 2, now).unwrap(), Ok(()));
+    // A renewal of the same callback and topic is not a second subscription.
+    let renewed = sub("https://r.example/cb/1", topic, 10);
+    assert_eq!(
+        s.subscribe(&renewed, "r.example", 1, 1, now).unwrap(),
+        Ok(())
+    );
+    assert_eq!(
+        s.subscription(&first.callback, topic, now)
+            .unwrap()
+            .unwrap()
+            .lease_until
+            .timestamp(),
+        renewed.lease_until.timestamp()
+    );
+    assert_eq!(
+        s.subscribe(
+            &sub("https://q.example/cb", topic, 1),
+            "q.example",
+            1,
+            5,
+            now
+        )
+        .unwrap(),
+        Err(SubscribeRefusal::TopicFull(1))
+    );
+    assert_eq!(
+        s.subscribe(
+            &sub(
+                "https://r.example/cb/2",
+                "http://127.0.0.1:8787/feeds/a.atom",
+                1
+            ),
+            "r.example",
+            5,
+            1,
+            now
+        )
+        .unwrap(),
+        Err(SubscribeRefusal::HostFull(1))
+    );
+    assert_eq!(s.subscriptions_to(&["all"], now).unwrap().len(), 1);
+    let after = now + Duration::days(11);
+    assert!(s.subscriptions_to(&["all"], after).unwrap().is_empty());
+    assert_eq!(s.expire_subscriptions(after).unwrap(), 1);
+    assert_eq!(s.subscription_count(now).unwrap(), 0);
 }

@@ -41,5 +41,28 @@ pub fn run(config: &Path) -> anyhow::Result<ExitCode> {
             next.join(", ")
         );
     }
+    // Where new items are pushed: the hub the feeds name, and each webhook by host (a
+    // webhook's path is often its secret).
+    outln!(
+        "WebSub: {}",
+        match &config.websub.hub {
+            Some(hub) => format!("feeds name the outside hub {hub}, pinged on each change"),
+            None => format!(
+                "portalfeed is the hub at {}",
+                portalfeed::feed::hub_url(&config)
+            ),
+        }
+    );
+    for n in &config.notify {
+        let events: Vec<&str> = n.events.iter().map(|e| e.as_str()).collect();
+        outln!(
+            "webhook {:<32} {:?}, {} of {}{}",
+            portalfeed::status::receiver(n.url.as_str()),
+            n.format,
+            events.join(" and "),
+            n.feeds.join(", "),
+            if n.secret.is_some() { ", signed" } else { "" }
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -95,6 +95,11 @@ impl Worker {
         let mut tasks = tokio::task::JoinSet::new();
         loop {
             let now = tokio::time::Instant::now();
+            // A `portalfeed crawl` next to the daemon commits from another process: seen
+            // here at once rather than at the scheduler's next heartbeat.
+            if let Err(e) = store.poll_external_changes() {
+                warn!(error = %e, "cannot read the database's data_version");
+            }
             let generation = store.generation();
             if seen != Some(generation) || now >= next_look {
                 seen = Some(generation);

@@ -98,8 +98,14 @@ impl Store {
             },
             other => other,
         };
-        let write = open(path)?;
+        let mut write = open(path)?;
         schema::configure(&write).map_err(named)?;
+        // Every write transaction takes the write lock when it begins, waiting for it
+        // under the busy timeout. A deferred one reads first and asks for the lock when
+        // it first writes; if another connection (a `portalfeed crawl` or `sources` next
+        // to the daemon) wrote in between, SQLite cannot wait and fails the transaction
+        // at once with "database is locked".
+        write.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         schema::migrate(&write, path).map_err(named)?;
         let read = open(path)?;
         schema::configure(&read).map_err(named)?;
