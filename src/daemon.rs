@@ -246,9 +246,18 @@ pub async fn run(config: Config) -> Result<(), DaemonError> {
                 match Config::load(&current.path) {
                     Ok(new) => {
                         let new = Arc::new(new);
-                        let later = restart_only_changes(&current.daemon, &new.daemon);
+                        let mut later = restart_only_changes(&current.daemon, &new.daemon);
+                        // The delivery client was built with it.
+                        if current.delivery.timeout != new.delivery.timeout {
+                            later.push("[delivery] timeout");
+                        }
                         for key in &later {
-                            warn!(key = %key, "reload: [daemon] {key} changed; it takes effect at the next restart");
+                            let table = if key.starts_with('[') {
+                                ""
+                            } else {
+                                "[daemon] "
+                            };
+                            warn!(key = %key, "reload: {table}{key} changed; it takes effect at the next restart");
                         }
                         if let Err(e) = store.sync_sources(&new.sources) {
                             error!(error = %e, "reload: cannot record the sources; keeping the old configuration");
