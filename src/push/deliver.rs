@@ -57,8 +57,11 @@ pub async fn receiver(push: &Push, url: &str) {
         // Requests in order; WebSub and pings grouped by topic.
         let mut groups: Vec<Vec<Delivery>> = Vec::new();
         for d in due {
+            let r = &d.request;
             match groups.iter_mut().find(|g| {
-                d.kind != DeliveryKind::Webhook && g[0].kind == d.kind && g[0].topic == d.topic
+                r.kind != DeliveryKind::Webhook
+                    && g[0].request.kind == r.kind
+                    && g[0].request.topic == r.topic
             }) {
                 Some(g) => g.push(d),
                 None => groups.push(vec![d]),
@@ -126,7 +129,7 @@ pub fn retry_at(
 }
 
 async fn send(push: &Push, config: &Config, group: &[Delivery]) -> Outcome {
-    let first = &group[0];
+    let first = &group[0].request;
     let Ok(url) = Url::parse(&first.url) else {
         return Outcome::Abandoned(format!("{} is not a URL", first.url));
     };

@@ -67,18 +67,12 @@ pub struct NewDelivery {
     pub headers: Vec<(String, String)>,
 }
 
-/// A delivery due to be sent.
+/// A delivery due to be sent: the request dispatch wrote, and how it has fared.
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub id: i64,
     pub event_id: Option<i64>,
-    pub kind: DeliveryKind,
-    pub url: String,
-    pub topic: String,
-    pub key: Option<String>,
-    pub content_type: Option<String>,
-    pub body: Option<Vec<u8>>,
-    pub headers: Vec<(String, String)>,
+    pub request: NewDelivery,
     pub created: DateTime<Utc>,
     pub attempts: u32,
 }
@@ -202,14 +196,16 @@ impl Store {
                 Ok(Delivery {
                     id: r.get(0)?,
                     event_id: r.get(1)?,
-                    kind: DeliveryKind::parse(&r.get::<_, String>(2)?)
-                        .unwrap_or(DeliveryKind::Webhook),
-                    url: r.get(3)?,
-                    topic: r.get(4)?,
-                    key: r.get(5)?,
-                    content_type: r.get(6)?,
-                    body: r.get(7)?,
-                    headers: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
+                    request: NewDelivery {
+                        kind: DeliveryKind::parse(&r.get::<_, String>(2)?)
+                            .unwrap_or(DeliveryKind::Webhook),
+                        url: r.get(3)?,
+                        topic: r.get(4)?,
+                        key: r.get(5)?,
+                        content_type: r.get(6)?,
+                        body: r.get(7)?,
+                        headers: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
+                    },
                     created: from_ts(r.get(9)?),
                     attempts: r.get(10)?,
                 })
