@@ -92,7 +92,8 @@ fn deliveries(html: &mut String, push: &Push) {
     for t in &push.targets {
         let _ = write!(
             html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td data-label=\"Receiver\">{}</td><td data-label=\"Kind\">{}</td><td data-label=\"Pending\">{}</td>\
+             <td data-label=\"Failed\">{}</td><td data-label=\"Delivered\">{}</td><td data-label=\"Last problem\">{}</td></tr>",
             esc(&receiver(&t.url)),
             t.kind.as_str(),
             t.counts.pending,
@@ -393,6 +394,40 @@ mod tests {
         assert!(html.contains("action=\"/feeds/search.atom\""));
         assert!(html.contains("new EventSource('/events')"));
         assert!(html.contains("<noscript><meta http-equiv=\"refresh\""));
+    }
+
+    #[test]
+    fn deliveries_show_counts_and_receivers_by_host_only() {
+        use crate::model::{DeliveryCounts, DeliveryKind};
+        let quiet = render(&config(), HashMap::new(), &Push::default(), Utc::now());
+        assert!(
+            !quiet.contains("Deliveries"),
+            "nothing to say without receivers"
+        );
+        let push = Push {
+            targets: vec![DeliveryTarget {
+                kind: DeliveryKind::Webhook,
+                url: "https://hooks.slack.com/services/T0/B0/SECRET".into(),
+                counts: DeliveryCounts {
+                    pending: 2,
+                    failed: 1,
+                    delivered: 40,
+                },
+                last_error: Some("HTTP 404: no_service".into()),
+            }],
+            subscriptions: 3,
+        };
+        let html = render(&config(), HashMap::new(), &push, Utc::now());
+        assert!(
+            html.contains(
+                "2 pending, 1 failed, 40 delivered in the last 7 days · 3 WebSub subscriptions"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("https://hooks.slack.com/…"));
+        assert!(!html.contains("SECRET"), "a webhook's path is its secret");
+        assert!(html.contains("HTTP 404: no_service"));
+        assert_eq!(receiver("http://127.0.0.1:9000/"), "http://127.0.0.1:9000");
     }
 
     #[test]
