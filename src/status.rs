@@ -173,7 +173,7 @@ pub fn render(
         total_items
     );
     html.push_str(
-        "<table><thead><tr><th>Source</th><th>Last run</th><th>Next run</th><th>How it went</th>\
+        "<table class=\"sources\"><thead><tr><th>Source</th><th>Last run</th><th>Next run</th><th>How it went</th>\
          <th>Items</th><th>New items, last 30 days</th><th>Feeds</th></tr></thead><tbody>",
     );
     for (s, o) in &rows {

