@@ -252,7 +252,19 @@ fn judge(answer: Result<Answer, FetchError>, gone_ends: bool) -> Outcome {
             Outcome::Abandoned("the subscriber answered 410 Gone".into())
         }
         Ok(a) => {
-            let said: String = a.body.trim().chars().take(200).collect();
+            // A receiver's own words when they are a short text ("no_service", "invalid
+            // token"); an HTML error page says nothing the status does not.
+            let said: String = if a.body.contains('<') {
+                String::new()
+            } else {
+                a.body
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .chars()
+                    .take(200)
+                    .collect()
+            };
             Outcome::Failed {
                 status: Some(a.status),
                 reason: if said.is_empty() {
@@ -270,6 +282,47 @@ fn judge(answer: Result<Answer, FetchError>, gone_ends: bool) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_keeps_the_receivers_words_but_not_its_error_page() {
+        let reason = |status, body: &str| match judge(
+            Ok(Answer {
+                status,
+                retry_after: Some(Duration::from_secs(7)),
+                body: body.into(),
+            }),
+            false,
+        ) {
+            Outcome::Failed {
+                reason,
+                retry_after,
+                ..
+            } => {
+                assert_eq!(retry_after, Some(Duration::from_secs(7)));
+                reason
+            }
+            _ => panic!("not a failure"),
+        };
+        assert_eq!(reason(404, " no_service\n"), "HTTP 404: no_service");
+        assert_eq!(
+            reason(
+                501,
+                "<!DOCTYPE HTML><html><title>Error response</title></html>"
+            ),
+            "HTTP 501"
+        );
+        assert!(matches!(
+            judge(
+                Ok(Answer {
+                    status: 410,
+                    retry_after: None,
+                    body: String::new()
+                }),
+                true
+            ),
+            Outcome::Abandoned(_)
+        ));
+    }
 
     #[test]
     fn retries_double_up_to_the_cap_and_retry_after_wins() {
