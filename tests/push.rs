@@ -912,3 +912,96 @@ fn webhook_config_errors_name_their_place() {
         "{err}"
     );
 }
+
+/// Which webhooks an event reaches: a re-post is news to its own source's feed only, and
+/// a correction of one portal's copy is not announced on the feeds of the portals that
+/// re-posted the story (their copies did not change).
+#[test]
+fn an_event_reaches_the_webhooks_of_the_feeds_it_changes() {
+    use portalfeed::model::{Event, SaveOutcome};
+    use portalfeed::push::dispatch;
+    let dir = tempfile::tempdir().unwrap();
+    let config = portalfeed::config::Config::from_str(
+        "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n[[source]]\nid = \"b\"\nurl = \"http://b.test/\"\n\
+         [[notify]]\nurl = \"https://hooks.example/a\"\nfeeds = [\"a\"]\n\
+         [[notify]]\nurl = \"https://hooks.example/b\"\nfeeds = [\"b\"]\n\
+         [[notify]]\nurl = \"https://hooks.example/all\"\nfeeds = [\"all\"]\n",
+        &dir.path().join("t.toml"),
+    )
+    .unwrap();
+    let store = portalfeed::store::Store::open(&dir.path().join("t.db")).unwrap();
+    store.sync_sources(&config.sources).unwrap();
+    let report = |figure: usize| {
+        (1..=3)
+            .map(|k| paragraph(7, k, 1).replace("của bài 7", &format!("của bài 7 ({figure})")))
+            .collect::<Vec<_>>()
+    };
+    let article = |url: &str, paragraphs: Vec<String>| portalfeed::extract::Article {
+        url: url.into(),
+        title: title(7),
+        published: None,
+        author: None,
+        credit: None,
+        content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
+        paragraphs,
+        images: vec![],
+        attachments: vec![],
+        categories: vec![],
+        document: None,
+        profile: None,
+        container: Default::default(),
+    };
+    let now = chrono::Utc::now();
+    let save = |source: &str, a: &portalfeed::extract::Article| {
+        store
+            .save(
+                source,
+                &a.url,
+                a,
+                &portalfeed::text::Identity::of(&a.paragraphs),
+                now,
+            )
+            .unwrap()
+    };
+    assert_eq!(
+        save("a", &article("http://a.test/7.html", report(1))),
+        SaveOutcome::New
+    );
+    assert_eq!(
+        save("b", &article("http://b.test/7.html", report(1))),
+        SaveOutcome::Merged
+    );
+    assert_eq!(
+        save("a", &article("http://a.test/7.html", report(2))),
+        SaveOutcome::Updated
+    );
+    let catalog = portalfeed::feed::catalog(&config);
+    let reached = |event: Event| -> Vec<String> {
+        let e = store
+            .waiting_events(10)
+            .unwrap()
+            .into_iter()
+            .find(|e| e.event == event)
+            .unwrap();
+        let mut urls: Vec<String> = dispatch::deliveries(&store, &config, &catalog, &e)
+            .unwrap()
+            .into_iter()
+            .map(|d| d.url)
+            .collect();
+        urls.sort();
+        urls
+    };
+    assert_eq!(
+        reached(Event::New),
+        [
+            "https://hooks.example/a",
+            "https://hooks.example/all",
+            "https://hooks.example/b"
+        ]
+    );
+    assert_eq!(reached(Event::Copy), ["https://hooks.example/b"]);
+    assert_eq!(
+        reached(Event::Updated),
+        ["https://hooks.example/a", "https://hooks.example/all"]
+    );
+}

@@ -51,7 +51,8 @@ pub fn waiting(push: &Push) {
 
 /// The feeds an event touches, each with the item as that feed shows it. A re-post's
 /// event touches only its source's feed: `all`, tags and custom feeds hold the story
-/// already. A catalogue feed is asked only when it could hold the item (a source feed
+/// already; a correction touches its own source's feed, not those of the portals that
+/// re-posted the story (their copies are their own). A catalogue feed is asked only when it could hold the item (a source feed
 /// only for a source with a copy), so thousands of sources cost nothing per event.
 fn touched<'c>(
     store: &Store,
@@ -72,9 +73,11 @@ fn touched<'c>(
     let mut out = Vec::new();
     for entry in catalog.iter().filter(|e| wanted(&e.key)) {
         let possible = match (&entry.scope, event.event) {
-            (FeedScope::Source(id), Event::Copy) => *id == event.source_id,
+            // A re-post, or a correction of one source's copy: that source's feed; the
+            // other sources' copies of the story did not change.
+            (FeedScope::Source(id), Event::Copy | Event::Updated) => *id == event.source_id,
             (_, Event::Copy) => false,
-            (FeedScope::Source(id), _) => sources.contains(id),
+            (FeedScope::Source(id), Event::New) => sources.contains(id),
             (FeedScope::Tag(t), _) => tags.contains(&t.as_str()),
             (FeedScope::All | FeedScope::Custom(_) | FeedScope::Search(_), _) => true,
         };
