@@ -144,10 +144,13 @@ impl Worker {
                 continue;
             }
             let push = self.push.clone();
-            let busy = self.busy.clone();
+            let busy = Busy {
+                set: self.busy.clone(),
+                url,
+            };
             tasks.spawn(async move {
-                deliver::receiver(&push, &url).await;
-                busy.lock().unwrap_or_else(|e| e.into_inner()).remove(&url);
+                deliver::receiver(&push, &busy.url).await;
+                drop(busy);
             });
         }
     }
@@ -176,6 +179,22 @@ impl Worker {
     }
 }
 
+/// A receiver marked busy while its task runs; unmarked when the task ends, however it
+/// ends (a bug's panic included), so that the receiver is never left without a sender.
+struct Busy {
+    set: Arc<Mutex<HashSet<String>>>,
+    url: String,
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.url);
+    }
+}
+
 /// HMAC-SHA256 of `body` with `secret`, as `sha256=<hex>`: the `X-Hub-Signature` of
 /// WebSub 8 and the `X-Hub-Signature-256` webhook receivers know from GitHub.
 pub fn signature(secret: &str, body: &[u8]) -> String {
@@ -189,6 +208,26 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_receiver_whose_task_panics_is_not_left_busy() {
+        let set: Arc<Mutex<HashSet<String>>> = Arc::default();
+        set.lock().unwrap().insert("https://r.example/".into());
+        let busy = Busy {
+            set: set.clone(),
+            url: "https://r.example/".into(),
+        };
+        let task = tokio::spawn(async move {
+            let _busy = busy;
+            if std::hint::black_box(true) {
+                panic!("a bug in a delivery");
+            }
+        });
+        assert!(task.await.unwrap_err().is_panic());
+        assert!(set.lock().unwrap().is_empty());
+    }
+
     #[test]
     fn signature_is_hmac_sha256_in_hex() {
         // RFC 4231 test case 2.
