@@ -12,34 +12,7 @@ use rand::{Rng, SeedableRng};
 const ARTICLES: usize = 60;
 
 fn paragraph(n: usize, k: usize) -> String {
-    // Distinct words and figures per article: different reports, never merged.
-    let places = [
-        "Tà Long",
-        "Ba Nang",
-        "A Ngo",
-        "Húc Nghì",
-        "Mò Ó",
-        "Triệu Nguyên",
-        "Hướng Hiệp",
-        "Tà Rụt",
-    ];
-    let topics = [
-        "giao thông nông thôn",
-        "nước sinh hoạt",
-        "trồng rừng",
-        "chăn nuôi bò",
-        "chuyển đổi số",
-        "y tế cơ sở",
-    ];
-    format!(
-        "Đoạn {k} của bài {n}: xã {} triển khai chương trình {} với {} hộ tham gia, tổng kinh phí {} triệu đồng, hoàn thành {} công trình trong quý {}.",
-        places[(n + k) % places.len()],
-        topics[(n * 7 + k) % topics.len()],
-        100 + n * 13 + k,
-        1000 + n * 97 + k * 11,
-        n % 9 + k,
-        k % 4 + 1
-    )
+    common::report_paragraph(n, k, 1)
 }
 
 async fn index() -> axum::response::Html<String> {

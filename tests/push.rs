@@ -40,32 +40,6 @@ impl Portal {
     }
 }
 
-fn paragraph(n: usize, k: usize, revision: usize) -> String {
-    let places = [
-        "Tà Long",
-        "Ba Nang",
-        "A Ngo",
-        "Húc Nghì",
-        "Mò Ó",
-        "Hướng Hiệp",
-    ];
-    let topics = [
-        "giao thông nông thôn",
-        "nước sinh hoạt",
-        "trồng rừng",
-        "chuyển đổi số",
-    ];
-    format!(
-        "Đoạn {k} của bài {n}: xã {} triển khai chương trình {} với {} hộ tham gia, tổng kinh phí {} triệu đồng, hoàn thành {} công trình trong quý {}.",
-        places[(n + k) % places.len()],
-        topics[(n * 7 + k) % topics.len()],
-        100 + n * 13 + k + (revision - 1) * 1000,
-        1000 + n * 97 + k * 11,
-        n % 9 + k,
-        k % 4 + 1
-    )
-}
-
 fn title(n: usize) -> String {
     format!("Bài viết thứ {n} về công tác dân vận ở xã")
 }
@@ -107,7 +81,7 @@ async fn article(State(p): State<Portal>, UrlPath(slug): UrlPath<String>) -> Res
         return StatusCode::NOT_FOUND.into_response();
     };
     let body: String = (1..=4)
-        .map(|k| format!("<p>{}</p>", paragraph(n, k, revision)))
+        .map(|k| format!("<p>{}</p>", common::report_paragraph(n, k, revision)))
         .collect();
     Html(format!(
         r#"<html><head><meta charset="utf-8"><title>Bài {n}</title></head><body><div class="menu"><a href="/">Trang chủ</a></div>
@@ -933,23 +907,15 @@ fn an_event_reaches_the_webhooks_of_the_feeds_it_changes() {
     store.sync_sources(&config.sources).unwrap();
     let report = |figure: usize| {
         (1..=3)
-            .map(|k| paragraph(7, k, 1).replace("của bài 7", &format!("của bài 7 ({figure})")))
+            .map(|k| {
+                common::report_paragraph(7, k, 1)
+                    .replace("của bài 7", &format!("của bài 7 ({figure})"))
+            })
             .collect::<Vec<_>>()
     };
-    let article = |url: &str, paragraphs: Vec<String>| portalfeed::extract::Article {
-        url: url.into(),
-        title: title(7),
-        published: None,
-        author: None,
-        credit: None,
-        content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
-        paragraphs,
-        images: vec![],
-        attachments: vec![],
-        categories: vec![],
-        document: None,
-        profile: None,
-        container: Default::default(),
+    let article = |url: &str, paragraphs: Vec<String>| {
+        let text: Vec<&str> = paragraphs.iter().map(String::as_str).collect();
+        common::article(url, &title(7), &text)
     };
     let now = chrono::Utc::now();
     let save = |source: &str, a: &portalfeed::extract::Article| {

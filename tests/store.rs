@@ -3,33 +3,13 @@
 //! template kept apart, GUIDs that never change, search, retention, and an old database
 //! upgraded in place.
 
+mod common;
+
 use chrono::{DateTime, Duration, FixedOffset, TimeZone, Utc};
+use common::article;
 use portalfeed::extract::Article;
 use portalfeed::store::{FeedScope, SaveOutcome, Store};
 use portalfeed::text::Identity;
-
-fn article(url: &str, title: &str, paragraphs: &[&str]) -> Article {
-    Article {
-        url: url.to_string(),
-        title: title.to_string(),
-        published: Some(
-            FixedOffset::east_opt(7 * 3600)
-                .unwrap()
-                .with_ymd_and_hms(2023, 10, 2, 9, 5, 0)
-                .unwrap(),
-        ),
-        author: Some("Trần Quang Hải".into()),
-        credit: None,
-        paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
-        content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
-        images: vec![],
-        attachments: vec![],
-        categories: vec![],
-        document: None,
-        profile: None,
-        container: Default::default(),
-    }
-}
 
 /// Stores `a` as the crawl does: its identity worked out first, then one `save`.
 fn save(

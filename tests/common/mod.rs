@@ -390,3 +390,62 @@ pub fn terminate(mut child: Child) -> std::process::ExitStatus {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Paragraph `k` of generated report `n` at its `revision`: distinct places, topics and
+/// figures per report, so that two reports never merge, and a new revision changes a
+/// figure (a correction). For the crash and push tests' portals.
+pub fn report_paragraph(n: usize, k: usize, revision: usize) -> String {
+    let places = [
+        "Tà Long",
+        "Ba Nang",
+        "A Ngo",
+        "Húc Nghì",
+        "Mò Ó",
+        "Triệu Nguyên",
+        "Hướng Hiệp",
+        "Tà Rụt",
+    ];
+    let topics = [
+        "giao thông nông thôn",
+        "nước sinh hoạt",
+        "trồng rừng",
+        "chăn nuôi bò",
+        "chuyển đổi số",
+        "y tế cơ sở",
+    ];
+    format!(
+        "Đoạn {k} của bài {n}: xã {} triển khai chương trình {} với {} hộ tham gia, tổng kinh phí {} triệu đồng, hoàn thành {} công trình trong quý {}.",
+        places[(n + k) % places.len()],
+        topics[(n * 7 + k) % topics.len()],
+        100 + n * 13 + k + (revision - 1) * 1000,
+        1000 + n * 97 + k * 11,
+        n % 9 + k,
+        k % 4 + 1
+    )
+}
+
+/// An extracted article as `Store::save` takes it: dated 2 October 2023, 09:05 +07:00,
+/// with a byline, one `<p>` per paragraph.
+pub fn article(url: &str, title: &str, paragraphs: &[&str]) -> portalfeed::extract::Article {
+    use chrono::TimeZone;
+    portalfeed::extract::Article {
+        url: url.to_string(),
+        title: title.to_string(),
+        published: Some(
+            chrono::FixedOffset::east_opt(7 * 3600)
+                .unwrap()
+                .with_ymd_and_hms(2023, 10, 2, 9, 5, 0)
+                .unwrap(),
+        ),
+        author: Some("Trần Quang Hải".into()),
+        credit: None,
+        paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
+        content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
+        images: vec![],
+        attachments: vec![],
+        categories: vec![],
+        document: None,
+        profile: None,
+        container: Default::default(),
+    }
+}
