@@ -452,6 +452,15 @@ fn summary(store: &Store, config: &Config, extra: &std::sync::Mutex<String>) -> 
         .unwrap_or_else(|| "no run yet".into());
     let extra = extra.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let mut line = format!("{} sources, {items} items, {last}", config.sources.len());
+    // Deliveries only when some wait or failed: a receiver that is down shows here too.
+    if let Ok(d) = store.delivery_counts()
+        && d.pending + d.failed > 0
+    {
+        line.push_str(&format!(
+            "; deliveries: {} pending, {} failed",
+            d.pending, d.failed
+        ));
+    }
     if !extra.is_empty() {
         line.push_str("; ");
         line.push_str(&extra);
@@ -690,6 +699,64 @@ mod tests {
             restart_only_changes(&old, &new),
             vec!["user_agent", "timeout", "max_body"],
             "feed_items applies at once and is not named"
+        );
+    }
+
+    #[test]
+    fn the_status_line_names_deliveries_that_wait_or_failed() {
+        use crate::model::DeliveryKind;
+        use crate::store::NewDelivery;
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::from_str(
+            "[[source]]\nid = \"a\"\nurl = \"http://a.test/\"\n",
+            &dir.path().join("t.toml"),
+        )
+        .unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        store.sync_sources(&config.sources).unwrap();
+        let extra = std::sync::Mutex::new(String::new());
+        assert_eq!(
+            summary(&store, &config, &extra),
+            "1 sources, 0 items, no run yet"
+        );
+        let a = crate::model::Article {
+            url: "http://a.test/1.html".into(),
+            title: "Tin".into(),
+            paragraphs: vec!["Xã tổ chức hội nghị với 120 hộ tham gia.".into()],
+            content_html: "<p>Xã tổ chức hội nghị với 120 hộ tham gia.</p>".into(),
+            published: None,
+            author: None,
+            credit: None,
+            images: vec![],
+            attachments: vec![],
+            categories: vec![],
+            document: None,
+            profile: None,
+            container: Default::default(),
+        };
+        store
+            .save(
+                "a",
+                &a.url,
+                &a,
+                &crate::text::Identity::of(&a.paragraphs),
+                Utc::now(),
+            )
+            .unwrap();
+        let event = store.waiting_events(1).unwrap().remove(0);
+        let hook = NewDelivery {
+            kind: DeliveryKind::Webhook,
+            url: "https://hooks.example/x".into(),
+            topic: "all".into(),
+            key: event.key(),
+            content_type: None,
+            body: None,
+            headers: vec![],
+        };
+        store.dispatch(&event, &[hook], Utc::now()).unwrap();
+        assert_eq!(
+            summary(&store, &config, &extra),
+            "1 sources, 1 items, no run yet; deliveries: 1 pending, 0 failed"
         );
     }
 
