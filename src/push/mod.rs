@@ -103,13 +103,19 @@ impl Worker {
             let generation = store.generation();
             if seen != Some(generation) || now >= next_look {
                 seen = Some(generation);
-                if now >= housekeeping {
-                    self.housekeeping();
+                let tidy = now >= housekeeping;
+                if tidy {
                     housekeeping = now + HOUSEKEEPING;
                 }
+                // SQLite work, off the async workers.
                 let push = self.push.clone();
-                if let Err(e) = tokio::task::spawn_blocking(move || dispatch::waiting(&push)).await
-                {
+                let work = tokio::task::spawn_blocking(move || {
+                    if tidy {
+                        tidy_up(&push);
+                    }
+                    dispatch::waiting(&push);
+                });
+                if let Err(e) = work.await {
                     warn!(error = %e, "dispatching the outbox stopped on a bug");
                 }
                 self.start_receivers(&mut tasks);
@@ -154,28 +160,30 @@ impl Worker {
             });
         }
     }
+}
 
-    fn housekeeping(&self) {
-        let store = &self.push.store;
-        let config = self.push.config();
-        let now = Utc::now();
-        let max_age = chrono::Duration::from_std(config.delivery.max_age).unwrap_or_default();
-        match store.give_up_before(now - max_age, now) {
-            Ok(0) => {}
-            Ok(n) => warn!(
-                deliveries = n,
-                "deliveries given up: older than [delivery] max_age"
-            ),
-            Err(e) => warn!(error = %e, "cannot give up old deliveries"),
-        }
-        match store.expire_subscriptions(now) {
-            Ok(0) => {}
-            Ok(n) => info!(subscriptions = n, "WebSub leases expired"),
-            Err(e) => warn!(error = %e, "cannot expire WebSub leases"),
-        }
-        if let Err(e) = store.prune_deliveries(now - KEEP_FINISHED) {
-            warn!(error = %e, "cannot prune finished deliveries");
-        }
+/// Gives up deliveries older than `max_age`, ends expired leases, forgets what finished a
+/// week ago.
+fn tidy_up(push: &Push) {
+    let store = &push.store;
+    let config = push.config();
+    let now = Utc::now();
+    let max_age = chrono::Duration::from_std(config.delivery.max_age).unwrap_or_default();
+    match store.give_up_before(now - max_age, now) {
+        Ok(0) => {}
+        Ok(n) => warn!(
+            deliveries = n,
+            "deliveries given up: older than [delivery] max_age"
+        ),
+        Err(e) => warn!(error = %e, "cannot give up old deliveries"),
+    }
+    match store.expire_subscriptions(now) {
+        Ok(0) => {}
+        Ok(n) => info!(subscriptions = n, "WebSub leases expired"),
+        Err(e) => warn!(error = %e, "cannot expire WebSub leases"),
+    }
+    if let Err(e) = store.prune_deliveries(now - KEEP_FINISHED) {
+        warn!(error = %e, "cannot prune finished deliveries");
     }
 }
 
