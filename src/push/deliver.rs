@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::feed::{self, FeedInfo};
 use crate::fetch::{Answer, FetchError};
 use crate::model::DeliveryKind;
-use crate::store::Delivery;
+use crate::store::{Delivery, Store, StoreError};
 
 /// Deliveries read per round for one receiver.
 const ROUND: usize = 50;
@@ -70,38 +70,64 @@ pub async fn receiver(push: &Push, url: &str) {
         for group in groups {
             let ids: Vec<i64> = group.iter().map(|d| d.id).collect();
             let outcome = send(push, &config, &group).await;
-            let now = Utc::now();
-            let store = push.store.clone();
-            let recorded = match outcome {
-                Outcome::Delivered(status) => {
-                    debug!(receiver = url, deliveries = ids.len(), status, "delivered");
-                    crate::metrics::METRICS.delivery(true);
-                    store.delivered(&ids, status, now)
-                }
-                Outcome::Abandoned(reason) => {
-                    warn!(receiver = url, reason = %reason, "deliveries dropped");
-                    store.abandon(&ids, &reason, now)
-                }
-                Outcome::Failed {
-                    status,
-                    reason,
-                    retry_after,
-                } => {
-                    crate::metrics::METRICS.delivery(false);
-                    let attempts = group.iter().map(|d| d.attempts).max().unwrap_or(0);
-                    let at = retry_at(&config, attempts, retry_after, now);
-                    warn!(receiver = url, reason = %reason, retry_at = %at.to_rfc3339(), "delivery failed; will retry");
-                    let r = store.attempt_failed(&ids, url, status, &reason, at);
-                    if let Err(e) = r {
-                        warn!(error = %e, "cannot record a failed delivery");
-                    }
+            let attempts = group.iter().map(|d| d.attempts).max().unwrap_or(0);
+            // The writer may be busy with a crawl's article: waited for off the async
+            // workers.
+            let (store, config2, url2) = (push.store.clone(), config.clone(), url.to_string());
+            let failed = matches!(outcome, Outcome::Failed { .. });
+            let recorded = tokio::task::spawn_blocking(move || {
+                record(&store, &config2, &url2, &ids, attempts, outcome)
+            })
+            .await;
+            match recorded {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    warn!(error = %e, "cannot record a delivery's outcome");
                     return;
                 }
-            };
-            if let Err(e) = recorded {
-                warn!(error = %e, "cannot record a delivery's outcome");
+                Err(e) => {
+                    warn!(error = %e, "recording a delivery's outcome stopped on a bug");
+                    return;
+                }
+            }
+            // A receiver that failed is left alone until its retry time.
+            if failed {
                 return;
             }
+        }
+    }
+}
+
+/// Records what one request to `url` came to, for the deliveries `ids` it carried
+/// (which had failed `attempts` times before).
+fn record(
+    store: &Store,
+    config: &Config,
+    url: &str,
+    ids: &[i64],
+    attempts: u32,
+    outcome: Outcome,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    match outcome {
+        Outcome::Delivered(status) => {
+            debug!(receiver = url, deliveries = ids.len(), status, "delivered");
+            crate::metrics::METRICS.delivery(true);
+            store.delivered(ids, status, now)
+        }
+        Outcome::Abandoned(reason) => {
+            warn!(receiver = url, reason = %reason, "deliveries dropped");
+            store.abandon(ids, &reason, now)
+        }
+        Outcome::Failed {
+            status,
+            reason,
+            retry_after,
+        } => {
+            crate::metrics::METRICS.delivery(false);
+            let at = retry_at(config, attempts, retry_after, now);
+            warn!(receiver = url, reason = %reason, retry_at = %at.to_rfc3339(), "delivery failed; will retry");
+            store.attempt_failed(ids, url, status, &reason, at)
         }
     }
 }
