@@ -114,11 +114,13 @@ impl Worker {
                         tidy_up(&push);
                     }
                     dispatch::waiting(&push);
+                    push.store.due_receivers(Utc::now())
                 });
-                if let Err(e) = work.await {
-                    warn!(error = %e, "dispatching the outbox stopped on a bug");
+                match work.await {
+                    Ok(Ok(due)) => self.start_receivers(due, &mut tasks),
+                    Ok(Err(e)) => warn!(error = %e, "cannot read the deliveries due"),
+                    Err(e) => warn!(error = %e, "dispatching the outbox stopped on a bug"),
                 }
-                self.start_receivers(&mut tasks);
                 // Retries that come due are seen within a second.
                 next_look = now + Duration::from_secs(1);
             }
@@ -131,15 +133,8 @@ impl Worker {
         tasks.abort_all();
     }
 
-    /// Starts a task for each receiver with due deliveries and none running.
-    fn start_receivers(&self, tasks: &mut tokio::task::JoinSet<()>) {
-        let due = match self.push.store.due_receivers(Utc::now()) {
-            Ok(d) => d,
-            Err(e) => {
-                warn!(error = %e, "cannot read the deliveries due");
-                return;
-            }
-        };
+    /// Starts a task for each receiver with due deliveries (`due`) and none running.
+    fn start_receivers(&self, due: Vec<String>, tasks: &mut tokio::task::JoinSet<()>) {
         for url in due {
             if !self
                 .busy
