@@ -841,6 +841,37 @@ async fn an_outside_hub_is_pinged_for_each_changed_feed() {
 }
 
 #[test]
+fn check_warns_of_a_webhook_the_address_policy_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("portalfeed.toml");
+    std::fs::write(
+        &path,
+        "[[source]]\nid = \"xa\"\nurl = \"http://a.test/\"\n\
+         [[notify]]\nurl = \"http://127.0.0.1:9000/hook\"\nfeeds = [\"all\"]\n\
+         [[notify]]\nurl = \"http://127.0.0.1:9001/hook\"\nfeeds = [\"all\"]\nallow_private = true\n",
+    )
+    .unwrap();
+    let out = common::binary()
+        .args(["check", "--config", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let out = String::from_utf8_lossy(&out.stdout);
+    let line = |port: &str| {
+        out.lines()
+            .find(|l| l.starts_with("webhook") && l.contains(port))
+            .unwrap_or_else(|| panic!("{out}"))
+            .to_string()
+    };
+    assert!(
+        line("9000").contains("every delivery will be refused")
+            && line("9000").contains("private or loopback"),
+        "{out}"
+    );
+    assert!(!line("9001").contains("refused"), "{out}");
+}
+
+#[test]
 fn webhook_config_errors_name_their_place() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("portalfeed.toml");
