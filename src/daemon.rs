@@ -729,15 +729,7 @@ mod tests {
             title: "Tin".into(),
             paragraphs: vec!["Xã tổ chức hội nghị với 120 hộ tham gia.".into()],
             content_html: "<p>Xã tổ chức hội nghị với 120 hộ tham gia.</p>".into(),
-            published: None,
-            author: None,
-            credit: None,
-            images: vec![],
-            attachments: vec![],
-            categories: vec![],
-            document: None,
-            profile: None,
-            container: Default::default(),
+            ..Default::default()
         };
         store
             .save(

@@ -137,7 +137,7 @@ pub struct RegisterRules {
 }
 
 /// One extracted article.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Article {
     /// The canonical URL: the page's own `<link rel=canonical>` when it is on the same site.
     pub url: String,
@@ -303,8 +303,7 @@ pub struct SourceOverview {
 }
 
 /// What a stored change announces to webhooks and WebSub subscribers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
     /// A story not stored before.
     New,

@@ -584,7 +584,7 @@ async fn status_page(State(state): State<Arc<AppState>>) -> Response {
     // Off the async workers: with thousands of sources this reads the whole run table.
     let store = state.store.clone();
     let (overview, push) = tokio::task::spawn_blocking(move || {
-        let push = crate::status::Push {
+        let push = crate::status::Deliveries {
             targets: store.delivery_targets().unwrap_or_default(),
             subscriptions: store.subscription_count(Utc::now()).unwrap_or(0),
         };

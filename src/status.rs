@@ -43,7 +43,7 @@ if(m)document.getElementById('status').replaceWith(m);}).catch(()=>{});}";
 /// What the page says of pushing: each receiver's deliveries and the WebSub
 /// subscriptions.
 #[derive(Debug, Clone, Default)]
-pub struct Push {
+pub struct Deliveries {
     pub targets: Vec<DeliveryTarget>,
     pub subscriptions: usize,
 }
@@ -67,7 +67,7 @@ pub fn receiver(url: &str) -> String {
 }
 
 /// The deliveries section: totals, then one row per receiver, troubled ones first.
-fn deliveries(html: &mut String, push: &Push) {
+fn deliveries(html: &mut String, push: &Deliveries) {
     if push.targets.is_empty() && push.subscriptions == 0 {
         return;
     }
@@ -118,7 +118,7 @@ enum Trouble {
 pub fn render(
     config: &Config,
     mut overview: HashMap<String, SourceOverview>,
-    push: &Push,
+    push: &Deliveries,
     now: DateTime<Utc>,
 ) -> String {
     let tz = config.daemon.timezone;
@@ -377,7 +377,7 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let html = render(&config(), overview, &Push::default(), Utc::now());
+        let html = render(&config(), overview, &Deliveries::default(), Utc::now());
         let pos = |needle: &str| {
             html.find(needle)
                 .unwrap_or_else(|| panic!("{needle} missing"))
@@ -399,12 +399,17 @@ mod tests {
     #[test]
     fn deliveries_show_counts_and_receivers_by_host_only() {
         use crate::model::{DeliveryCounts, DeliveryKind};
-        let quiet = render(&config(), HashMap::new(), &Push::default(), Utc::now());
+        let quiet = render(
+            &config(),
+            HashMap::new(),
+            &Deliveries::default(),
+            Utc::now(),
+        );
         assert!(
             !quiet.contains("Deliveries"),
             "nothing to say without receivers"
         );
-        let push = Push {
+        let push = Deliveries {
             targets: vec![DeliveryTarget {
                 kind: DeliveryKind::Webhook,
                 url: "https://hooks.slack.com/services/T0/B0/SECRET".into(),

@@ -14,7 +14,7 @@ use url::Url;
 
 use super::{Push, signature};
 use crate::config::Config;
-use crate::feed::{self, FeedInfo};
+use crate::feed::{self, FeedEntry, FeedInfo};
 use crate::fetch::{Answer, FetchError};
 use crate::model::DeliveryKind;
 use crate::store::{Delivery, Store, StoreError};
@@ -54,6 +54,12 @@ pub async fn receiver(push: &Push, url: &str) {
             return;
         }
         let config = push.config();
+        // The feed catalogue, for WebSub content: made once per round, when needed.
+        let catalog = if due.iter().any(|d| d.request.kind == DeliveryKind::WebSub) {
+            feed::catalog(&config)
+        } else {
+            Vec::new()
+        };
         // Requests in order; WebSub and pings grouped by topic.
         let mut groups: Vec<Vec<Delivery>> = Vec::new();
         for d in due {
@@ -69,7 +75,7 @@ pub async fn receiver(push: &Push, url: &str) {
         }
         for group in groups {
             let ids: Vec<i64> = group.iter().map(|d| d.id).collect();
-            let outcome = send(push, &config, &group).await;
+            let outcome = send(push, &config, &catalog, &group).await;
             let attempts = group.iter().map(|d| d.attempts).max().unwrap_or(0);
             // The writer may be busy with a crawl's article: waited for off the async
             // workers.
@@ -154,7 +160,7 @@ pub fn retry_at(
     now + chrono::Duration::seconds(secs)
 }
 
-async fn send(push: &Push, config: &Config, group: &[Delivery]) -> Outcome {
+async fn send(push: &Push, config: &Config, catalog: &[FeedEntry], group: &[Delivery]) -> Outcome {
     let first = &group[0].request;
     let Ok(url) = Url::parse(&first.url) else {
         return Outcome::Abandoned(format!("{} is not a URL", first.url));
@@ -199,13 +205,19 @@ async fn send(push: &Push, config: &Config, group: &[Delivery]) -> Outcome {
                 .await;
             judge(answer, false)
         }
-        DeliveryKind::WebSub => websub(push, config, &url, &first.topic).await,
+        DeliveryKind::WebSub => websub(push, config, catalog, &url, &first.topic).await,
     }
 }
 
 /// WebSub content distribution (W3C WebSub 7): the topic's feed, signed with the
 /// subscriber's secret, with the hub and self links.
-async fn websub(push: &Push, config: &Config, callback: &Url, topic: &str) -> Outcome {
+async fn websub(
+    push: &Push,
+    config: &Config,
+    catalog: &[FeedEntry],
+    callback: &Url,
+    topic: &str,
+) -> Outcome {
     let store = push.store.clone();
     let (cb, t) = (callback.to_string(), topic.to_string());
     let subscription =
@@ -217,8 +229,7 @@ async fn websub(push: &Push, config: &Config, callback: &Url, topic: &str) -> Ou
     let Some(subscription) = subscription else {
         return Outcome::Abandoned("the subscription ended (unsubscribed or lease expired)".into());
     };
-    let catalog = feed::catalog(config);
-    let Some((entry, format)) = feed::feed_of_topic(config, &catalog, topic) else {
+    let Some((entry, format)) = feed::feed_of_topic(config, catalog, topic) else {
         return Outcome::Abandoned(format!("{topic} is no longer one of the feeds"));
     };
     let (scope, limit) = (entry.scope.clone(), entry.limit);

@@ -540,10 +540,8 @@ impl Store {
             SaveOutcome::Merged => Some(Event::Copy),
             SaveOutcome::Unchanged => None,
         };
-        for event in event
-            .into_iter()
-            .chain((new_here && outcome != SaveOutcome::Merged).then_some(Event::Copy))
-        {
+        // A URL new to this source (another source listed it first) is news to its feed.
+        for event in event.into_iter().chain(new_here.then_some(Event::Copy)) {
             record_event(&tx, item_id, source_id, event, ts)?;
         }
         let outcome = if new_here { SaveOutcome::New } else { outcome };

@@ -67,13 +67,11 @@ pub struct NewDelivery {
     pub headers: Vec<(String, String)>,
 }
 
-/// A delivery due to be sent: the request dispatch wrote, and how it has fared.
+/// A delivery due to be sent: the request dispatch wrote, and its failed attempts.
 #[derive(Debug, Clone)]
 pub struct Delivery {
     pub id: i64,
-    pub event_id: Option<i64>,
     pub request: NewDelivery,
-    pub created: DateTime<Utc>,
     pub attempts: u32,
 }
 
@@ -187,7 +185,7 @@ impl Store {
     ) -> Result<Vec<Delivery>, StoreError> {
         let conn = self.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, event_id, kind, url, topic, key, content_type, body, headers, created, attempts
+            "SELECT id, kind, url, topic, key, content_type, body, headers, attempts
              FROM deliveries WHERE target = ?1 AND state = 'pending' AND next_attempt <= ?2
              ORDER BY id LIMIT ?3",
         )?;
@@ -195,33 +193,21 @@ impl Store {
             .query_map(params![url, now.timestamp(), limit as i64], |r| {
                 Ok(Delivery {
                     id: r.get(0)?,
-                    event_id: r.get(1)?,
                     request: NewDelivery {
-                        kind: DeliveryKind::parse(&r.get::<_, String>(2)?)
+                        kind: DeliveryKind::parse(&r.get::<_, String>(1)?)
                             .unwrap_or(DeliveryKind::Webhook),
-                        url: r.get(3)?,
-                        topic: r.get(4)?,
-                        key: r.get(5)?,
-                        content_type: r.get(6)?,
-                        body: r.get(7)?,
-                        headers: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or_default(),
+                        url: r.get(2)?,
+                        topic: r.get(3)?,
+                        key: r.get(4)?,
+                        content_type: r.get(5)?,
+                        body: r.get(6)?,
+                        headers: serde_json::from_str(&r.get::<_, String>(7)?).unwrap_or_default(),
                     },
-                    created: from_ts(r.get(9)?),
-                    attempts: r.get(10)?,
+                    attempts: r.get(8)?,
                 })
             })?
             .collect::<Result<_, _>>()?;
         Ok(rows)
-    }
-
-    /// When the next pending delivery is due, if any.
-    pub fn next_delivery_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let ts: Option<i64> = self.reader().query_row(
-            "SELECT min(next_attempt) FROM deliveries WHERE state = 'pending'",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(ts.map(from_ts))
     }
 
     /// Marks deliveries sent: the receiver answered `status` (2xx).

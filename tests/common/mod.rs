@@ -438,14 +438,8 @@ pub fn article(url: &str, title: &str, paragraphs: &[&str]) -> portalfeed::extra
                 .unwrap(),
         ),
         author: Some("Trần Quang Hải".into()),
-        credit: None,
         paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
         content_html: paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect(),
-        images: vec![],
-        attachments: vec![],
-        categories: vec![],
-        document: None,
-        profile: None,
-        container: Default::default(),
+        ..Default::default()
     }
 }
