@@ -243,7 +243,11 @@ fn scan(html: &str, limit: usize, mut unread: impl FnMut(Range<usize>)) -> bool 
                 }
                 drawing = None;
             } else if closing {
-                if whole_name && d.open.last().is_some_and(|o| o.eq_ignore_ascii_case(written)) {
+                if whole_name
+                    && d.open
+                        .last()
+                        .is_some_and(|o| o.eq_ignore_ascii_case(written))
+                {
                     d.open.pop();
                 } else {
                     d.whole = false;
@@ -467,7 +471,11 @@ mod tests {
             }
             match n.value() {
                 Node::Element(e) => {
-                    out.push(format!("<{} {:?}>", e.name(), e.attrs().collect::<Vec<_>>()));
+                    out.push(format!(
+                        "<{} {:?}>",
+                        e.name(),
+                        e.attrs().collect::<Vec<_>>()
+                    ));
                     text_last = false;
                 }
                 Node::Text(t) => {

@@ -101,7 +101,14 @@ impl<'a> Page<'a> {
         };
         let h1s = shown(&self.h1s);
         let heading = h1s.iter().min_by_key(|(id, _)| distance(*id)).cloned();
-        let og = self.head.meta(&["og:title", "twitter:title"]);
+        let og = self.head.meta(&[
+            "og:title",
+            "twitter:title",
+            "dc.title",
+            "dc:title",
+            "dcterms.title",
+            "parsely-title",
+        ]);
         let declared: Vec<&str> = [og.as_deref(), Some(page_title.as_str())]
             .into_iter()
             .flatten()
@@ -372,5 +379,30 @@ mod tests {
             <div class="content">{BODY}</div></div></body></html>"#
         );
         assert_eq!(title_of(&html), "Đẩy mạnh phong trào thi đua dân vận khéo");
+    }
+
+    #[test]
+    fn a_declared_dublin_core_title_the_page_shows_beats_the_title_element() {
+        // No `h1`: `<title>` is "<document name> - <title>", and only `DC.title` says
+        // which part is the headline the page prints (in a heading-styled span).
+        let html = format!(
+            r#"<html><head><title>thong-bao-lich-tiep-cong-dan-thang-3-2024-04 - Lịch tiếp công dân</title>
+            <meta name="DC.Title" content="Lịch tiếp công dân"></head><body>
+            <div class="doc"><span class="h1">Lịch tiếp công dân</span>
+            <div class="content">{BODY}</div></div></body></html>"#
+        );
+        assert_eq!(title_of(&html), "Lịch tiếp công dân");
+    }
+
+    #[test]
+    fn each_term_of_a_property_list_is_read() {
+        // RDFa: `property` is a list of terms; `og:title` is one of them here.
+        let html = format!(
+            r#"<html><head><title>Cổng thông tin điện tử huyện</title>
+            <meta property="dc:title og:title" content="Huyện tổng kết công tác năm 2023"></head>
+            <body><div class="post"><div class="name">Huyện tổng kết công tác năm 2023</div>
+            <div class="content">{BODY}</div></div></body></html>"#
+        );
+        assert_eq!(title_of(&html), "Huyện tổng kết công tác năm 2023");
     }
 }

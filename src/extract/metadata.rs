@@ -285,7 +285,14 @@ impl<'a> Page<'a> {
         }
         if let Some(name) = self
             .head
-            .meta(&["author", "article:author"])
+            .meta(&[
+                "dc.creator",
+                "dc:creator",
+                "dcterms.creator",
+                "author",
+                "article:author",
+                "parsely-author",
+            ])
             .and_then(|m| rules::parse_byline(&m, set_apart))
         {
             return Some(name);

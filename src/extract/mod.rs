@@ -565,4 +565,19 @@ mod tests {
             .is_err()
         );
     }
+
+    #[test]
+    fn a_dublin_core_creator_names_the_author_before_the_generic_author_meta() {
+        // The page signs nothing in its text; `DC.creator` names the writer, the generic
+        // `author` meta the site's posting account.
+        let html = r#"<html><head><title>Huyện tổng kết công tác năm</title>
+            <meta name="author" content="Quản Trị Viên">
+            <meta name="DC.creator" content="Nguyễn Văn An"></head><body>
+            <h1>Huyện tổng kết công tác năm</h1><div class="content">
+            <p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>
+            </div></body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.author.as_deref(), Some("Nguyễn Văn An"));
+    }
 }

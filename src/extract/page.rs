@@ -27,10 +27,16 @@ impl Head {
                     let Some(content) = el.attr("content") else {
                         continue;
                     };
+                    // RDFa's `property` is a list of terms ("og:title twitter:title"):
+                    // the content is each one's.
                     for key in ["name", "property", "itemprop"] {
-                        if let Some(k) = el.attr(key) {
+                        for k in el
+                            .attr(key)
+                            .into_iter()
+                            .flat_map(str::split_ascii_whitespace)
+                        {
                             head.meta
-                                .entry(k.trim().to_ascii_lowercase())
+                                .entry(k.to_ascii_lowercase())
                                 .or_insert_with(|| content.to_string());
                         }
                     }
