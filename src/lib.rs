@@ -9,6 +9,7 @@
 //! them, `discover` suggests a source for a new portal (`portalfeed discover`) and `demo`
 //! runs the daemon offline on the bundled corpus portals.
 
+pub mod address;
 pub mod config;
 pub mod crawl;
 pub mod daemon;

@@ -840,35 +840,49 @@ async fn an_outside_hub_is_pinged_for_each_changed_feed() {
     assert!(common::terminate(child).success(), "{}", daemon.log());
 }
 
+/// A webhook or hub written on an address every request to which the delivery policy
+/// refuses is a configuration error at its place, not a receiver that fails unseen; with
+/// `allow_private` it is accepted.
 #[test]
-fn check_warns_of_a_webhook_the_address_policy_refuses() {
+fn a_receiver_on_a_private_address_needs_allow_private() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("portalfeed.toml");
-    std::fs::write(
-        &path,
-        "[[source]]\nid = \"xa\"\nurl = \"http://a.test/\"\n\
-         [[notify]]\nurl = \"http://127.0.0.1:9000/hook\"\nfeeds = [\"all\"]\n\
-         [[notify]]\nurl = \"http://127.0.0.1:9001/hook\"\nfeeds = [\"all\"]\nallow_private = true\n",
-    )
-    .unwrap();
-    let out = common::binary()
-        .args(["check", "--config", path.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let out = String::from_utf8_lossy(&out.stdout);
-    let line = |port: &str| {
-        out.lines()
-            .find(|l| l.starts_with("webhook") && l.contains(port))
-            .unwrap_or_else(|| panic!("{out}"))
-            .to_string()
+    let check = |text: &str| {
+        std::fs::write(&path, text).unwrap();
+        common::binary()
+            .args(["check", "--config", path.to_str().unwrap()])
+            .output()
+            .unwrap()
     };
-    assert!(
-        line("9000").contains("every delivery will be refused")
-            && line("9000").contains("private or loopback"),
-        "{out}"
-    );
-    assert!(!line("9001").contains("refused"), "{out}");
+    let base = "[[source]]\nid = \"xa\"\nurl = \"http://a.test/\"\n";
+    for (table, url, line) in [
+        ("[[notify]]", "http://127.0.0.1:9000/hook", ":5:7:"),
+        ("[[notify]]", "http://localhost:9000/hook", ":5:7:"),
+        ("[[notify]]", "http://[fd12::1]/hook", ":5:7:"),
+        ("[websub]", "http://10.0.0.7/hub", ":5:7:"),
+    ] {
+        let key = if table == "[websub]" { "hub" } else { "url" };
+        let feeds = if table == "[websub]" {
+            ""
+        } else {
+            "feeds = [\"all\"]\n"
+        };
+        let out = check(&format!("{base}{table}\n{key} = \"{url}\"\n{feeds}"));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{url}");
+        assert!(
+            err.contains(line) && err.contains("set allow_private = true"),
+            "{url}: {err}"
+        );
+        let out = check(&format!(
+            "{base}{table}\n{key} = \"{url}\"\n{feeds}allow_private = true\n"
+        ));
+        assert!(
+            out.status.success(),
+            "{url}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]

@@ -30,12 +30,25 @@ impl Validator<'_> {
                 ),
             ));
         }
+        let allow_private = w.allow_private.unwrap_or(false);
+        let hub = match &w.hub {
+            Some(s) => {
+                let hub = self.check(s, parse_http_url)?;
+                if !allow_private && let Some(host) = crate::address::internal_host(&hub) {
+                    return Err(self.error_at(
+                        s.span().start,
+                        format!(
+                            "{host} is a loopback or private address, where every ping to the hub would be refused; set allow_private = true in [websub] for a hub on your own network"
+                        ),
+                    ));
+                }
+                Some(hub)
+            }
+            None => None,
+        };
         Ok(WebSubConfig {
-            hub: match &w.hub {
-                Some(s) => Some(self.check(s, parse_http_url)?),
-                None => None,
-            },
-            allow_private: w.allow_private.unwrap_or(false),
+            hub,
+            allow_private,
             lease,
             max_lease,
             max_per_topic: self.count(&w.max_per_topic, d.max_per_topic)?,
@@ -77,6 +90,15 @@ impl Validator<'_> {
         feeds: &[FeedConfig],
     ) -> Result<NotifyConfig, ConfigError> {
         let url = self.check(&n.url, parse_http_url)?;
+        let allow_private = n.allow_private.unwrap_or(false);
+        if !allow_private && let Some(host) = crate::address::internal_host(&url) {
+            return Err(self.error_at(
+                n.url.span().start,
+                format!(
+                    "{host} is a loopback or private address, where every delivery would be refused; set allow_private = true in this [[notify]] for a receiver on your own network"
+                ),
+            ));
+        }
         if n.feeds.is_empty() {
             return Err(self.error_at(
                 n.url.span().start,
@@ -137,7 +159,7 @@ impl Validator<'_> {
             events,
             secret,
             format,
-            allow_private: n.allow_private.unwrap_or(false),
+            allow_private,
         })
     }
 }

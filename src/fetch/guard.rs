@@ -7,10 +7,11 @@
 //! the exceptions are a source whose own URL is on such an address (for that address
 //! and port only, whatever name leads there) and a source with `allow_private = true`.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 
 use url::{Host, Url};
 
+use crate::address::is_internal;
 use crate::config::SourceConfig;
 use crate::text;
 
@@ -185,37 +186,6 @@ impl PrivateAddresses {
     }
 }
 
-/// Loopback, private, link-local (metadata), CGNAT, unspecified, multicast and broadcast
-/// addresses, and their IPv4-mapped IPv6 forms.
-pub fn is_internal(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => is_internal_v4(v4),
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_internal_v4(v4);
-            }
-            let seg = v6.segments();
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (seg[0] & 0xfe00) == 0xfc00 // fc00::/7 unique local
-                || (seg[0] & 0xffc0) == 0xfe80 // fe80::/10 link-local
-        }
-    }
-}
-
-fn is_internal_v4(v4: Ipv4Addr) -> bool {
-    let o = v4.octets();
-    v4.is_loopback()
-        || v4.is_private()
-        || v4.is_link_local()
-        || v4.is_unspecified()
-        || v4.is_broadcast()
-        || v4.is_multicast()
-        || o[0] == 0
-        || (o[0] == 100 && (64..128).contains(&o[1])) // 100.64/10 shared address space
-}
-
 /// A host name that does not resolve: no retry will change that.
 #[derive(Debug)]
 pub struct NameNotFound(pub String);
@@ -304,31 +274,6 @@ mod tests {
         .resolve(name("localhost"))
         .await;
         assert!(allowed.is_ok_and(|mut a| a.next().is_some()));
-    }
-
-    #[test]
-    fn internal_addresses() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "172.31.255.255",
-            "192.168.1.1",
-            "169.254.169.254",
-            "0.0.0.0",
-            "100.64.0.1",
-            "::1",
-            "fc00::1",
-            "fd12::1",
-            "fe80::1",
-            "::ffff:127.0.0.1",
-            "::ffff:169.254.169.254",
-        ] {
-            assert!(is_internal(ip.parse().unwrap()), "{ip}");
-        }
-        for ip in ["8.8.8.8", "14.225.0.1", "172.32.0.1", "2001:4860::8888"] {
-            assert!(!is_internal(ip.parse().unwrap()), "{ip}");
-        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
-use super::guard::{self, GuardedResolver, PrivateAddresses, Refusal};
+use super::guard::{GuardedResolver, PrivateAddresses, Refusal};
 use super::{FetchError, classify, error_chain, parse_retry_after};
 
 /// The most of a receiver's answer that is read: a challenge echo or an error message.
@@ -75,10 +75,12 @@ impl Sender {
             Some(Host::Domain(_)) => None,
         };
         match ip {
-            Some(ip) if !allow_private && guard::is_internal(ip) => Err(Refusal::Private {
-                url: url.to_string(),
-                ip,
-            }),
+            Some(ip) if !allow_private && crate::address::is_internal(ip) => {
+                Err(Refusal::Private {
+                    url: url.to_string(),
+                    ip,
+                })
+            }
             _ => Ok(()),
         }
     }
@@ -97,11 +99,13 @@ impl Sender {
             return Ok(());
         };
         let addrs: Vec<_> = addrs.collect();
-        match addrs.iter().find(|a| guard::is_internal(a.ip())) {
-            Some(a) if addrs.iter().all(|a| guard::is_internal(a.ip())) => Err(Refusal::Private {
-                url: url.to_string(),
-                ip: a.ip(),
-            }),
+        match addrs.iter().find(|a| crate::address::is_internal(a.ip())) {
+            Some(a) if addrs.iter().all(|a| crate::address::is_internal(a.ip())) => {
+                Err(Refusal::Private {
+                    url: url.to_string(),
+                    ip: a.ip(),
+                })
+            }
             _ => Ok(()),
         }
     }
