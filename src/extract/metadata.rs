@@ -136,6 +136,7 @@ impl<'a> Page<'a> {
         &self,
         around: &[(String, NodeId)],
         blocks: &[Piece],
+        anchor: usize,
     ) -> Option<DateTime<FixedOffset>> {
         if let Some(sel) = &self.rules.date
             && let Some(d) = self.doc.select(sel).find_map(|e| {
@@ -159,7 +160,7 @@ impl<'a> Page<'a> {
                     .filter_map(|(t, _)| dates::parse_text_detailed(t))
                     .find(|(v, _)| v.date_naive() == m.date_naive())
             })
-            .or_else(|| self.visible_date(around, blocks));
+            .or_else(|| self.visible_date(around, blocks, anchor));
         match (visible, machine) {
             // The visible line agrees with a timestamp on the day: the timestamp is the more
             // precise of the two (time of day, zone).
@@ -176,26 +177,36 @@ impl<'a> Page<'a> {
         }
     }
 
-    /// The date line shown nearest the headline, and whether it prints a time.
+    /// The date line shown nearest the headline (at `anchor`), and whether it prints a
+    /// time: the nearest dated block around the body, or a date line the template
+    /// printed inside the article container, whichever stands nearer. Around the body
+    /// there may be a list of other stories with their dates, which a template's class
+    /// names do not always mark as chrome.
     pub(super) fn visible_date(
         &self,
         around: &[(String, NodeId)],
         blocks: &[Piece],
+        anchor: usize,
     ) -> Option<(DateTime<FixedOffset>, bool)> {
-        for (text, _) in around {
-            if text.chars().count() <= 200
-                && let Some(d) = dates::parse_text_detailed(text)
-            {
-                return Some(d);
-            }
-        }
-        // A date line the template printed inside the article container.
-        blocks
+        let outside = around
+            .iter()
+            .filter(|(text, _)| text.chars().count() <= 200)
+            .find_map(|(text, id)| {
+                dates::parse_text_detailed(text).map(|d| (self.pos(*id).abs_diff(anchor), d))
+            });
+        let inside = blocks
             .iter()
             .filter(|b| b.dropped)
-            .filter_map(|b| b.text())
-            .filter(|t| rules::is_date_line(t))
-            .find_map(dates::parse_text_detailed)
+            .filter_map(|b| b.text().map(|t| (t, b.owner)))
+            .filter(|(t, _)| rules::is_date_line(t))
+            .filter_map(|(t, owner)| {
+                dates::parse_text_detailed(t).map(|d| (self.pos(owner).abs_diff(anchor), d))
+            })
+            .min_by_key(|(distance, _)| *distance);
+        match (outside, inside) {
+            (Some(o), Some(i)) => Some(if i.0 < o.0 { i.1 } else { o.1 }),
+            (o, i) => o.or(i).map(|(_, d)| d),
+        }
     }
 
     /// A well-formed machine-readable publication timestamp: microdata, meta tags,

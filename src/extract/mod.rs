@@ -266,7 +266,8 @@ fn extract_once(
     // "18:24:00 | 30/06/2020" above the headline's container): dates are read one level
     // wider, nearest the headline first.
     let (around, wider) = page.scope_blocks(scope, page.widen(scope), title.node, body);
-    let published = page.published(wider.as_deref().unwrap_or(&around), &blocks);
+    let anchor = page.pos(title.node.unwrap_or(body));
+    let published = page.published(wider.as_deref().unwrap_or(&around), &blocks, anchor);
     if meta.author.is_none() {
         meta.author = page.author_outside_body(&scope);
     }
@@ -579,5 +580,30 @@ mod tests {
             </div></body></html>"#;
         let a = extract(html, &url(), &ArticleRules::default()).unwrap();
         assert_eq!(a.author.as_deref(), Some("Nguyễn Văn An"));
+    }
+
+    #[test]
+    fn the_date_line_under_the_headline_beats_a_dated_list_after_the_article() {
+        // No class names to go by: the article container holds the headline, its date
+        // line and the body; after it, inside the same column, a list of other stories
+        // with their dates, then a comment form. The date is the one under the headline.
+        let related: String = (1..=5)
+            .map(|i| format!("<li><a href=\"/tin/{i}.html\">Một tin khác của chuyên mục số {i} trong tháng</a> ({i:02}/07/2020 09:15)</li>"))
+            .collect();
+        let html = format!(
+            r#"<html><head><title>Tin tức</title></head><body><div><div>
+            <div><h1>Hệ thống dân vận các cấp nhân rộng mô hình dân vận khéo</h1>
+            <div><span>Cập nhật lúc</span><span>18:24, Thứ Ba, 30/06/2020 (GMT+7)</span></div>
+            <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p></div></div>
+            <div><h3>Ý kiến bạn đọc</h3><p>Ý kiến của bạn sẽ được biên tập trước khi đăng.</p></div>
+            <div><h3>Tin cùng chuyên mục</h3><ul>{related}</ul></div>
+            </div></div></body></html>"#
+        );
+        let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(
+            a.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2020-06-30T18:24:00+07:00")
+        );
     }
 }

@@ -231,7 +231,9 @@ fn main() {
             }
             let (mut n, mut skipped) = (0, 0);
             for p in sets::load(set, &root) {
-                let Ok(u) = url::Url::parse(&p.url) else { continue };
+                let Ok(u) = url::Url::parse(&p.url) else {
+                    continue;
+                };
                 let Ok((_, why_not)) =
                     portalfeed::extract::extract_judged(&p.html, &u, &Default::default(), None)
                 else {
