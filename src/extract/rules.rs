@@ -214,6 +214,12 @@ const CHROME_PHRASES: &[&str] = &[
     "share this article",
     "share this",
     "subscribe",
+    // WordPress (Jetpack)'s like button, in English and Vietnamese: "Like this:",
+    // "Loading...", "Thích điều này:", "Đang tải...".
+    "like this",
+    "loading",
+    "thich dieu nay",
+    "dang tai",
 ];
 
 /// Headings of the lists that portals print after an article. Everything from such a
@@ -243,6 +249,8 @@ const RELATED_HEADINGS: &[&str] = &[
     "xem them",
     "tin noi bat",
     "tin moi",
+    // WordPress (Jetpack) in Vietnamese: "Có liên quan" heads its related posts.
+    "co lien quan",
     "related",
     "related articles",
     "related stories",
@@ -635,6 +643,10 @@ mod tests {
             "Comments (12)",
             "Close",
             "Caption",
+            "Like this:",
+            "Loading...",
+            "Thích điều này:",
+            "Đang tải...",
         ] {
             assert_eq!(classify(t), BlockText::Chrome, "{t}");
         }
@@ -648,6 +660,7 @@ mod tests {
             "Quang cảnh hội nghị",
             "Photo of the day",
             "Read more about the plan before you comment",
+            "Xe đang tải hàng thì bị lật",
         ] {
             assert_eq!(classify(t), BlockText::Content, "{t}");
         }
@@ -659,6 +672,7 @@ mod tests {
         assert_eq!(classify("CÁC TIN KHÁC"), BlockText::RelatedHeading);
         assert_eq!(classify("Những tin mới hơn"), BlockText::RelatedHeading);
         assert_eq!(classify("Related Articles"), BlockText::RelatedHeading);
+        assert_eq!(classify("Có liên quan"), BlockText::RelatedHeading);
         assert_eq!(
             classify("Most read in World News"),
             BlockText::RelatedHeading
