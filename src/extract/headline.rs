@@ -186,6 +186,26 @@ impl<'a> Page<'a> {
                 return Title { text, node };
             }
         }
+        // `<title>` without the site name, printed at the body: the page confirms it, which
+        // no heading reached here has (none agrees with what the page declares). Portals
+        // print a section's name ("Tin hoạt động") in an `h2` above the article and the
+        // headline in a styled `span`.
+        // A headline may hold the separator itself ("nhiệm kỳ 2020 - 2025", "sáng - xanh -
+        // sạch - đẹp"): the title without only its first or last part is tried too.
+        let title_text = strip_site_name(&page_title, site.as_deref());
+        for text in std::iter::once(title_text.clone()).chain(without_one_end(&page_title)) {
+            if word_count(&text) >= 4
+                && rules::classify(&text) == BlockText::Content
+                && let Some(id) = find_node(&text)
+                && distance(id) < NEAR_BODY
+                && !self.is_link_list(id)
+            {
+                return Title {
+                    text,
+                    node: Some(id),
+                };
+            }
+        }
         if let Some((id, text)) = heading
             && (page_title.is_empty()
                 || !is_site_name(&text, &page_title)
@@ -213,7 +233,7 @@ impl<'a> Page<'a> {
                 node: Some(e.id()),
             };
         }
-        let text = strip_site_name(&page_title, site.as_deref());
+        let text = title_text;
         let node = if text.is_empty() {
             None
         } else {
@@ -270,6 +290,32 @@ pub(super) fn shared_words(a: &str, b: &str) -> usize {
 /// Whether `candidate` is only the site's name as printed in `<title>`.
 pub(super) fn is_site_name(candidate: &str, page_title: &str) -> bool {
     page_title.contains(candidate) && !page_title.starts_with(candidate)
+}
+
+/// `title` without its last part and without its first part, for each separator it
+/// holds more than once: "Headline with a - b - Site" and "Site - Headline with a - b".
+/// A site's name is short beside a headline: an end is dropped only when what is kept
+/// is more than twice as long ("Xã X - Tin tức - Sự kiện" keeps no "Tin tức - Sự kiện").
+fn without_one_end(title: &str) -> Vec<String> {
+    let title = collapse_space(title);
+    let mut out = Vec::new();
+    let mut keep = |kept: &str, dropped: &str| {
+        if kept.chars().count() > 2 * dropped.chars().count() {
+            out.push(kept.trim().to_string());
+        }
+    };
+    for sep in [" - ", " | ", " – ", " — ", " :: "] {
+        if title.matches(sep).count() < 2 {
+            continue;
+        }
+        if let Some((head, last)) = title.rsplit_once(sep) {
+            keep(head, last);
+        }
+        if let Some((first, tail)) = title.split_once(sep) {
+            keep(tail, first);
+        }
+    }
+    out
 }
 
 /// Removes a site-name prefix or suffix ("Site - Headline", "Headline | Site").
@@ -404,5 +450,36 @@ mod tests {
             <div class="content">{BODY}</div></div></body></html>"#
         );
         assert_eq!(title_of(&html), "Huyện tổng kết công tác năm 2023");
+    }
+
+    #[test]
+    fn the_title_printed_at_the_body_beats_a_section_heading() {
+        // No class names: an `h2` names the section above the article, the headline is
+        // a plain `span`, and `<title>` (with a site suffix) is what confirms it. The
+        // headline holds the separator itself, as "nhiệm kỳ 2020 - 2025" does.
+        let headline = "Đại hội Đảng bộ xã lần thứ XV, nhiệm kỳ 2020 - 2025 thành công tốt đẹp";
+        let html = format!(
+            r#"<html><head><title>{headline} - Cần Đước</title></head><body>
+            <div><h2>Tin hoạt động</h2><div><span>{headline}</span>
+            <div>{BODY}</div></div></div>
+            <div><h2>Liên kết website</h2><ul><li><a href="/a">Cổng A</a></li></ul></div>
+            </body></html>"#
+        );
+        assert_eq!(title_of(&html), headline);
+    }
+
+    #[test]
+    fn a_section_in_the_title_is_not_taken_for_the_headline() {
+        // "<site> - <section>": the section's name is printed at the body, but it is short
+        // beside what the title drops, so it is not the headline; the `h1` is.
+        let html = format!(
+            r#"<html><head><title>UBND xã Thạnh Lộc Tây - Tin tức - Sự kiện</title></head><body>
+            <div><div>Tin tức - Sự kiện</div><h1>Ấp Rạch Đào tưng bừng Ngày hội Đại đoàn kết</h1>
+            <div>{BODY}</div></div></body></html>"#
+        );
+        assert_eq!(
+            title_of(&html),
+            "Ấp Rạch Đào tưng bừng Ngày hội Đại đoàn kết"
+        );
     }
 }
