@@ -606,4 +606,28 @@ mod tests {
             Some("2020-06-30T18:24:00+07:00")
         );
     }
+
+    #[test]
+    fn microdata_values_hidden_by_an_unknown_class_stay_out_of_the_text() {
+        // NukeViet prints schema.org values in spans a style sheet hides; here the hiding
+        // class is one the extractor does not know. Nor are the date line and counters
+        // under the headline article text.
+        let html = r#"<html><head><title>Chi tiết tin tức</title></head><body><div><div>
+            <h1>Huyện tổng kết công tác dân vận năm 2023</h1>
+            <span class="an-di">2023-09-15T15:04:00+07:00</span> <span class="an-di">http://portal.test/tin-tuc/huyen-tong-ket-cong-tac-dan-van-nam-2023-va-trien-khai-nhiem-vu-nam-2024-1894.html</span>
+            <div><span>15:4, Thứ Sáu, 15-9-2023</span> <span>387</span> <span>0</span></div>
+            <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p></div>
+            </div></div></body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert!(
+            a.paragraphs[0].starts_with("Sáng nay"),
+            "{:?}",
+            a.paragraphs
+        );
+        assert_eq!(
+            a.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2023-09-15T15:04:00+07:00")
+        );
+    }
 }

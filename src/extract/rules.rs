@@ -288,6 +288,9 @@ pub enum BlockText {
 }
 
 pub fn classify(text: &str) -> BlockText {
+    if is_machine_text(text) {
+        return BlockText::Chrome;
+    }
     // Long blocks are prose: counters and share bars are short. Decided before folding,
     // which is the expensive part.
     if crate::text::visible_len(text) > 160 {
@@ -518,6 +521,22 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
     (set_apart && is_name_like(&name) && word_count(&name) <= 6).then_some(name)
 }
 
+/// Whether a block is only machine-readable values: URLs and ISO 8601 timestamps, as
+/// schema.org microdata prints them in spans that a style sheet hides
+/// (`<span itemprop="datePublished">2023-09-15T15:04:00+07:00</span>`). A reader never
+/// sees them, and no paragraph is made of them alone.
+fn is_machine_text(text: &str) -> bool {
+    static ISO: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$",
+        )
+        .expect("static regex")
+    });
+    let mut tokens = text.split_whitespace().peekable();
+    tokens.peek().is_some()
+        && tokens.all(|t| t.starts_with("http://") || t.starts_with("https://") || ISO.is_match(t))
+}
+
 /// Whether a block is a date line: a date with at most a few label words around it.
 pub fn is_date_line(text: &str) -> bool {
     let t = collapse_space(text);
@@ -661,6 +680,24 @@ mod tests {
             "Photo of the day",
             "Read more about the plan before you comment",
             "Xe đang tải hàng thì bị lật",
+        ] {
+            assert_eq!(classify(t), BlockText::Content, "{t}");
+        }
+    }
+
+    #[test]
+    fn machine_values_alone_are_chrome() {
+        for t in [
+            "2023-09-15T15:04:00+07:00 2023-09-15T15:04:00+07:00 http://portal.test/tin-tuc/bai-1894.html",
+            "https://portal.test/uploads/news/2023_09/anh.jpg",
+            "2023-09-15",
+            "2019-11-18T14:53:07.123Z",
+        ] {
+            assert_eq!(classify(t), BlockText::Chrome, "{t}");
+        }
+        for t in [
+            "Xem toàn văn tại https://portal.test/van-ban/1.pdf",
+            "Ngày 2023-09-15 huyện tổ chức hội nghị",
         ] {
             assert_eq!(classify(t), BlockText::Content, "{t}");
         }
