@@ -509,6 +509,25 @@ pub fn word_count(s: &str) -> usize {
         .count()
 }
 
+/// Whether a text (composed, NFC) reads as Vietnamese: at least one letter in twenty is
+/// one only Vietnamese writes among the Latin scripts (`ă â đ ê ô ơ ư` and the letters
+/// with two marks, U+1EA0–U+1EF9). French or Portuguese share a few of them, never that
+/// many.
+pub fn is_vietnamese(s: &str) -> bool {
+    let (mut letters, mut marked) = (0usize, 0usize);
+    for c in s.chars().filter(|c| c.is_alphabetic()) {
+        letters += 1;
+        if matches!(
+            c,
+            'ă' | 'Ă' | 'â' | 'Â' | 'đ' | 'Đ' | 'ê' | 'Ê' | 'ô' | 'Ô' | 'ơ' | 'Ơ' | 'ư' | 'Ư'
+        ) || ('\u{1ea0}'..='\u{1ef9}').contains(&c)
+        {
+            marked += 1;
+        }
+    }
+    letters > 0 && marked * 20 >= letters
+}
+
 /// Query parameters that only track the visitor: dropped from canonical URLs.
 fn is_tracking_param(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
@@ -838,5 +857,23 @@ mod tests {
         assert!(shared >= 1, "a near-duplicate shares an LSH band");
         assert!(minhash_bands(&shingles("")).is_empty());
         assert_eq!(shingles("Ðảng ủy"), shingles("đảng uy"));
+    }
+
+    #[test]
+    fn vietnamese_text_is_told_from_other_latin_scripts() {
+        assert!(is_vietnamese(
+            "Chiều 14/11, Ban Chỉ đạo Đề án 06 huyện Cần Đước tổ chức hội nghị sơ kết"
+        ));
+        assert!(is_vietnamese(
+            "Ngày 15-7, đoàn khảo sát của Ban Dân vận Tỉnh ủy"
+        ));
+        for other in [
+            "The company said on Tuesday that it would cut 300 jobs.",
+            "Le président a annoncé une réforme des retraites à l'été.",
+            "O governo português anunciou novas medidas económicas.",
+            "",
+        ] {
+            assert!(!is_vietnamese(other), "{other}");
+        }
     }
 }

@@ -467,12 +467,7 @@ impl<'a> Page<'a> {
                 _ => true,
             })
             .collect();
-        style.emphasised = !visible.is_empty()
-            && visible.iter().all(|n| {
-                n.value()
-                    .as_element()
-                    .is_some_and(|e| matches!(e.name(), "strong" | "b" | "em" | "i"))
-            });
+        style.emphasised = !visible.is_empty() && visible.iter().all(|n| is_emphasis(*n, 0));
         style
     }
 }
@@ -557,6 +552,37 @@ fn comparable(t: &str) -> (String, bool) {
     let full = s.trim_end_matches(['.', '…', ' ']);
     let cut_short = s.ends_with("...") || s.ends_with('…');
     (full.to_lowercase(), cut_short)
+}
+
+/// Whether a part of a block is set in bold or italics: a `strong`, `b`, `em` or `i`, or
+/// an inline wrapper (`span`, `font`, `u`) styled bold or holding only such parts
+/// (`<span id="lblTomTat"><strong>…</strong></span>`, as ASP.NET labels print a lead).
+fn is_emphasis(n: NodeRef<'_, Node>, depth: usize) -> bool {
+    let Some(el) = n.value().as_element() else {
+        return false;
+    };
+    match el.name() {
+        "strong" | "b" | "em" | "i" => true,
+        "span" | "font" | "u" if depth < 4 => {
+            let style = el.attr("style").unwrap_or("").to_ascii_lowercase();
+            if style.contains("font-weight:bold")
+                || style.contains("font-weight: bold")
+                || style.contains("font-weight:700")
+                || style.contains("font-weight: 700")
+            {
+                return true;
+            }
+            let mut visible = n.children().filter(|c| match c.value() {
+                Node::Text(t) => t.chars().any(|c| !c.is_whitespace() && c != '\u{a0}'),
+                Node::Element(_) => true,
+                _ => false,
+            });
+            let first = visible.next();
+            first.is_some_and(|f| is_emphasis(f, depth + 1))
+                && visible.all(|c| is_emphasis(c, depth + 1))
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -49,8 +49,25 @@ impl<'a> Page<'a> {
             }
             PieceKind::Image { .. } => false,
         };
-        // A sapo is set apart as one: named so, or set in bold. An unmarked paragraph
-        // there is a caption, a dek or a promotion, which news sites leave out of the text.
+        // The page's description, when a Vietnamese paragraph there begins with it:
+        // portals fill it with the sapo, which the Vietnamese press counts as part of the
+        // article (VHV prints it in a plain `<p>`). An English page's description repeats
+        // its dek, which is not.
+        let description = self
+            .head
+            .meta(&["description", "og:description"])
+            .filter(|d| d.chars().count() >= 80);
+        let is_description = |p: &Piece| {
+            description.as_deref().is_some_and(|d| {
+                p.text().is_some_and(|t| {
+                    let d = d.trim_end_matches(['.', '…']).trim_end_matches("...");
+                    t.starts_with(d) && crate::text::is_vietnamese(t)
+                })
+            })
+        };
+        // A sapo is set apart as one: named so, set in bold, or repeated as the page's
+        // description. An unmarked paragraph there is a caption, a dek or a promotion,
+        // which news sites leave out of the text.
         let marked = |p: &Piece| {
             let mut n = self.node(p.owner);
             while let Some(x) = n {
@@ -67,7 +84,7 @@ impl<'a> Page<'a> {
                 }
                 n = x.parent();
             }
-            self.block_style(p).emphasised
+            self.block_style(p).emphasised || is_description(p)
         };
         let first = pieces
             .iter()

@@ -630,4 +630,46 @@ mod tests {
             Some("2023-09-15T15:04:00+07:00")
         );
     }
+
+    /// A page with no class names: headline, a lead in the gap before the body, the body.
+    fn page_with_lead(head: &str, lead: &str) -> String {
+        format!(
+            r#"<html><head><title>Tin tức</title>{head}</head><body><div><div>
+            <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>
+            <div><span>Cập nhật: 15/11/2023 16:05</span></div>
+            <div><a href="/in">Bản in</a> <a href="/gui">Gửi email</a></div>
+            <div>{lead}</div>
+            <div><p>Theo báo cáo, từ đầu năm đến nay, huyện đã phối hợp với các xã, thị trấn thu nhận hơn 21.400 hồ sơ và kích hoạt thành công hơn 17.900 tài khoản.</p>
+            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở và công tác dân vận chính quyền.</p>
+            <p>Các đại biểu đã thảo luận, đề xuất nhiều giải pháp để nâng cao chất lượng công tác dân vận trong thời gian tới tại địa phương.</p></div>
+            <ul>{}</ul></div></div></body></html>"#,
+            (1..=8)
+                .map(|i| format!(
+                    "<li><a href=\"/tin/{i}\">Một tin khác của chuyên mục dân vận số {i}</a></li>"
+                ))
+                .collect::<String>()
+        )
+    }
+
+    const SAPO: &str = "Chiều 14/11, Ban Chỉ đạo huyện tổ chức hội nghị sơ kết 10 tháng triển khai công tác dân vận chính quyền trên địa bàn huyện.";
+
+    #[test]
+    fn a_lead_in_bold_inside_a_label_span_joins_the_article() {
+        // ASP.NET portals print the lead as `<span id="lblTomTat"><strong>…</strong></span>`.
+        let html = page_with_lead("", &format!("<span><strong>{SAPO}</strong></span>"));
+        let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.paragraphs.first().map(String::as_str), Some(SAPO));
+    }
+
+    #[test]
+    fn a_vietnamese_lead_repeated_as_the_description_joins_the_article() {
+        let head = format!(r#"<meta name="description" content="{SAPO}">"#);
+        let html = page_with_lead(&head, &format!("<p>{SAPO}</p>"));
+        let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.paragraphs.first().map(String::as_str), Some(SAPO));
+        // Unmarked and not the description: a caption or a promotion, left out.
+        let html = page_with_lead("", &format!("<p>{SAPO}</p>"));
+        let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
+        assert_ne!(a.paragraphs.first().map(String::as_str), Some(SAPO));
+    }
 }
