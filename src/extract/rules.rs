@@ -107,6 +107,7 @@ const CHROME_PHRASES: &[&str] = &[
     "so luot xem",
     "luot xem",
     "luot doc",
+    "so luot doc",
     "da xem",
     "view",
     "views",
@@ -152,6 +153,8 @@ const CHROME_PHRASES: &[&str] = &[
     "a+",
     "binh luan",
     "y kien ban doc",
+    "y kien cua ban",
+    "gui y kien",
     "tieng viet",
     "english",
     "top",
@@ -662,6 +665,9 @@ mod tests {
             "Comments (12)",
             "Close",
             "Caption",
+            "Số lượt đọc: 634",
+            "Ý kiến của bạn",
+            "Gửi ý kiến",
             "Like this:",
             "Loading...",
             "Thích điều này:",
@@ -680,6 +686,7 @@ mod tests {
             "Photo of the day",
             "Read more about the plan before you comment",
             "Xe đang tải hàng thì bị lật",
+            "Ý kiến của bạn đọc được tổng hợp gửi Ban Thường vụ Huyện ủy",
         ] {
             assert_eq!(classify(t), BlockText::Content, "{t}");
         }
