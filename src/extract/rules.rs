@@ -276,6 +276,16 @@ const RELATED_HEADINGS: &[&str] = &[
     "trending now",
 ];
 
+/// Starts of a promotion's call to sign up, folded.
+const INVITATIONS: &[&str] = &[
+    "sign up for ",
+    "sign up to ",
+    "subscribe to ",
+    "subscribe for ",
+    "dang ky nhan ban tin",
+    "dang ky nhan tin",
+];
+
 /// Starts of English list headings that go on with a section or site name ("Most read in
 /// World News", "More from The Sun"). Only a short heading counts.
 const RELATED_PREFIXES: &[&str] = &["most read ", "more from ", "more on this story"];
@@ -312,6 +322,11 @@ pub fn classify(text: &str) -> BlockText {
         || (word_count(trimmed) <= 6 && RELATED_PREFIXES.iter().any(|p| trimmed.starts_with(p)))
     {
         return BlockText::RelatedHeading;
+    }
+    // An invitation to a newsletter or a subscription ("Sign up to the Morning
+    // Briefing", "Đăng ký nhận bản tin"): a short block that starts so is a promotion.
+    if word_count(trimmed) <= 16 && INVITATIONS.iter().any(|p| trimmed.starts_with(p)) {
+        return BlockText::Chrome;
     }
     // Numbers never make a block content (counters glue them to labels: "Đang truy cập12").
     let spaced: String = folded
@@ -665,6 +680,10 @@ mod tests {
             "Comments (12)",
             "Close",
             "Caption",
+            "Sign up to the Morning Briefing",
+            "SIGN UP FOR OUR NEWSLETTER",
+            "Subscribe to WIRED and stay smart with more of your favorite Ideas writers.",
+            "Đăng ký nhận bản tin",
             "Số lượt đọc: 634",
             "Ý kiến của bạn",
             "Gửi ý kiến",
@@ -687,6 +706,7 @@ mod tests {
             "Read more about the plan before you comment",
             "Xe đang tải hàng thì bị lật",
             "Ý kiến của bạn đọc được tổng hợp gửi Ban Thường vụ Huyện ủy",
+            "Subscribe to WIRED, the company said, and you will get a tote bag with every order of three or more magazines.",
         ] {
             assert_eq!(classify(t), BlockText::Content, "{t}");
         }
