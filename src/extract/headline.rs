@@ -186,6 +186,57 @@ impl<'a> Page<'a> {
                 return Title { text, node };
             }
         }
+        // The line printed just above the article's date line: templates set the headline
+        // and then its date, whatever they call either. The date line nearest the body's
+        // start, above it or at the top of the body.
+        let from = body_start.saturating_sub(79).min(body_start);
+        let window = &self.by_pos[from..(body_start + 40).min(body_end + 1).min(self.by_pos.len())];
+        let is_date_line = |id: &NodeId| {
+            self.element(*id).is_some_and(|e| {
+                visible(&e)
+                    && self
+                        .text_within(e.id(), 120)
+                        .is_some_and(|t| rules::is_date_line(&t))
+            })
+        };
+        let before = window[..body_start - from].iter().rposition(is_date_line);
+        let at_top = || {
+            window[body_start - from..]
+                .iter()
+                .position(is_date_line)
+                .map(|i| i + body_start - from)
+        };
+        if let Some(date_at) = before.or_else(at_top)
+            && let Some((id, text)) = window[..date_at]
+                .iter()
+                .rev()
+                .take(16)
+                .filter(|id| !self.is_within(window[date_at], **id))
+                .filter_map(|id| self.element(*id))
+                .filter(|e| visible(e))
+                .map(|e| (e.id(), self.text_of(e.id())))
+                .find(|(_, t)| !t.is_empty())
+                .filter(|(id, t)| {
+                    (4..=40).contains(&word_count(t))
+                    && !t.ends_with('.')
+                    && rules::classify(t) == BlockText::Content
+                    && !rules::is_date_line(t)
+                    && !self.is_link_list(*id)
+                    // Not a link, and not a paragraph or list item of the text.
+                    && self.node(*id).is_none_or(|n| {
+                        !std::iter::once(n).chain(n.ancestors()).take(4).any(|a| {
+                            a.value()
+                                .as_element()
+                                .is_some_and(|e| matches!(e.name(), "a" | "p" | "li"))
+                        })
+                    })
+                })
+        {
+            return Title {
+                text,
+                node: Some(id),
+            };
+        }
         // `<title>` without the site name, printed at the body: the page confirms it, which
         // no heading reached here has (none agrees with what the page declares). Portals
         // print a section's name ("Tin hoạt động") in an `h2` above the article and the
@@ -481,5 +532,33 @@ mod tests {
             title_of(&html),
             "Ấp Rạch Đào tưng bừng Ngày hội Đại đoàn kết"
         );
+    }
+
+    #[test]
+    fn the_line_above_the_date_line_is_the_headline_when_nothing_else_says() {
+        // A table layout with no headings and no class names; `<title>` is the site's name.
+        let html = format!(
+            r#"<html><head><title>UBND HUYỆN CẦN GIỜ</title></head><body><table>
+            <tr><td><b>UBND HUYỆN CẦN GIỜ</b></td></tr>
+            <tr><td><a href="/">Trang chủ</a> » <a href="/tin">Tin tức</a></td></tr>
+            <tr><td><font size="3"><b>Cần Giờ: Khánh thành cầu Dần Xây sau 8 tháng thi công</b></font></td></tr>
+            <tr><td height="8"></td></tr>
+            <tr><td><font size="1">Ngày đăng: 16/11/2010 3:20:00 PM | Lượt xem: 245</font></td></tr>
+            <tr><td>{BODY}</td></tr></table></body></html>"#
+        );
+        assert_eq!(
+            title_of(&html),
+            "Cần Giờ: Khánh thành cầu Dần Xây sau 8 tháng thi công"
+        );
+    }
+
+    #[test]
+    fn a_paragraph_above_a_date_line_is_not_taken_for_the_headline() {
+        // A short post whose date line closes it: the line above is the text's own.
+        let html = r#"<html><head><title>Get your frontend code covered | Code | Nicolas</title></head>
+            <body><div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã trong huyện.</p>
+            <p>Drinking game for web devs: think of a noun, then search for it</p>
+            <p><time datetime="2013-09-29">2013-09-29</time> in Code</p></div></body></html>"#;
+        assert_eq!(title_of(html), "Get your frontend code covered");
     }
 }
