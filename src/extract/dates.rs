@@ -72,7 +72,7 @@ static ZONE: LazyLock<Regex> = LazyLock::new(|| {
 });
 static STRICT_ISO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$",
+        r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)? ?(?:Z|[+-]\d{2}:?\d{2})?)?$",
     )
     .expect("static regex")
 });
@@ -351,6 +351,14 @@ mod tests {
                 .as_deref(),
             Some("2023-09-15T15:04:00+07:00")
         );
+        // A space before the offset, as some CMSs write `article:published_time`.
+        assert_eq!(
+            parse_iso("2015-07-10 09:53:00 -0400")
+                .map(|d| d.to_rfc3339())
+                .as_deref(),
+            Some("2015-07-10T09:53:00-04:00")
+        );
+        assert_eq!(parse_iso("2015-07-10 09:53:00  -0400"), None);
     }
 
     #[test]

@@ -230,6 +230,8 @@ impl<'a> Page<'a> {
             "publishdate",
             "date",
             "dc.date.issued",
+            "dcterms.created",
+            "parsely-pub-date",
         ] {
             if let Some(d) = self.head.meta.get(key).and_then(|v| dates::parse_iso(v)) {
                 return Some(d);

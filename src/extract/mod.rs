@@ -672,4 +672,19 @@ mod tests {
         let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
         assert_ne!(a.paragraphs.first().map(String::as_str), Some(SAPO));
     }
+
+    #[test]
+    fn a_parsely_publication_date_is_read() {
+        let html = r#"<html><head><title>Tin</title>
+            <meta name="parsely-pub-date" content="2024-04-20T04:20:00.000Z"></head><body>
+            <h1>Huyện tổng kết công tác năm</h1><div>
+            <p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>
+            </div></body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(
+            a.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2024-04-20T04:20:00+00:00")
+        );
+    }
 }

@@ -86,7 +86,11 @@ fn quality(engine: &str, set: &str, root: &Path, pages: &[Page]) -> Quality {
                 std::fs::create_dir_all(&pred).unwrap();
                 std::fs::write(pred.join(format!("{id}.txt")), &out.text).unwrap();
             }
-            Expect::Readability { title, byline } => {
+            Expect::Readability {
+                title,
+                byline,
+                published,
+            } => {
                 let title_ok = score::norm(&out.title) == score::norm(title);
                 titles += usize::from(title_ok);
                 titles_but_site += usize::from(score::same_but_site_name(&out.title, title));
@@ -94,6 +98,14 @@ fn quality(engine: &str, set: &str, root: &Path, pages: &[Page]) -> Quality {
                     byline.is_some()
                         && out.author.as_deref().map(score::norm)
                             == byline.as_deref().map(score::norm),
+                );
+                // Of the pages that give one: Mozilla's expected date is the page's
+                // metadata, scored like the corpus's (same instant, or same day for an
+                // engine that gives a date only).
+                dates += usize::from(
+                    published
+                        .as_deref()
+                        .is_some_and(|p| score::same_date(out.date.as_deref(), p)),
                 );
                 q.per_page.push((p.name.clone(), f64::NAN, title_ok));
             }
@@ -130,6 +142,7 @@ fn quality(engine: &str, set: &str, root: &Path, pages: &[Page]) -> Quality {
             q.titles = Some(titles);
             q.titles_but_site = Some(titles_but_site);
             q.authors = Some(authors);
+            q.dates = Some(dates);
         }
         _ => {
             q.f1 = f1_sum / pages.len().max(1) as f64;

@@ -64,13 +64,28 @@ pub fn bag_f1(pred: &str, gold: &str) -> f64 {
     2.0 * prec * rec / (prec + rec)
 }
 
-/// Same instant for RFC 3339 answers; same calendar day for engines that give a date only.
+/// Whether `got` gives the date `want` gives: the same instant within a minute (a visible
+/// date line prints no seconds) when `want` has a zone; the same wall-clock minute when it
+/// has none (Mozilla's metadata often omits it); the same day when either is a date only.
 pub fn same_date(got: Option<&str>, want: &str) -> bool {
     let Some(got) = got else { return false };
-    let instant = |s: &str| portalfeed::extract::dates::parse_iso(s).map(|d| d.timestamp());
+    let want = want.trim();
+    let zoned = |s: &str| s.len() > 19 && (s.ends_with('Z') || s[19..].contains(['+', '-']));
+    let instant = |s: &str| {
+        portalfeed::extract::dates::parse_iso(s)
+            .or_else(|| chrono::DateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f%z").ok())
+            .map(|d| d.timestamp())
+    };
+    let wall = |s: &str, n: usize| s.get(..n).map(|p| p.replace(' ', "T"));
+    if got.len() == 10 || want.len() == 10 {
+        return wall(got, 10).is_some() && wall(got, 10) == wall(want, 10);
+    }
+    if !zoned(want) {
+        return wall(got, 16).is_some() && wall(got, 16) == wall(want, 16);
+    }
     match (instant(got), instant(want)) {
-        (Some(g), Some(w)) => g == w,
-        _ => got.len() == 10 && want.starts_with(got),
+        (Some(g), Some(w)) => g.abs_diff(w) < 60,
+        _ => false,
     }
 }
 

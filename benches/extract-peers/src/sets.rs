@@ -41,6 +41,7 @@ pub enum Expect {
     Readability {
         title: String,
         byline: Option<String>,
+        published: Option<String>,
     },
 }
 
@@ -262,6 +263,7 @@ fn load_readability(root: &Path) -> Vec<Page> {
                 expect: Expect::Readability {
                     title: meta["title"].as_str().unwrap_or("").to_string(),
                     byline: meta["byline"].as_str().map(str::to_string),
+                    published: meta["publishedTime"].as_str().map(str::to_string),
                 },
             }
         })
