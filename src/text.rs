@@ -164,10 +164,15 @@ pub fn to_nfc(s: &str) -> std::borrow::Cow<'_, str> {
             }
             end += next.len_utf8();
         }
-        let o = out.get_or_insert_with(|| String::with_capacity(s.len()));
-        o.push_str(&s[copied..start]);
-        o.extend(s[start..end].nfc());
-        copied = end;
+        // Copy the page only once a run actually changes: a mark that composes with
+        // nothing (IPA, a lone accent) leaves the page borrowed.
+        let run = &s[start..end];
+        if !run.nfc().eq(run.chars()) {
+            let o = out.get_or_insert_with(|| String::with_capacity(s.len()));
+            o.push_str(&s[copied..start]);
+            o.extend(run.nfc());
+            copied = end;
+        }
         last_safe = end;
         i = end;
     }
@@ -738,6 +743,8 @@ mod tests {
             let whole: String = s.nfc().collect();
             let parts = to_nfc(&s);
             prop_assert_eq!(parts.as_ref(), whole.as_str());
+            // The page is copied only when composing changes it.
+            prop_assert_eq!(matches!(parts, std::borrow::Cow::Borrowed(_)), whole == s);
         }
 
         /// The slice-copying `collapse_space` and `visible_len` agree with the plain
