@@ -30,33 +30,48 @@ impl<'a> Page<'a> {
                 return true;
             }
             match chrome::classify(el) {
-                chrome::Markup::Chrome => marked.borrow_mut().0.push(self.span(n.id())),
+                chrome::Markup::Chrome => marked
+                    .borrow_mut()
+                    .0
+                    .push((self.span(n.id()), el.name() == "form")),
                 chrome::Markup::Content => marked.borrow_mut().1.push(self.pos(n.id())),
                 chrome::Markup::Neither => {}
             }
             false
         });
+        let (start, end) = self.span(root);
+        let prefix = std::rc::Rc::new(prose_prefix(self, &pieces, start, end));
+        let prose_in = |(s, e): (usize, usize)| {
+            let at = |p: usize| prefix[p.saturating_sub(start).min(prefix.len() - 1)];
+            at(e + 1) - at(s)
+        };
+        let all_prose = prose_in((start, end));
         // Which positions lie inside chrome: +1 at a span's start, -1 past its end.
         let (chrome_spans, content_at) = marked.into_inner();
         let n = self.by_pos.len();
         let mut depth = vec![0i32; n + 2];
-        for (start, end) in chrome_spans {
+        for ((span_start, span_end), form) in chrome_spans {
             // `content_at` is in document order: the first content box at or after `start`.
-            let first = content_at.partition_point(|p| *p < start);
-            if content_at.get(first).is_some_and(|p| *p <= end) {
+            let first = content_at.partition_point(|p| *p < span_start);
+            if content_at.get(first).is_some_and(|p| *p <= span_end) {
                 continue;
             }
-            depth[start] += 1;
-            depth[end + 1] -= 1;
+            // A `<form>` holding most of the page's prose wraps the page: ASP.NET
+            // WebForms puts everything in one. (A footer or a sidebar holding most of it
+            // stays chrome: a short article beside a long footer is still the article.)
+            if form && prose_in((span_start, span_end)) * 2 > all_prose {
+                continue;
+            }
+            depth[span_start] += 1;
+            depth[span_end + 1] -= 1;
         }
         for i in 1..=n {
             depth[i] += depth[i - 1];
         }
-        let (start, end) = self.span(root);
         *self.scored_prose.borrow_mut() = Some((
             root,
             ProseIndex {
-                prefix: std::rc::Rc::new(prose_prefix(self, &pieces, start, end)),
+                prefix: std::rc::Rc::clone(&prefix),
                 offset: start,
             },
         ));

@@ -687,4 +687,19 @@ mod tests {
             Some("2024-04-20T04:20:00+00:00")
         );
     }
+
+    #[test]
+    fn a_form_wrapping_the_whole_page_is_not_chrome() {
+        // ASP.NET WebForms puts the whole page in one `<form>`; with no class name to say
+        // where the article is, a picture outside the form must not become the article.
+        let html = r#"<html><head><title>Tin</title></head><body>
+            <div><img src="/images/logo.png"><img src="/images/sprite.png"></div>
+            <form method="post" action="./bai-viet.aspx" id="aspnetForm"><div><div>
+            <h1>Huyện tổng kết công tác dân vận năm 2023</h1>
+            <p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>
+            </div></div></form></body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.paragraphs.len(), 2, "{:?}", a.paragraphs);
+    }
 }
