@@ -16,6 +16,8 @@ impl<'a> Page<'a> {
         let left_out = self.left_out_of(body);
         let mut out = String::with_capacity(4096);
         let mut skipping: Option<NodeId> = None;
+        // Each element written and still open: where its tag starts and its content.
+        let mut opened: Vec<(usize, usize)> = Vec::new();
         for edge in root.traverse() {
             match edge {
                 ego_tree::iter::Edge::Open(n) => {
@@ -35,6 +37,7 @@ impl<'a> Page<'a> {
                                 skipping = Some(n.id());
                                 continue;
                             }
+                            let tag_at = out.len();
                             out.push('<');
                             out.push_str(el.name());
                             if el.name() == "img" {
@@ -59,6 +62,9 @@ impl<'a> Page<'a> {
                                 }
                             }
                             out.push('>');
+                            if !is_void(el.name()) {
+                                opened.push((tag_at, out.len()));
+                            }
                         }
                         Node::Text(t) => escape_into(&mut out, t),
                         _ => {}
@@ -77,6 +83,17 @@ impl<'a> Page<'a> {
                     if let Node::Element(el) = n.value()
                         && !is_void(el.name())
                     {
+                        let (tag_at, inner_at) = opened.pop().unwrap_or((out.len(), out.len()));
+                        // A heading or paragraph left empty (the headline and date line
+                        // the body repeated, now fields) would show as a blank line.
+                        if is_emptiable(el.name())
+                            && out[inner_at..]
+                                .chars()
+                                .all(|c| c.is_whitespace() || c == '\u{a0}')
+                        {
+                            out.truncate(tag_at);
+                            continue;
+                        }
                         out.push_str("</");
                         out.push_str(el.name());
                         out.push('>');
@@ -86,6 +103,34 @@ impl<'a> Page<'a> {
         }
         sanitize(&out)
     }
+}
+
+/// Elements that mean nothing without content: an empty one is left out of the HTML.
+/// Table cells, rows and lists keep their place even when empty.
+fn is_emptiable(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "div"
+            | "span"
+            | "strong"
+            | "b"
+            | "em"
+            | "i"
+            | "u"
+            | "a"
+            | "font"
+            | "center"
+            | "small"
+            | "section"
+            | "article"
+            | "blockquote"
+    )
 }
 
 /// A lead's HTML as block markup: a template that prints the lead as bare text in a `div`

@@ -702,4 +702,21 @@ mod tests {
         let a = extract(html, &url(), &ArticleRules::default()).unwrap();
         assert_eq!(a.paragraphs.len(), 2, "{:?}", a.paragraphs);
     }
+
+    #[test]
+    fn a_heading_or_paragraph_left_empty_is_not_in_the_html() {
+        // The body repeats the headline and the date line, which become fields; their
+        // elements must not stay behind as blank lines. An empty table cell stays.
+        let html = r#"<html><body><div class="post"><h1>Huyện tổng kết công tác năm</h1>
+            <p>Cập nhật: 15/11/2023 16:05</p><p>&nbsp;</p>
+            <p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+            <table><tr><td>Xã</td><td></td></tr><tr><td>Tân Long</td><td>12</td></tr></table>
+            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>
+            </div></body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.title, "Huyện tổng kết công tác năm");
+        assert!(!a.content_html.contains("<h1"), "{}", a.content_html);
+        assert!(!a.content_html.contains("<p></p>"), "{}", a.content_html);
+        assert!(a.content_html.contains("<td></td>"), "{}", a.content_html);
+    }
 }
