@@ -32,18 +32,7 @@ impl Validator<'_> {
         }
         let allow_private = w.allow_private.unwrap_or(false);
         let hub = match &w.hub {
-            Some(s) => {
-                let hub = self.check(s, parse_http_url)?;
-                if !allow_private && let Some(host) = crate::address::internal_host(&hub) {
-                    return Err(self.error_at(
-                        s.span().start,
-                        format!(
-                            "{host} is a loopback or private address, where every ping to the hub would be refused; set allow_private = true in [websub] for a hub on your own network"
-                        ),
-                    ));
-                }
-                Some(hub)
-            }
+            Some(s) => Some(self.receiver_url(s, allow_private, "[websub]")?),
             None => None,
         };
         Ok(WebSubConfig {
@@ -89,16 +78,8 @@ impl Validator<'_> {
         ctx: &FileContext,
         feeds: &[FeedConfig],
     ) -> Result<NotifyConfig, ConfigError> {
-        let url = self.check(&n.url, parse_http_url)?;
         let allow_private = n.allow_private.unwrap_or(false);
-        if !allow_private && let Some(host) = crate::address::internal_host(&url) {
-            return Err(self.error_at(
-                n.url.span().start,
-                format!(
-                    "{host} is a loopback or private address, where every delivery would be refused; set allow_private = true in this [[notify]] for a receiver on your own network"
-                ),
-            ));
-        }
+        let url = self.receiver_url(&n.url, allow_private, "this [[notify]]")?;
         if n.feeds.is_empty() {
             return Err(self.error_at(
                 n.url.span().start,
@@ -161,6 +142,27 @@ impl Validator<'_> {
             format,
             allow_private,
         })
+    }
+
+    /// A receiver's http(s) URL (a webhook, an outside hub), refused at its place when it
+    /// names a loopback or private address and its `table` does not allow that: every
+    /// request to it would be refused.
+    fn receiver_url(
+        &self,
+        value: &toml::Spanned<String>,
+        allow_private: bool,
+        table: &str,
+    ) -> Result<url::Url, ConfigError> {
+        let url = self.check(value, parse_http_url)?;
+        if !allow_private && let Some(host) = crate::address::internal_host(&url) {
+            return Err(self.error_at(
+                value.span().start,
+                format!(
+                    "{host} is a loopback or private address, where every request would be refused; set allow_private = true in {table} for a receiver on your own network"
+                ),
+            ));
+        }
+        Ok(url)
     }
 }
 

@@ -579,12 +579,12 @@ fn is_emphasis(n: NodeRef<'_, Node>, depth: usize) -> bool {
     match el.name() {
         "strong" | "b" | "em" | "i" => true,
         "span" | "font" | "u" if depth < 4 => {
-            let style = el.attr("style").unwrap_or("").to_ascii_lowercase();
-            if style.contains("font-weight:bold")
-                || style.contains("font-weight: bold")
-                || style.contains("font-weight:700")
-                || style.contains("font-weight: 700")
-            {
+            let style = el
+                .attr("style")
+                .unwrap_or("")
+                .replace(' ', "")
+                .to_ascii_lowercase();
+            if style.contains("font-weight:bold") || style.contains("font-weight:700") {
                 return true;
             }
             let mut visible = n.children().filter(|c| match c.value() {

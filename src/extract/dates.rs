@@ -82,10 +82,15 @@ static STRICT_ISO: LazyLock<Regex> = LazyLock::new(|| {
 /// `2023-09-15+0715:04:00` that must not be trusted.
 pub fn parse_iso(s: &str) -> Option<DateTime<FixedOffset>> {
     let s = s.trim();
-    if !STRICT_ISO.is_match(s) {
+    if !is_iso(s) {
         return None;
     }
     parse_text(s)
+}
+
+/// Whether `s` is a well-formed ISO 8601 date or timestamp, and nothing else.
+pub fn is_iso(s: &str) -> bool {
+    STRICT_ISO.is_match(s)
 }
 
 /// Finds the first date in free text and the time printed next to it.

@@ -60,7 +60,7 @@ impl<'a> Page<'a> {
         let is_description = |p: &Piece| {
             description.as_deref().is_some_and(|d| {
                 p.text().is_some_and(|t| {
-                    let d = d.trim_end_matches(['.', '…']).trim_end_matches("...");
+                    let d = d.trim_end_matches(['.', '…']);
                     t.starts_with(d) && crate::text::is_vietnamese(t)
                 })
             })

@@ -203,10 +203,12 @@ impl<'a> Page<'a> {
                 dates::parse_text_detailed(t).map(|d| (self.pos(owner).abs_diff(anchor), d))
             })
             .min_by_key(|(distance, _)| *distance);
-        match (outside, inside) {
-            (Some(o), Some(i)) => Some(if i.0 < o.0 { i.1 } else { o.1 }),
-            (o, i) => o.or(i).map(|(_, d)| d),
-        }
+        // The first of equals is the one around the body.
+        [outside, inside]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(distance, _)| *distance)
+            .map(|(_, d)| d)
     }
 
     /// A well-formed machine-readable publication timestamp: microdata, meta tags,

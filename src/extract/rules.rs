@@ -544,15 +544,11 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
 /// (`<span itemprop="datePublished">2023-09-15T15:04:00+07:00</span>`). A reader never
 /// sees them, and no paragraph is made of them alone.
 fn is_machine_text(text: &str) -> bool {
-    static ISO: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$",
-        )
-        .expect("static regex")
-    });
     let mut tokens = text.split_whitespace().peekable();
     tokens.peek().is_some()
-        && tokens.all(|t| t.starts_with("http://") || t.starts_with("https://") || ISO.is_match(t))
+        && tokens.all(|t| {
+            t.starts_with("http://") || t.starts_with("https://") || super::dates::is_iso(t)
+        })
 }
 
 /// Whether a block is a date line: a date with at most a few label words around it.
