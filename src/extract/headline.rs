@@ -186,52 +186,7 @@ impl<'a> Page<'a> {
                 return Title { text, node };
             }
         }
-        // The line printed just above the article's date line: templates set the headline
-        // and then its date, whatever they call either. The date line nearest the body's
-        // start, above it or at the top of the body.
-        let from = body_start.saturating_sub(79).min(body_start);
-        let window = &self.by_pos[from..(body_start + 40).min(body_end + 1).min(self.by_pos.len())];
-        let is_date_line = |id: &NodeId| {
-            self.element(*id).is_some_and(|e| {
-                visible(&e)
-                    && self
-                        .text_within(e.id(), 120)
-                        .is_some_and(|t| rules::is_date_line(&t))
-            })
-        };
-        let before = window[..body_start - from].iter().rposition(is_date_line);
-        let at_top = || {
-            window[body_start - from..]
-                .iter()
-                .position(is_date_line)
-                .map(|i| i + body_start - from)
-        };
-        if let Some(date_at) = before.or_else(at_top)
-            && let Some((id, text)) = window[..date_at]
-                .iter()
-                .rev()
-                .take(16)
-                .filter(|id| !self.is_within(window[date_at], **id))
-                .filter_map(|id| self.element(*id))
-                .filter(|e| visible(e))
-                .map(|e| (e.id(), self.text_of(e.id())))
-                .find(|(_, t)| !t.is_empty())
-                .filter(|(id, t)| {
-                    (4..=40).contains(&word_count(t))
-                    && !t.ends_with('.')
-                    && rules::classify(t) == BlockText::Content
-                    && !rules::is_date_line(t)
-                    && !self.is_link_list(*id)
-                    // Not a link, and not a paragraph or list item of the text.
-                    && self.node(*id).is_none_or(|n| {
-                        !std::iter::once(n).chain(n.ancestors()).take(4).any(|a| {
-                            a.value()
-                                .as_element()
-                                .is_some_and(|e| matches!(e.name(), "a" | "p" | "li"))
-                        })
-                    })
-                })
-        {
+        if let Some((id, text)) = self.line_above_date_line(body, &visible) {
             return Title {
                 text,
                 node: Some(id),
@@ -291,6 +246,63 @@ impl<'a> Page<'a> {
             find_node(&text)
         };
         Title { text, node }
+    }
+    /// The line printed just above the article's date line: templates set the headline
+    /// and then its date, whatever they call either. The date line is the one nearest the
+    /// body's start, above it or at the top of the body; the line must read as a headline
+    /// (4 to 40 words, no final period, not chrome, not a date, not a link, paragraph or
+    /// list item of the text).
+    fn line_above_date_line(
+        &self,
+        body: NodeId,
+        visible: &dyn Fn(&ElementRef<'_>) -> bool,
+    ) -> Option<(NodeId, String)> {
+        let (body_start, body_end) = self.span(body);
+        let from = body_start.saturating_sub(79).min(body_start);
+        let window = &self.by_pos[from..(body_start + 40).min(body_end + 1).min(self.by_pos.len())];
+        let is_date_line = |id: &NodeId| {
+            self.element(*id).is_some_and(|e| {
+                visible(&e)
+                    && self
+                        .text_within(e.id(), 120)
+                        .is_some_and(|t| rules::is_date_line(&t))
+            })
+        };
+        let date_at = window[..body_start - from]
+            .iter()
+            .rposition(is_date_line)
+            .or_else(|| {
+                window[body_start - from..]
+                    .iter()
+                    .position(is_date_line)
+                    .map(|i| i + body_start - from)
+            })?;
+        let in_text = |id: NodeId| {
+            self.node(id).is_some_and(|n| {
+                std::iter::once(n).chain(n.ancestors()).take(4).any(|a| {
+                    a.value()
+                        .as_element()
+                        .is_some_and(|e| matches!(e.name(), "a" | "p" | "li"))
+                })
+            })
+        };
+        window[..date_at]
+            .iter()
+            .rev()
+            .take(16)
+            .filter(|id| !self.is_within(window[date_at], **id))
+            .filter_map(|id| self.element(*id))
+            .filter(|e| visible(e))
+            .map(|e| (e.id(), self.text_of(e.id())))
+            .find(|(_, t)| !t.is_empty())
+            .filter(|(id, t)| {
+                (4..=40).contains(&word_count(t))
+                    && !t.ends_with('.')
+                    && rules::classify(t) == BlockText::Content
+                    && !rules::is_date_line(t)
+                    && !self.is_link_list(*id)
+                    && !in_text(*id)
+            })
     }
 }
 
