@@ -11,6 +11,9 @@
 //! with each `class` and `id` token replaced by an opaque one (`k3f9a0c`). A portal nobody
 //! here has seen names its containers in its own words; this set measures what the
 //! extractor gets from text and structure alone, where the vocabulary it knows is no help.
+//! And `bare`: the `opaque` pages with nothing declared either, no `<meta name|property>`,
+//! no JSON-LD, no microdata, as a small commune portal serves them: headline, date and
+//! byline must come from what the page prints.
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -51,6 +54,7 @@ pub const NAMES: &[&str] = &[
     "platforms",
     "extra",
     "opaque",
+    "bare",
     "aeb-dev",
     "readability",
 ];
@@ -62,7 +66,7 @@ const FIXTURE_SETS: &[&str] = &["corpus", "platforms", "extra"];
 pub fn folder(here: &Path, name: &str) -> PathBuf {
     match name {
         "corpus" | "platforms" | "extra" => here.join("../../tests/fixtures").join(name),
-        "opaque" => here.join("../../tests/fixtures"),
+        "opaque" | "bare" => here.join("../../tests/fixtures"),
         other => here.join("../../../shared/datasets").join(other),
     }
 }
@@ -71,16 +75,21 @@ pub fn load(name: &str, root: &Path) -> Vec<Page> {
     match name {
         "aeb-dev" => load_aeb(root),
         "readability" => load_readability(root),
-        "opaque" => FIXTURE_SETS
+        "opaque" | "bare" => FIXTURE_SETS
             .iter()
             .flat_map(|set| {
-                load_fixtures(&root.join(set))
-                    .into_iter()
-                    .map(move |p| Page {
+                load_fixtures(&root.join(set)).into_iter().map(move |p| {
+                    let html = opaque_names(&p.html);
+                    Page {
                         name: format!("{set}/{}", p.name),
-                        html: opaque_names(&p.html),
+                        html: if name == "bare" {
+                            undeclared(&html)
+                        } else {
+                            html
+                        },
                         ..p
-                    })
+                    }
+                })
             })
             .collect(),
         _ => load_fixtures(root),
@@ -111,6 +120,27 @@ fn opaque_names(html: &str) -> String {
         format!("{}\"{}\"", &c[1], tokens.join(" "))
     })
     .into_owned()
+}
+
+/// `html` without what a page declares rather than prints: `<meta>` tags with a `name`,
+/// `property` or `itemprop` (a charset or `http-equiv` stays), JSON-LD blocks and
+/// microdata `itemprop` attributes.
+fn undeclared(html: &str) -> String {
+    static META: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?is)<meta\s[^>]*\b(?:name|property|itemprop)\s*=[^>]*>"#).unwrap()
+    });
+    static JSON_LD: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"(?is)<script[^>]*application/ld\+json[^>]*>.*?</script>"#).unwrap()
+    });
+    static ITEMPROP: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"(?i)\sitem(?:prop|scope|type)(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>"']+))?"#,
+        )
+        .unwrap()
+    });
+    let html = META.replace_all(html, "");
+    let html = JSON_LD.replace_all(&html, "");
+    ITEMPROP.replace_all(&html, "").into_owned()
 }
 
 #[derive(Deserialize)]
