@@ -7,7 +7,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use regex::Regex;
 
 /// Vietnam's offset; the country has no daylight saving time.
@@ -102,6 +102,36 @@ pub fn parse_text(text: &str) -> Option<DateTime<FixedOffset>> {
 /// midnight, which a machine-readable timestamp of the same day can refine).
 pub fn parse_text_detailed(text: &str) -> Option<(DateTime<FixedOffset>, bool)> {
     let (date, start, end, iso_time) = find_date(text)?;
+    at_time(text, date, start, end, iso_time)
+}
+
+/// The other reading of the first date in `text` when it is numeric and either of its
+/// first two numbers could be the month ("11.03.17", "9/11/13 10:00AM"): month first, as
+/// American pages print it. Day first stays the rule; this reading counts only where a
+/// machine-readable date of the page agrees with it.
+pub fn parse_text_month_first(text: &str) -> Option<(DateTime<FixedOffset>, bool)> {
+    let (first, start, end, iso_time) = find_date(text)?;
+    let c = DMY.captures_at(text, start)?;
+    if c.get(0)?.range() != (start..end) {
+        return None;
+    }
+    let (day, month) = (num(&c, 1), num(&c, 2));
+    if day == month || day > 12 || month > 12 {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(first.year(), day, month)?;
+    at_time(text, date, start, end, iso_time)
+}
+
+/// `date` at the time printed next to it (or in it, for ISO), in the zone the text names
+/// or Vietnam's.
+fn at_time(
+    text: &str,
+    date: NaiveDate,
+    start: usize,
+    end: usize,
+    iso_time: IsoTime,
+) -> Option<(DateTime<FixedOffset>, bool)> {
     let (time, offset, has_time) = match iso_time {
         Some((t, z)) => (t, z, true),
         None => match find_time_near(text, start, end) {
@@ -338,6 +368,28 @@ mod tests {
             rfc("Cập nhật 05/03/24 07:15").as_deref(),
             Some("2024-03-05T07:15:00+07:00")
         );
+    }
+
+    #[test]
+    fn the_month_first_reading_of_an_ambiguous_date() {
+        let read = |t: &str| parse_text_month_first(t).map(|(d, _)| d.to_rfc3339());
+        assert_eq!(
+            read("11.03.17 in Gadgetry").as_deref(),
+            Some("2017-11-03T00:00:00+07:00")
+        );
+        assert_eq!(
+            read("9/11/13 10:00AM").as_deref(),
+            Some("2013-09-11T10:00:00+07:00")
+        );
+        // No other reading: a day above 12, the same number twice, a date in words or ISO.
+        for text in [
+            "25/03/2017",
+            "03/03/2017",
+            "ngày 3 tháng 4 năm 2017",
+            "2017-03-04",
+        ] {
+            assert_eq!(read(text), None, "{text}");
+        }
     }
 
     #[test]

@@ -151,23 +151,46 @@ impl<'a> Page<'a> {
         let machine = self.machine_date();
         // A machine-readable date that one of the date lines near the headline shows is
         // the publication date, even when a nearer line is a re-posting or "today" date.
+        // Such a line may print it month first ("9/11/13 10:00AM" for 11 September).
+        let printed_in_body = blocks
+            .iter()
+            .filter(|b| b.dropped)
+            .filter_map(Piece::text)
+            .filter(|t| rules::is_date_line(t));
         let visible = machine
             .and_then(|m| {
                 around
                     .iter()
+                    .map(|(t, _)| t.as_str())
+                    .filter(|t| t.chars().count() <= 200)
+                    .filter(|t| t.contains(|c: char| c.is_ascii_digit()))
                     .take(12)
-                    .filter(|(t, _)| t.chars().count() <= 200)
-                    .filter_map(|(t, _)| dates::parse_text_detailed(t))
+                    .chain(printed_in_body)
+                    .flat_map(|t| {
+                        [
+                            dates::parse_text_detailed(t),
+                            dates::parse_text_month_first(t),
+                        ]
+                    })
+                    .flatten()
                     .find(|(v, _)| v.date_naive() == m.date_naive())
             })
             .or_else(|| self.visible_date(around, blocks, anchor));
+        let minute = |d: DateTime<FixedOffset>| d.naive_local().format("%F %R").to_string();
         match (visible, machine) {
-            // The visible line agrees with a timestamp on the day: the timestamp is the more
-            // precise of the two (time of day, zone).
+            // The visible line agrees with a timestamp: the timestamp is the more precise
+            // of the two. A line that prints the day alone, or the timestamp's own time
+            // of day, gains its time, seconds and zone (a line printed without a zone
+            // reads as Vietnam's, which an American or Indian page's is not).
             (Some((v, has_time)), Some(m))
-                if v.date_naive() == m.date_naive() && (!has_time || v == m) =>
+                if v.date_naive() == m.date_naive() && (!has_time || minute(v) == minute(m)) =>
             {
                 Some(m)
+            }
+            // The line prints the timestamp's instant in its own zone: the timestamp's
+            // seconds, the line's zone (a portal prints Vietnam time, its feed says UTC).
+            (Some((v, true)), Some(m)) if minute(v) == minute(m.with_timezone(v.offset())) => {
+                Some(m.with_timezone(v.offset()))
             }
             // They disagree: the visible line is the publication date (NukeViet's hidden
             // `datePublished` carries the time of the last edit).

@@ -608,6 +608,46 @@ mod tests {
     }
 
     #[test]
+    fn a_timestamp_the_date_line_agrees_with_refines_it() {
+        let page = |head: &str, line: &str| {
+            format!(
+                r#"<html><head><title>Tin tức</title>{head}</head><body><div>
+                <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>
+                <div><span>Tin hoạt động</span> <span>Bản in</span> <span>Gửi email</span> <span>Chia sẻ</span></div>
+                <div>{line}</div>
+                <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+                <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p></div>
+                </div></body></html>"#
+            )
+        };
+        let published = |html: String| {
+            extract(&html, &url(), &ArticleRules::default())
+                .unwrap()
+                .published
+                .map(|d| d.to_rfc3339())
+        };
+        // The portal prints Vietnam time; its feed meta gives the same instant in UTC,
+        // with seconds: the seconds are kept, and the zone the page prints.
+        let meta =
+            r#"<meta property="article:published_time" content="2023-09-18T01:12:37+00:00">"#;
+        assert_eq!(
+            published(page(meta, "08:12, Thứ Hai, 18/09/2023")).as_deref(),
+            Some("2023-09-18T08:12:37+07:00")
+        );
+        // An American page prints the month first; the timestamp it is printed in says so.
+        let time = r#"<time datetime="2013-09-11T10:00:00-04:00">9/11/13 10:00AM</time>"#;
+        assert_eq!(
+            published(page("", time)).as_deref(),
+            Some("2013-09-11T10:00:00-04:00")
+        );
+        // With nothing to say otherwise, the day comes first.
+        assert_eq!(
+            published(page("", "9/11/13 10:00AM")).as_deref(),
+            Some("2013-11-09T10:00:00+07:00")
+        );
+    }
+
+    #[test]
     fn microdata_values_hidden_by_an_unknown_class_stay_out_of_the_text() {
         // NukeViet prints schema.org values in spans a style sheet hides; here the hiding
         // class is one the extractor does not know. Nor are the date line and counters
