@@ -315,7 +315,11 @@ impl<'a> Page<'a> {
         if let Some(scope_node) = self.node(*scope) {
             for e in scope_node.descendants().skip(1) {
                 if e.value().as_element().is_some_and(is_byline_like)
-                    && let Some(name) = rules::parse_byline(&self.text_of(e.id()), set_apart)
+                    // A byline, not a panel holding one ("Tech Industry", then the
+                    // writer's card; a "Most Popular" box named `author-contact`).
+                    && self.text_within(e.id(), 160).is_some_and(|t| t.chars().count() <= 120)
+                    && let Some(name) =
+                        rules::parse_byline_lines(&self.text_lines(e.id()), set_apart)
                 {
                     return Some(name);
                 }

@@ -608,6 +608,39 @@ mod tests {
     }
 
     #[test]
+    fn a_byline_over_several_lines_names_the_writer_on_its_first() {
+        for (byline, want) in [
+            (
+                r#"<div class="author"><a href="/tac-gia/minh-tri">Minh Trí</a><div>Phóng viên thường trú</div></div>"#,
+                Some("Minh Trí"),
+            ),
+            (
+                r#"<div class="byline">Tin, ảnh: <a href="/tac-gia/ngoc-han">Ngọc Hân</a><br>Trung tâm Văn hóa - Thông tin huyện</div>"#,
+                Some("Ngọc Hân"),
+            ),
+            (
+                r#"<div class="byline"><span>Tác giả:</span><div><a href="/tac-gia/le-van-tam">Lê Văn Tám</a></div><div>Ban Tuyên giáo</div></div>"#,
+                Some("Lê Văn Tám"),
+            ),
+            (
+                r#"<div class="author-card"><h4>Lê Thị Hoa</h4><a href="/tac-gia/hoa">Hồ sơ</a><a href="/theo-doi">Theo dõi</a></div>"#,
+                Some("Lê Thị Hoa"),
+            ),
+            (r#"<div class="byline"><span>By</span></div>"#, None),
+        ] {
+            let html = format!(
+                r#"<html><head><title>Tin tức</title></head><body><div>
+                <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>{byline}
+                <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+                <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p></div>
+                </div></body></html>"#
+            );
+            let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
+            assert_eq!(a.author.as_deref(), want, "{byline}");
+        }
+    }
+
+    #[test]
     fn a_timestamp_the_date_line_agrees_with_refines_it() {
         let page = |head: &str, line: &str| {
             format!(

@@ -745,6 +745,25 @@ impl<'a> Page<'a> {
     /// [`Page::text_of`], or `None` as soon as the raw text passes `limit` bytes: a cheap
     /// "is this element's text that headline" when climbing into large containers.
     pub(super) fn text_within(&self, id: NodeId, limit: usize) -> Option<String> {
+        self.raw_text(id, limit, ' ').map(|t| collapse_space(&t))
+    }
+
+    /// The lines an element shows: its text cut where a block starts or ends and at each
+    /// `<br>`, white space collapsed, empty lines left out. A byline block prints the
+    /// name on one line and the writer's job, a "Follow" button or the desk on the next.
+    pub(super) fn text_lines(&self, id: NodeId) -> Vec<String> {
+        self.raw_text(id, usize::MAX, '\n')
+            .unwrap_or_default()
+            .lines()
+            .map(collapse_space)
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
+    /// The text of `id` as parsed, with `break_with` where a block starts or ends and at
+    /// each `<br>` (a heading followed by a link reads "Name Profile", not "NameProfile"),
+    /// leaving out what is never content; `None` past `limit` bytes.
+    fn raw_text(&self, id: NodeId, limit: usize, break_with: char) -> Option<String> {
         let mut out = String::new();
         if let Some(n) = self.node(id) {
             let mut skipping: Option<NodeId> = None;
@@ -758,7 +777,9 @@ impl<'a> Page<'a> {
                             Node::Element(el) if x.id() != id && rules::is_never_content(el) => {
                                 skipping = Some(x.id())
                             }
-                            Node::Element(el) if el.name() == "br" || is_block(el) => out.push(' '),
+                            Node::Element(el) if el.name() == "br" || is_block(el) => {
+                                out.push(break_with)
+                            }
                             Node::Text(t) => {
                                 out.push_str(t);
                                 if out.len() > limit {
@@ -771,12 +792,17 @@ impl<'a> Page<'a> {
                     ego_tree::iter::Edge::Close(x) => {
                         if skipping == Some(x.id()) {
                             skipping = None;
+                        } else if skipping.is_none()
+                            && let Node::Element(el) = x.value()
+                            && is_block(el)
+                        {
+                            out.push(break_with);
                         }
                     }
                 }
             }
         }
-        Some(collapse_space(&out))
+        Some(out)
     }
 }
 

@@ -507,7 +507,7 @@ pub struct BlockStyle {
 /// right with runs of `&nbsp;`).
 pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
     let t = collapse_space(text);
-    if t.is_empty() || t.chars().count() > 80 {
+    if t.is_empty() || t.chars().count() > 80 || is_role_label(&t) {
         return None;
     }
     let (labelled, rest) = match ROLE_LABEL.find(&t) {
@@ -537,6 +537,26 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
     }
     let set_apart = style.right_aligned || style.emphasised || style.pushed_right;
     (set_apart && is_name_like(&name) && word_count(&name) <= 6).then_some(name)
+}
+
+/// The author named by a byline element printed over several lines: its first line,
+/// or a role label alone on its line ("By", "Tác giả:") with the line after it. What
+/// follows the name is the writer's job, desk or a "Follow" button ("Ben Silverman" /
+/// "Games Editor"; "By Brenda Goodman, MA" / "WebMD Health News").
+pub fn parse_byline_lines(lines: &[String], style: BlockStyle) -> Option<String> {
+    let (first, rest) = lines.split_first()?;
+    match rest.first() {
+        Some(next) if is_role_label(first) => parse_byline(&format!("{first} {next}"), style),
+        _ => parse_byline(first, style),
+    }
+}
+
+/// Whether `text` is only a role label ("By", "Written by:", "Tin, ảnh:"), the name
+/// printed apart from it.
+fn is_role_label(text: &str) -> bool {
+    ROLE_LABEL
+        .find(&format!("{} ", text.trim()))
+        .is_some_and(|m| m.end() > text.trim().len())
 }
 
 /// Whether a block is only machine-readable values: URLs and ISO 8601 timestamps, as
@@ -802,5 +822,42 @@ mod tests {
             parse_byline("Theo Thanh Tùng", plain).as_deref(),
             Some("Thanh Tùng")
         );
+        // A label alone names nobody, however it is set.
+        for label in ["By", "Tác giả:", "Tin, ảnh:", "Written by"] {
+            assert_eq!(parse_byline(label, right), None, "{label}");
+        }
+    }
+
+    #[test]
+    fn bylines_over_several_lines() {
+        let apart = BlockStyle {
+            emphasised: true,
+            ..Default::default()
+        };
+        let lines = |ls: &[&str]| -> Vec<String> { ls.iter().map(|l| l.to_string()).collect() };
+        for (ls, want) in [
+            (&["Minh Trí", "Phóng viên thường trú"][..], Some("Minh Trí")),
+            (
+                &["Tin, ảnh: Ngọc Hân", "Trung tâm Văn hóa - Thông tin huyện"],
+                Some("Ngọc Hân"),
+            ),
+            (
+                &["Tác giả:", "Lê Văn Tám", "Ban Tuyên giáo"],
+                Some("Lê Văn Tám"),
+            ),
+            (
+                &["By", "Benjamin Romano", "Seattle Times business reporter"],
+                Some("Benjamin Romano"),
+            ),
+            (&["Patrick Allan", "ProfileFollow"], Some("Patrick Allan")),
+            (&["By"], None),
+            (&[], None),
+        ] {
+            assert_eq!(
+                parse_byline_lines(&lines(ls), apart).as_deref(),
+                want,
+                "{ls:?}"
+            );
+        }
     }
 }
