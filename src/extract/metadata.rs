@@ -22,11 +22,27 @@ fn is_byline_like(el: &scraper::node::Element) -> bool {
             .iter()
             .any(|w| value.contains(w)),
         "id" => value.contains("author"),
-        "itemprop" => value == "author",
+        // Microdata properties are a list of tokens ("author creator").
+        "itemprop" => value.split_ascii_whitespace().any(|t| t == "author"),
         // `rel` values match without regard to ASCII case in HTML documents.
         "rel" => value.eq_ignore_ascii_case("author"),
         _ => false,
     })
+}
+
+/// A script's JSON without the CDATA section XHTML-era templates wrap it in
+/// (`<![CDATA[ {…} ]]>`, or `//<![CDATA[` … `//]]>` to hide it from old parsers).
+fn without_cdata(text: &str) -> &str {
+    let t = text.trim();
+    let t = t
+        .strip_prefix("//<![CDATA[")
+        .or_else(|| t.strip_prefix("<![CDATA["))
+        .unwrap_or(t)
+        .trim();
+    t.strip_suffix("//]]>")
+        .or_else(|| t.strip_suffix("]]>"))
+        .unwrap_or(t)
+        .trim()
 }
 
 impl<'a> Page<'a> {
@@ -288,7 +304,7 @@ impl<'a> Page<'a> {
             }
         }
         self.head.json_ld.iter().find_map(|text| {
-            serde_json::from_str::<serde_json::Value>(text.trim())
+            serde_json::from_str::<serde_json::Value>(without_cdata(text))
                 .ok()
                 .and_then(|v| find(&v, key))
         })

@@ -641,6 +641,37 @@ mod tests {
     }
 
     #[test]
+    fn json_ld_in_a_cdata_section_and_microdata_property_lists_are_read() {
+        let page = |head: &str, byline: &str| {
+            format!(
+                r#"<html><head><title>Tin tức</title>{head}</head><body><div>
+                <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>{byline}
+                <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+                <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p></div>
+                </div></body></html>"#
+            )
+        };
+        // XHTML-era templates wrap their JSON-LD in a CDATA section.
+        for wrap in ["<![CDATA[{}]]>", "//<![CDATA[\n{}\n//]]>"] {
+            let json = r#"{"@type":"NewsArticle","datePublished":"2023-11-15T16:05:00+07:00","author":[{"@type":"Person","name":"Nguyễn Văn An"}]}"#;
+            let head = format!(
+                r#"<script type="application/ld+json">{}</script>"#,
+                wrap.replace("{}", json)
+            );
+            let a = extract(&page(&head, ""), &url(), &ArticleRules::default()).unwrap();
+            assert_eq!(a.author.as_deref(), Some("Nguyễn Văn An"), "{wrap}");
+            assert_eq!(
+                a.published.map(|d| d.to_rfc3339()).as_deref(),
+                Some("2023-11-15T16:05:00+07:00")
+            );
+        }
+        // `itemprop` holds a list of properties.
+        let byline = r#"<p itemprop="author creator" itemscope itemtype="http://schema.org/Person">Bài: <a href="/tac-gia/an"><span itemprop="name">Trần Thị Bình</span></a></p>"#;
+        let a = extract(&page("", byline), &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.author.as_deref(), Some("Trần Thị Bình"));
+    }
+
+    #[test]
     fn a_timestamp_the_date_line_agrees_with_refines_it() {
         let page = |head: &str, line: &str| {
             format!(
