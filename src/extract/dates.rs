@@ -16,19 +16,36 @@ pub fn vietnam() -> FixedOffset {
 }
 
 static ISO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
+    // Year first, with `/` or `.` too ("2023/12/04 08:15").
+    Regex::new(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
         .expect("static regex")
 });
 static DMY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})\b")
         .expect("static regex")
 });
+/// Vietnamese month names, as some CMSs print them ("Tháng Mười Hai"): the longer first.
+/// "Tháng Năm" (May) only before a day: "6 tháng năm 2024" is "six months of 2024", the
+/// title of every mid-year review.
+const VI_MONTHS: &str = "mười một|mười hai|một|hai|ba|tư|bốn|sáu|bảy|tám|chín|mười";
 static WORDS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})").expect("static regex")
+    // "ngày 12 tháng 10 năm 2017", "04 tháng 12 năm 2023", "4 Tháng 12, 2023",
+    // "4 Tháng Mười Hai 2023".
+    Regex::new(&format!(
+        r"(?i)\b(\d{{1,2}})\s+tháng\s+(\d{{1,2}}|{VI_MONTHS})\b\s*(?:năm\s+|,\s*)?(\d{{4}})\b"
+    ))
+    .expect("static regex")
+});
+static MONTH_WORDS_DAY: LazyLock<Regex> = LazyLock::new(|| {
+    // WordPress's Vietnamese "F j, Y": "Tháng 12 4, 2023", "Tháng Mười Hai 4, 2023".
+    Regex::new(&format!(
+        r"(?i)\btháng\s+(\d{{1,2}}|{VI_MONTHS}|năm)\s+(\d{{1,2}}),?\s+(\d{{4}})\b"
+    ))
+    .expect("static regex")
 });
 static TIME: LazyLock<Regex> = LazyLock::new(|| {
     // No `\b` before the hour: labels run into it ("Cập nhật lúc18:24").
-    Regex::new(r"(?i)(?:^|[^\d:])(\d{1,2})\s*(?::|h|g)\s*(\d{1,2})(?:\s*:\s*(\d{1,2}))?(?:\s*(SA|CH|AM|PM|A\.M\.|P\.M\.)\b)?")
+    Regex::new(r"(?i)(?:^|[^\d:])(\d{1,2})\s*(?::|giờ|h|g)\s*(\d{1,2})(?:\s*:\s*(\d{1,2}))?(?:\s*(SA|CH|AM|PM|A\.M\.|P\.M\.)\b)?")
         .expect("static regex")
 });
 /// English month names, for non-Vietnamese pages ("14 May 2024", "May 14, 2024").
@@ -45,6 +62,30 @@ static MONTH_NAME_DAY: LazyLock<Regex> = LazyLock::new(|| {
     ))
     .expect("static regex")
 });
+
+/// The number of a month printed as a number or a Vietnamese name ("12", "Mười Hai").
+fn vi_month(name: &str) -> u32 {
+    if let Ok(n) = name.parse() {
+        return n;
+    }
+    let name = name.to_lowercase();
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    match name.as_str() {
+        "một" => 1,
+        "hai" => 2,
+        "ba" => 3,
+        "tư" | "bốn" => 4,
+        "năm" => 5,
+        "sáu" => 6,
+        "bảy" => 7,
+        "tám" => 8,
+        "chín" => 9,
+        "mười" => 10,
+        "mười một" => 11,
+        "mười hai" => 12,
+        _ => 0,
+    }
+}
 
 fn month_number(name: &str) -> u32 {
     let n = name.to_ascii_lowercase();
@@ -157,6 +198,11 @@ fn find_date(text: &str) -> Option<(NaiveDate, usize, usize, IsoTime)> {
     };
     for c in ISO.captures_iter(text) {
         let m = c.get(0)?;
+        // "/2011/09/07/" is a URL's path, not a date the page prints.
+        let slashed = m.as_str().get(4..5) != Some("-");
+        if slashed && (text[..m.start()].ends_with('/') || text[m.end()..].starts_with('/')) {
+            continue;
+        }
         let Some(date) = ymd(num(&c, 1), num(&c, 2), num(&c, 3)) else {
             continue;
         };
@@ -170,7 +216,14 @@ fn find_date(text: &str) -> Option<(NaiveDate, usize, usize, IsoTime)> {
     }
     for c in WORDS.captures_iter(text) {
         let m = c.get(0)?;
-        if let Some(date) = ymd(num(&c, 3), num(&c, 2), num(&c, 1)) {
+        if let Some(date) = ymd(num(&c, 3), vi_month(&c[2]), num(&c, 1)) {
+            consider((date, m.start(), m.end(), None));
+            break;
+        }
+    }
+    for c in MONTH_WORDS_DAY.captures_iter(text) {
+        let m = c.get(0)?;
+        if let Some(date) = ymd(num(&c, 3), vi_month(&c[1]), num(&c, 2)) {
             consider((date, m.start(), m.end(), None));
             break;
         }
@@ -340,6 +393,23 @@ mod tests {
                 "2024-03-05T10:30:00+01:00",
             ),
             ("Sept. 21st, 2023", "2023-09-21T00:00:00+07:00"),
+            (
+                "Thứ Hai, 04 tháng 12 năm 2023 08:15",
+                "2023-12-04T08:15:00+07:00",
+            ),
+            ("4 Tháng 12, 2023", "2023-12-04T00:00:00+07:00"),
+            ("Tháng 12 4, 2023", "2023-12-04T00:00:00+07:00"),
+            (
+                "Thứ hai, 4 Tháng Mười Hai 2023",
+                "2023-12-04T00:00:00+07:00",
+            ),
+            ("Tháng Năm 20, 2024", "2024-05-20T00:00:00+07:00"),
+            (
+                "Ngày 04 tháng 12 năm 2023 lúc 8 giờ 15",
+                "2023-12-04T08:15:00+07:00",
+            ),
+            ("04/12/2023 - 8 giờ 15 phút", "2023-12-04T08:15:00+07:00"),
+            ("2023/12/04 08:15", "2023-12-04T08:15:00+07:00"),
         ];
         for (text, want) in cases {
             assert_eq!(rfc(text).as_deref(), Some(want), "{text}");
@@ -389,6 +459,26 @@ mod tests {
             "2017-03-04",
         ] {
             assert_eq!(read(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_dated_url_path_is_no_printed_date() {
+        assert_eq!(
+            rfc("http://blog.example.org/2011/09/07/fatwa-para-ulama/"),
+            None
+        );
+    }
+
+    #[test]
+    fn a_count_of_months_is_no_date() {
+        // The titles of mid-year and nine-month reviews.
+        for text in [
+            "Sơ kết công tác 6 tháng năm 2024",
+            "Kết quả 9 tháng năm 2023 và nhiệm vụ quý IV",
+            "Trong 6 tháng đầu năm 2023",
+        ] {
+            assert_eq!(rfc(text), None, "{text}");
         }
     }
 
