@@ -672,6 +672,34 @@ mod tests {
     }
 
     #[test]
+    fn a_signature_with_the_writers_unit_is_the_byline_not_text() {
+        for (signature, want) in [
+            ("Minh Trí (Trung tâm VH-TT huyện)", "Minh Trí"),
+            ("Hồng Nhung - Thu Hà", "Hồng Nhung, Thu Hà"),
+            (
+                "Nguyễn Thị Thu Hà - Phòng Văn hóa huyện",
+                "Nguyễn Thị Thu Hà",
+            ),
+        ] {
+            let html = format!(
+                r#"<html><head><title>Tin tức</title></head><body><div>
+                <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>
+                <div>Thứ Hai, 04/12/2023</div>
+                <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+                <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>
+                <p style="text-align: right"><strong>{signature}</strong></p></div>
+                </div></body></html>"#
+            );
+            let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
+            assert_eq!(a.author.as_deref(), Some(want), "{signature}");
+            assert!(
+                !a.text().contains(signature),
+                "{signature} left in the text"
+            );
+        }
+    }
+
+    #[test]
     fn a_timestamp_the_date_line_agrees_with_refines_it() {
         let page = |head: &str, line: &str| {
             format!(

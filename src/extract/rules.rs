@@ -514,20 +514,21 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
         Some(m) => (true, t[m.end()..].trim().to_string()),
         None => (false, t.clone()),
     };
-    let name = rest
+    let name = without_affiliation(&rest)
         .trim_matches(|c: char| matches!(c, '(' | ')' | '.' | ' ' | '-' | '–'))
         .to_string();
-    if name.is_empty() || word_count(&name) > 8 {
+    if name.is_empty() || word_count(&name) > 16 {
         return None;
     }
-    if labelled {
+    let parts: Vec<&str> = name
+        .split([',', '|', '–'])
+        .flat_map(|p| p.split(" - "))
+        .map(str::trim)
+        .collect();
+    let is_person = |p: &&str| is_name_like(p) && !is_job_title(p);
+    if labelled && word_count(&name) <= 8 {
         // "Eleanor Hughes, Local Government Correspondent": keep the names, drop the job.
-        let names: Vec<&str> = name
-            .split([',', '|', '–'])
-            .flat_map(|p| p.split(" - "))
-            .map(str::trim)
-            .filter(|p| is_name_like(p) && !is_job_title(p))
-            .collect();
+        let names: Vec<&str> = parts.iter().copied().filter(is_person).collect();
         if !names.is_empty() {
             return Some(names.join(", "));
         }
@@ -536,7 +537,46 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
         }
     }
     let set_apart = style.right_aligned || style.emphasised || style.pushed_right;
-    (set_apart && is_name_like(&name) && word_count(&name) <= 6).then_some(name)
+    if !set_apart {
+        return None;
+    }
+    if is_name_like(&name) && word_count(&name) <= 6 {
+        return Some(name);
+    }
+    // A signature set apart: the names it starts with ("Hồng Nhung - Thu Hà"), then
+    // perhaps the writers' unit ("Nguyễn Văn An - Trung tâm Văn hóa huyện"), which
+    // starts with a capital as a proper name does ("Hà Nội - thủ đô …" is a sentence).
+    let names: Vec<&str> = parts
+        .iter()
+        .copied()
+        .take_while(|p| is_person(p) && word_count(p) <= 6)
+        .collect();
+    // A unit follows full names only: "PMJS - Coordenadoria de TI" is a department.
+    let unit = &parts[names.len()..];
+    (!names.is_empty()
+        && (unit.is_empty()
+            || (names.iter().all(|n| word_count(n) >= 2)
+                && unit
+                    .iter()
+                    .all(|p| p.chars().next().is_some_and(char::is_uppercase)))))
+    .then(|| names.join(", "))
+}
+
+/// A byline without what it appends to the name: a unit, an agency or "tổng hợp" in
+/// closing parentheses ("Minh Trí (TTXVN)", "Ngọc Hân (tổng hợp)"), or an agency after
+/// a slash ("Thu Hà/VOV-Tây Bắc", "Jane Doe/Reuters").
+fn without_affiliation(byline: &str) -> &str {
+    let b = byline.trim();
+    if b.ends_with(')')
+        && let Some(open) = b.rfind('(')
+        && !b[..open].trim().is_empty()
+    {
+        return b[..open].trim();
+    }
+    match b.split_once('/') {
+        Some((head, _)) if !head.trim().is_empty() => head.trim(),
+        _ => b,
+    }
 }
 
 /// The author named by a byline element printed over several lines: its first line,
@@ -822,6 +862,26 @@ mod tests {
             parse_byline("Theo Thanh Tùng", plain).as_deref(),
             Some("Thanh Tùng")
         );
+        // A signature set apart names its writers, without their unit or agency.
+        for (line, want) in [
+            ("Minh Trí (Trung tâm VH-TT huyện)", Some("Minh Trí")),
+            ("Ngọc Hân (tổng hợp)", Some("Ngọc Hân")),
+            ("Minh Trí (TTXVN)", Some("Minh Trí")),
+            ("Thu Hà/VOV-Tây Bắc", Some("Thu Hà")),
+            ("Hồng Nhung - Thu Hà", Some("Hồng Nhung, Thu Hà")),
+            (
+                "Nguyễn Văn An - Trung tâm Văn hóa, Thông tin và Thể thao huyện",
+                Some("Nguyễn Văn An"),
+            ),
+            ("Tin, ảnh: Minh Trí (Trung tâm VH-TT)", Some("Minh Trí")),
+            ("Our Foreign Staff", Some("Our Foreign Staff")),
+            // A sentence, a department, and plain text are no signature.
+            ("Hà Nội - thủ đô ngàn năm văn hiến", None),
+            ("PMJS - Coordenadoria de TI", None),
+        ] {
+            assert_eq!(parse_byline(line, right).as_deref(), want, "{line}");
+        }
+        assert_eq!(parse_byline("Hồng Nhung - Thu Hà", plain), None);
         // A label alone names nobody, however it is set.
         for label in ["By", "Tác giả:", "Tin, ảnh:", "Written by"] {
             assert_eq!(parse_byline(label, right), None, "{label}");
