@@ -217,6 +217,16 @@ const CHROME_PHRASES: &[&str] = &[
     "share this article",
     "share this",
     "subscribe",
+    // Labels of an audio reader, a comment box and attached files on Vietnamese papers.
+    "nghe bai viet",
+    "nghe doc bai viet",
+    "nghe doc",
+    "viet binh luan",
+    "them binh luan",
+    "moi ban doc cung binh luan",
+    "tep dinh kem",
+    "file dinh kem",
+    "len",
     // WordPress (Jetpack)'s like button, in English and Vietnamese: "Like this:",
     // "Loading...", "Thích điều này:", "Đang tải...".
     "like this",
@@ -276,6 +286,14 @@ const RELATED_HEADINGS: &[&str] = &[
     "trending now",
 ];
 
+/// Labels of a list of tags or keywords ("Từ khóa: dân vận, nông thôn mới", "Tags: …",
+/// "Thẻ: …"), folded, each followed by a colon on the page.
+const TAG_LABELS: &[&str] = &["tu khoa", "tags", "tag", "the", "keywords", "topics"];
+
+/// Starts of the notices papers append to every article: "Bạn đang đọc bài viết … tại
+/// chuyên mục …", "Theo dõi Báo … trên Google News", folded.
+const NOTICES: &[&str] = &["ban dang doc bai viet ", "theo doi ", "follow "];
+
 /// Starts of a promotion's call to sign up, folded.
 const INVITATIONS: &[&str] = &[
     "sign up for ",
@@ -326,6 +344,22 @@ pub fn classify(text: &str) -> BlockText {
     // An invitation to a newsletter or a subscription ("Sign up to the Morning
     // Briefing", "Đăng ký nhận bản tin"): a short block that starts so is a promotion.
     if word_count(trimmed) <= 16 && INVITATIONS.iter().any(|p| trimmed.starts_with(p)) {
+        return BlockText::Chrome;
+    }
+    // A list of tags under its label: a few short comma-separated words.
+    if word_count(trimmed) <= 20
+        && let Some((label, list)) = folded.split_once(':')
+        && TAG_LABELS.contains(&label.trim())
+        && list.split(',').all(|t| word_count(t) <= 5)
+    {
+        return BlockText::Chrome;
+    }
+    // A paper's standing notice: where the article is filed and whom to write to, or
+    // where to follow the paper. Only a "theo dõi" that names a news reader is one.
+    if let Some(notice) = NOTICES.iter().find(|n| trimmed.starts_with(*n))
+        && (*notice == "ban dang doc bai viet " && word_count(trimmed) <= 60
+            || word_count(trimmed) <= 12 && trimmed.contains("google news"))
+    {
         return BlockText::Chrome;
     }
     // Numbers never make a block content (counters glue them to labels: "Đang truy cập12").
@@ -747,6 +781,16 @@ mod tests {
             "Loading...",
             "Thích điều này:",
             "Đang tải...",
+            "Từ khóa: dân vận, nông thôn mới, Long An",
+            "Thẻ: dân vận khéo",
+            "Tags: Election 2024, Economy",
+            "Nghe bài viết",
+            "Viết bình luận",
+            "Mời bạn đọc cùng bình luận",
+            "Tệp đính kèm",
+            "Chia sẻ bài viết lên Facebook",
+            "Theo dõi Báo Long An trên Google News",
+            "Bạn đang đọc bài viết \"Huyện tổng kết công tác\" tại chuyên mục Tin tức. Mọi thông tin góp ý xin liên hệ email toasoan@baolongan.vn",
         ] {
             assert_eq!(classify(t), BlockText::Chrome, "{t}");
         }
@@ -763,6 +807,9 @@ mod tests {
             "Xe đang tải hàng thì bị lật",
             "Ý kiến của bạn đọc được tổng hợp gửi Ban Thường vụ Huyện ủy",
             "Subscribe to WIRED, the company said, and you will get a tote bag with every order of three or more magazines.",
+            "Từ khóa: đoàn kết, dân chủ, kỷ cương, đổi mới, sáng tạo là phương châm của cả nhiệm kỳ đã được Đại hội thống nhất thông qua",
+            "Theo dõi sát diễn biến thời tiết, huyện chỉ đạo các xã chủ động phương án ứng phó",
+            "Lên phương án bảo vệ lúa",
         ] {
             assert_eq!(classify(t), BlockText::Content, "{t}");
         }
