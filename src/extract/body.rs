@@ -335,7 +335,18 @@ impl<'a> Page<'a> {
                 continue;
             }
             let Some(t) = b.text() else { continue };
-            if (!title_norm.is_empty() && t == title_norm) || rules::is_date_line(t) {
+            // A template that sets the headline, a `<br>` and its date line in one block
+            // ("<b>Headline</b><br><i>(04/12/2023)</i>"): the block is that date line.
+            let date_after_title = t
+                .strip_prefix(title_norm.as_str())
+                .filter(|rest| !title_norm.is_empty() && rules::is_date_line(rest))
+                .map(|rest| rest.trim().to_string());
+            if let Some(date_line) = date_after_title {
+                if let PieceKind::Text { text, .. } = &mut b.kind {
+                    *text = date_line;
+                }
+                b.dropped = true;
+            } else if (!title_norm.is_empty() && t == title_norm) || rules::is_date_line(t) {
                 b.dropped = true;
             } else if word_count(t) >= 20 {
                 break;

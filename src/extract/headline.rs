@@ -14,7 +14,7 @@ const NEAR_BODY: usize = 40;
 
 pub(super) static TITLE_LIKE: std::sync::LazyLock<Selector> = std::sync::LazyLock::new(|| {
     selector(
-        "h2, h3, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]",
+        "h2, h3, h4, [class*=title], [class*=Title], [class*=tieude], [id*=title], [id*=Title], [class*=headline]",
     )
 });
 
@@ -222,9 +222,16 @@ impl<'a> Page<'a> {
                 node: Some(id),
             };
         }
-        // Only the 80 nodes before the body are candidates: test those, not the page.
-        if let Some(e) = self.by_pos[body_start.saturating_sub(79).min(body_start)..body_start]
+        // Only the 80 nodes before the body are candidates, and the top of the body up to
+        // its first paragraph (a template may print the headline inside the article's
+        // container, under its date line): test those, not the page.
+        let first_paragraph = self.by_pos[body_start..(body_start + 12).min(body_end + 1)]
             .iter()
+            .position(|id| self.element(*id).is_some_and(|e| e.value().name() == "p"))
+            .map_or(body_start, |i| body_start + i);
+        if let Some(e) = self.by_pos[body_start.saturating_sub(79).min(body_start)..first_paragraph]
+            .iter()
+            .filter(|id| **id != body)
             .filter_map(|id| self.element(*id))
             .filter(|e| TITLE_LIKE.matches(e) && visible(e))
             .filter(|e| {
@@ -286,6 +293,18 @@ impl<'a> Page<'a> {
                 })
             })
         };
+        // A paragraph that is only bold text is a headline set so, not the text's own.
+        let bold_paragraph = |id: NodeId, text: &str| {
+            self.node(id).is_some_and(|n| {
+                n.value()
+                    .as_element()
+                    .is_some_and(|e| matches!(e.name(), "strong" | "b"))
+                    && n.parent().is_some_and(|p| {
+                        p.value().as_element().is_some_and(|e| e.name() == "p")
+                            && self.text_of(p.id()) == text
+                    })
+            })
+        };
         window[..date_at]
             .iter()
             .rev()
@@ -301,7 +320,7 @@ impl<'a> Page<'a> {
                     && rules::classify(t) == BlockText::Content
                     && !rules::is_date_line(t)
                     && !self.is_link_list(*id)
-                    && !in_text(*id)
+                    && (!in_text(*id) || bold_paragraph(*id, t))
             })
     }
 }
@@ -421,6 +440,25 @@ mod tests {
     fn title_of(html: &str) -> String {
         let url = Url::parse("http://portal.test/tin-tuc/bai-1.html").unwrap();
         extract(html, &url, &ArticleRules::default()).unwrap().title
+    }
+
+    #[test]
+    fn a_headline_set_in_a_bold_paragraph_or_a_small_heading_is_found() {
+        // No `h1`, no metadata, a generic `<title>` the page never shows.
+        let headline = "Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ năm 2024";
+        let nav = r#"<div><a href="/">Trang chủ</a> <a href="/tin-tuc">Tin tức</a></div>"#;
+        for article in [
+            // The headline in a bold paragraph above its date line.
+            format!("<p><strong>{headline}</strong></p><div>04/12/2023</div>{BODY}"),
+            // The date line first, then the headline in an `h4`, inside the article's
+            // container.
+            format!("<div>Thứ Hai, 04/12/2023</div><h4>{headline}</h4>{BODY}"),
+        ] {
+            let html = format!(
+                "<html><head><title>Chi tiết tin tức</title></head><body>{nav}<div>{article}</div></body></html>"
+            );
+            assert_eq!(title_of(&html), headline, "{article}");
+        }
     }
 
     #[test]

@@ -700,6 +700,31 @@ mod tests {
     }
 
     #[test]
+    fn a_headline_and_date_line_in_one_block_are_not_text() {
+        // A table-layout portal sets the headline, a `<br>` and the date in one cell,
+        // before the paragraphs.
+        let headline = "Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ năm 2024";
+        let html = format!(
+            r#"<html><head><title>Tin tức</title></head><body><table><tr><td>
+            <font size="4" color="blue"><b>{headline}</b></font><br><i>(04/12/2023)</i><br>
+            <p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>
+            </td></tr></table></body></html>"#
+        );
+        let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.title, headline);
+        assert!(
+            a.paragraphs[0].starts_with("Sáng nay"),
+            "{:?}",
+            a.paragraphs
+        );
+        assert_eq!(
+            a.published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2023-12-04T00:00:00+07:00")
+        );
+    }
+
+    #[test]
     fn a_timestamp_the_date_line_agrees_with_refines_it() {
         let page = |head: &str, line: &str| {
             format!(
