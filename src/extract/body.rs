@@ -374,6 +374,14 @@ impl<'a> Page<'a> {
                 last.dropped = true;
                 continue;
             }
+            if let Some((name, credit)) = rules::parse_signed_credit(&t) {
+                meta.credit.get_or_insert(credit);
+                if meta.author.is_none() {
+                    meta.author = name;
+                }
+                last.dropped = true;
+                continue;
+            }
             if meta.author.is_none()
                 && let Some(name) = rules::parse_byline(&t, self.block_style(last))
             {

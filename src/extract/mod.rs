@@ -725,6 +725,20 @@ mod tests {
     }
 
     #[test]
+    fn a_signature_crediting_a_paper_gives_author_and_source() {
+        let html = r#"<html><head><title>Tin tức</title></head><body><div>
+            <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>
+            <div>Thứ Hai, 04/12/2023</div>
+            <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>
+            <p>Minh Trí (Theo Báo Long An)</p></div></div></body></html>"#;
+        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        assert_eq!(a.author.as_deref(), Some("Minh Trí"));
+        assert_eq!(a.credit.as_deref(), Some("Báo Long An"));
+        assert!(!a.text().contains("Theo Báo"), "{}", a.text());
+    }
+
+    #[test]
     fn a_timestamp_the_date_line_agrees_with_refines_it() {
         let page = |head: &str, line: &str| {
             format!(

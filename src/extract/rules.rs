@@ -217,6 +217,13 @@ const CHROME_PHRASES: &[&str] = &[
     "share this article",
     "share this",
     "subscribe",
+    // Links to a document's full text, and the signatures of an unnamed reporter or the
+    // editorial board ("P.V", "PV", "BBT").
+    "xem van ban",
+    "tai van ban",
+    "pv",
+    "p v",
+    "bbt",
     // Labels of an audio reader, a comment box and attached files on Vietnamese papers.
     "nghe bai viet",
     "nghe doc bai viet",
@@ -411,8 +418,31 @@ static CREDIT: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
-static THEO: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)^\(?\s*theo\s*:?\s+(.+?)\s*\)?\s*$").expect("static regex"));
+static THEO: LazyLock<Regex> = LazyLock::new(|| {
+    // "Theo Báo Long An", "Tổng hợp từ Báo Long An", "Tổng hợp theo TTXVN".
+    Regex::new(r"(?i)^\(?\s*(?:theo|tổng hợp\s+(?:từ|theo))\s*:?\s+(.+?)\s*\)?\s*$")
+        .expect("static regex")
+});
+
+/// A signature with its credit in parentheses: "Minh Trí (Theo Báo Long An)".
+static SIGNED_CREDIT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([^()]+?)\s*(\([^()]+\))\s*$").expect("static regex"));
+
+/// The writer and the origin of a signature that credits a publication in parentheses
+/// ("Minh Trí (Theo Báo Long An)", "Thu Hà (Nguồn: TTXVN)"): the name as the byline, the
+/// publication as the credit. A parenthesis that is no credit ("(tổng hợp)") is not one.
+pub fn parse_signed_credit(text: &str) -> Option<(Option<String>, String)> {
+    let t = collapse_space(text);
+    let c = SIGNED_CREDIT.captures(&t)?;
+    let credit = parse_credit(&c[2])?;
+    let apart = BlockStyle {
+        emphasised: true,
+        ..Default::default()
+    };
+    let name = parse_byline(&c[1], apart);
+    // Only a name, or a label and a name, may stand before the credit.
+    (name.is_some() || word_count(&c[1]) <= 1).then_some((name, credit))
+}
 
 /// The origin named in a "Nguồn: …" line, when the whole block is that line; or in a
 /// "Theo …" line that names a publication rather than a person ("Theo Báo Long An",
@@ -790,6 +820,10 @@ mod tests {
             "Tệp đính kèm",
             "Chia sẻ bài viết lên Facebook",
             "Theo dõi Báo Long An trên Google News",
+            "Xem văn bản tại đây",
+            "Tải văn bản tại đây",
+            "P.V",
+            "BBT",
             "Bạn đang đọc bài viết \"Huyện tổng kết công tác\" tại chuyên mục Tin tức. Mọi thông tin góp ý xin liên hệ email toasoan@baolongan.vn",
         ] {
             assert_eq!(classify(t), BlockText::Chrome, "{t}");
@@ -863,6 +897,25 @@ mod tests {
             Some("Sở Nội vụ")
         );
         assert_eq!(parse_credit("(Nguồn: TTXVN)").as_deref(), Some("TTXVN"));
+        assert_eq!(
+            parse_credit("Tổng hợp từ Báo Long An").as_deref(),
+            Some("Báo Long An")
+        );
+        // A signature crediting a publication in parentheses: the writer and the origin.
+        assert_eq!(
+            parse_signed_credit("Minh Trí (Theo Báo Long An)"),
+            Some((Some("Minh Trí".to_string()), "Báo Long An".to_string()))
+        );
+        assert_eq!(
+            parse_signed_credit("Thu Hà (Nguồn: TTXVN)"),
+            Some((Some("Thu Hà".to_string()), "TTXVN".to_string()))
+        );
+        // A parenthesis that credits nothing, or a sentence before it, is no signature.
+        assert_eq!(parse_signed_credit("Ngọc Hân (tổng hợp)"), None);
+        assert_eq!(
+            parse_signed_credit("Hội nghị đã diễn ra thành công tốt đẹp (Theo Báo Long An)"),
+            None
+        );
         assert_eq!(
             parse_credit("Ghi rõ nguồn “Cổng thông tin” khi phát hành lại"),
             None
