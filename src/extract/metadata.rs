@@ -1,7 +1,7 @@
 //! Metadata read around the article: the publication date, the byline outside the
 //! body, JSON-LD values and the canonical URL.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Timelike};
 use ego_tree::NodeId;
 use url::Url;
 
@@ -192,7 +192,11 @@ impl<'a> Page<'a> {
                     .find(|(v, _)| v.date_naive() == m.date_naive())
             })
             .or_else(|| self.visible_date(around, blocks, anchor));
-        let minute = |d: DateTime<FixedOffset>| d.naive_local().format("%F %R").to_string();
+        // The wall-clock minute a date line prints (it prints no seconds).
+        let minute = |d: DateTime<FixedOffset>| {
+            let local = d.naive_local();
+            (local.date(), local.hour(), local.minute())
+        };
         match (visible, machine) {
             // The visible line agrees with a timestamp: the timestamp is the more precise
             // of the two. A line that prints the day alone, or the timestamp's own time

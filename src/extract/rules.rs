@@ -364,8 +364,8 @@ pub fn classify(text: &str) -> BlockText {
     // A paper's standing notice: where the article is filed and whom to write to, or
     // where to follow the paper. Only a "theo dõi" that names a news reader is one.
     if let Some(notice) = NOTICES.iter().find(|n| trimmed.starts_with(*n))
-        && (*notice == "ban dang doc bai viet " && word_count(trimmed) <= 60
-            || word_count(trimmed) <= 12 && trimmed.contains("google news"))
+        && ((*notice == "ban dang doc bai viet " && word_count(trimmed) <= 60)
+            || (word_count(trimmed) <= 12 && trimmed.contains("google news")))
     {
         return BlockText::Chrome;
     }
