@@ -30,6 +30,29 @@ fn is_byline_like(el: &scraper::node::Element) -> bool {
     })
 }
 
+/// Whether a link goes to a writer's page: `rel=author`, or a path under `/author(s)/`,
+/// `/tac-gia/`, `/by/`, `/people/` or `/profile(s)/`.
+fn links_to_a_writer(a: &scraper::node::Element) -> bool {
+    a.attr("rel").is_some_and(|r| {
+        r.split_ascii_whitespace()
+            .any(|t| t.eq_ignore_ascii_case("author"))
+    }) || a.attr("href").is_some_and(|h| {
+        let h = h.to_ascii_lowercase();
+        [
+            "/author/",
+            "/authors/",
+            "/tac-gia/",
+            "/tacgia/",
+            "/by/",
+            "/people/",
+            "/profile/",
+            "/profiles/",
+        ]
+        .iter()
+        .any(|p| h.contains(p))
+    })
+}
+
 /// A script's JSON without the CDATA section XHTML-era templates wrap it in
 /// (`<![CDATA[ {…} ]]>`, or `//<![CDATA[` … `//]]>` to hide it from old parsers).
 fn without_cdata(text: &str) -> &str {
@@ -333,13 +356,27 @@ impl<'a> Page<'a> {
             ..Default::default()
         };
         if let Some(scope_node) = self.node(*scope) {
+            // The name a byline links to its writer's page: "By <a>Alissa Wilkinson</a>
+            // @alissamarie Updated …" reads as no name as a whole.
+            let linked_name = |e: ego_tree::NodeRef<'_, scraper::Node>| {
+                e.descendants()
+                    .filter_map(scraper::ElementRef::wrap)
+                    .find(|a| a.value().name() == "a" && links_to_a_writer(a.value()))
+                    .and_then(|a| rules::parse_byline(&self.text_of(a.id()), set_apart))
+            };
             for e in scope_node.descendants().skip(1) {
-                if e.value().as_element().is_some_and(is_byline_like)
-                    // A byline, not a panel holding one ("Tech Industry", then the
-                    // writer's card; a "Most Popular" box named `author-contact`).
-                    && self.text_within(e.id(), 160).is_some_and(|t| t.chars().count() <= 120)
+                if !e.value().as_element().is_some_and(is_byline_like) {
+                    continue;
+                }
+                // A byline, not a panel holding one ("Tech Industry", then the writer's
+                // card; a "Most Popular" box named `author-contact`).
+                let short = self
+                    .text_within(e.id(), 160)
+                    .is_some_and(|t| t.chars().count() <= 120);
+                if short
                     && let Some(name) =
                         rules::parse_byline_lines(&self.text_lines(e.id()), set_apart)
+                            .or_else(|| linked_name(e))
                 {
                     return Some(name);
                 }

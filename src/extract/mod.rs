@@ -627,6 +627,12 @@ mod tests {
                 Some("Lê Thị Hoa"),
             ),
             (r#"<div class="byline"><span>By</span></div>"#, None),
+            // The name the byline links to the writer's page, when the whole line
+            // (a handle, an update time) reads as no name.
+            (
+                r#"<div class="c-byline">Bài: <a href="/tac-gia/le-thi-hoa">Lê Thị Hoa</a> <a href="https://twitter.com/lehoa">@lehoa</a> cập nhật lúc 08:15</div>"#,
+                Some("Lê Thị Hoa"),
+            ),
         ] {
             let html = format!(
                 r#"<html><head><title>Tin tức</title></head><body><div>

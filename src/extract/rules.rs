@@ -584,10 +584,16 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
     if name.is_empty() || word_count(&name) > 16 {
         return None;
     }
+    // Names are listed with commas, dashes, "và" or "and" ("By Stella Kim and Jennifer
+    // Jett", "Bài: Minh Trí và Thanh Tùng").
     let parts: Vec<&str> = name
         .split([',', '|', '–'])
         .flat_map(|p| p.split(" - "))
+        .flat_map(|p| p.split(" và "))
+        .flat_map(|p| p.split(" and "))
+        .flat_map(|p| p.split(" & "))
         .map(str::trim)
+        .filter(|p| !p.is_empty())
         .collect();
     let is_person = |p: &&str| is_name_like(p) && !is_job_title(p);
     if labelled && word_count(&name) <= 8 {
@@ -617,9 +623,17 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
         .collect();
     // A unit follows full names only: "PMJS - Coordenadoria de TI" is a department.
     let unit = &parts[names.len()..];
+    // "A and B - Unit" lists names; in "The Russian and Syrian defense ministries" the
+    // "and" joins the words of one name, which leaves no name before a unit.
+    let first_segment = name.split([',', '|', '–']).next().unwrap_or("");
+    let first_segment = first_segment.split(" - ").next().unwrap_or("");
+    let joined = [" và ", " and ", " & "]
+        .iter()
+        .any(|j| first_segment.contains(j));
     (!names.is_empty()
         && (unit.is_empty()
-            || (names.iter().all(|n| word_count(n) >= 2)
+            || (!joined
+                && names.iter().all(|n| word_count(n) >= 2)
                 && unit
                     .iter()
                     .all(|p| p.chars().next().is_some_and(char::is_uppercase)))))
@@ -982,6 +996,19 @@ mod tests {
             assert_eq!(parse_byline(line, right).as_deref(), want, "{line}");
         }
         assert_eq!(parse_byline("Hồng Nhung - Thu Hà", plain), None);
+        // Names joined by "và" / "and" are each a writer; joined so, they are no unit.
+        assert_eq!(
+            parse_byline("Bài: Minh Trí và Thanh Tùng", plain).as_deref(),
+            Some("Minh Trí, Thanh Tùng")
+        );
+        assert_eq!(
+            parse_byline("By Stella Kim and Jennifer Jett", plain).as_deref(),
+            Some("Stella Kim, Jennifer Jett")
+        );
+        assert_eq!(
+            parse_byline("The Russian and Syrian defense ministries", right),
+            None
+        );
         // A label alone names nobody, however it is set.
         for label in ["By", "Tác giả:", "Tin, ảnh:", "Written by"] {
             assert_eq!(parse_byline(label, right), None, "{label}");
