@@ -24,8 +24,7 @@ fn is_byline_like(el: &scraper::node::Element) -> bool {
         "id" => value.contains("author"),
         // Microdata properties are a list of tokens ("author creator").
         "itemprop" => value.split_ascii_whitespace().any(|t| t == "author"),
-        // `rel` values match without regard to ASCII case in HTML documents.
-        "rel" => value.eq_ignore_ascii_case("author"),
+        "rel" => is_rel_author(value),
         _ => false,
     })
 }
@@ -33,24 +32,39 @@ fn is_byline_like(el: &scraper::node::Element) -> bool {
 /// Whether a link goes to a writer's page: `rel=author`, or a path under `/author(s)/`,
 /// `/tac-gia/`, `/by/`, `/people/` or `/profile(s)/`.
 fn links_to_a_writer(a: &scraper::node::Element) -> bool {
-    a.attr("rel").is_some_and(|r| {
-        r.split_ascii_whitespace()
-            .any(|t| t.eq_ignore_ascii_case("author"))
-    }) || a.attr("href").is_some_and(|h| {
-        let h = h.to_ascii_lowercase();
-        [
-            "/author/",
-            "/authors/",
-            "/tac-gia/",
-            "/tacgia/",
-            "/by/",
-            "/people/",
-            "/profile/",
-            "/profiles/",
-        ]
+    a.attr("rel").is_some_and(is_rel_author)
+        || a.attr("href").is_some_and(|h| {
+            let h = h.to_ascii_lowercase();
+            [
+                "/author/",
+                "/authors/",
+                "/tac-gia/",
+                "/tacgia/",
+                "/by/",
+                "/people/",
+                "/profile/",
+                "/profiles/",
+            ]
+            .iter()
+            .any(|p| h.contains(p))
+        })
+}
+
+/// The date lines printed inside the body (the template's own, dropped from the text),
+/// with the node each stands in.
+fn date_lines_in(blocks: &[Piece]) -> impl Iterator<Item = (&str, NodeId)> {
+    blocks
         .iter()
-        .any(|p| h.contains(p))
-    })
+        .filter(|b| b.dropped)
+        .filter_map(|b| b.text().map(|t| (t, b.owner)))
+        .filter(|(t, _)| rules::is_date_line(t))
+}
+
+/// Whether a `rel` value names the author: a list of tokens ("author noopener"), which
+/// match without regard to ASCII case in HTML documents.
+fn is_rel_author(rel: &str) -> bool {
+    rel.split_ascii_whitespace()
+        .any(|t| t.eq_ignore_ascii_case("author"))
 }
 
 /// A script's JSON without the CDATA section XHTML-era templates wrap it in
@@ -191,11 +205,7 @@ impl<'a> Page<'a> {
         // A machine-readable date that one of the date lines near the headline shows is
         // the publication date, even when a nearer line is a re-posting or "today" date.
         // Such a line may print it month first ("9/11/13 10:00AM" for 11 September).
-        let printed_in_body = blocks
-            .iter()
-            .filter(|b| b.dropped)
-            .filter_map(Piece::text)
-            .filter(|t| rules::is_date_line(t));
+        let printed_in_body = date_lines_in(blocks).map(|(t, _)| t);
         let visible = machine
             .and_then(|m| {
                 around
@@ -260,11 +270,7 @@ impl<'a> Page<'a> {
             .find_map(|(text, id)| {
                 dates::parse_text_detailed(text).map(|d| (self.pos(*id).abs_diff(anchor), d))
             });
-        let inside = blocks
-            .iter()
-            .filter(|b| b.dropped)
-            .filter_map(|b| b.text().map(|t| (t, b.owner)))
-            .filter(|(t, _)| rules::is_date_line(t))
+        let inside = date_lines_in(blocks)
             .filter_map(|(t, owner)| {
                 dates::parse_text_detailed(t).map(|d| (self.pos(owner).abs_diff(anchor), d))
             })

@@ -607,6 +607,18 @@ mod tests {
         );
     }
 
+    /// An article page with no class names: `head` in the `<head>`, `before` between the
+    /// headline and the body, `after` as the body's last lines.
+    fn article_page(head: &str, before: &str, after: &str) -> String {
+        format!(
+            r#"<html><head><title>Tin tức</title>{head}</head><body><div>
+            <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>{before}
+            <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
+            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>{after}</div>
+            </div></body></html>"#
+        )
+    }
+
     #[test]
     fn a_byline_over_several_lines_names_the_writer_on_its_first() {
         for (byline, want) in [
@@ -634,13 +646,7 @@ mod tests {
                 Some("Lê Thị Hoa"),
             ),
         ] {
-            let html = format!(
-                r#"<html><head><title>Tin tức</title></head><body><div>
-                <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>{byline}
-                <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
-                <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p></div>
-                </div></body></html>"#
-            );
+            let html = article_page("", byline, "");
             let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
             assert_eq!(a.author.as_deref(), want, "{byline}");
         }
@@ -648,15 +654,6 @@ mod tests {
 
     #[test]
     fn json_ld_in_a_cdata_section_and_microdata_property_lists_are_read() {
-        let page = |head: &str, byline: &str| {
-            format!(
-                r#"<html><head><title>Tin tức</title>{head}</head><body><div>
-                <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>{byline}
-                <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
-                <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p></div>
-                </div></body></html>"#
-            )
-        };
         // XHTML-era templates wrap their JSON-LD in a CDATA section.
         for wrap in ["<![CDATA[{}]]>", "//<![CDATA[\n{}\n//]]>"] {
             let json = r#"{"@type":"NewsArticle","datePublished":"2023-11-15T16:05:00+07:00","author":[{"@type":"Person","name":"Nguyễn Văn An"}]}"#;
@@ -664,7 +661,12 @@ mod tests {
                 r#"<script type="application/ld+json">{}</script>"#,
                 wrap.replace("{}", json)
             );
-            let a = extract(&page(&head, ""), &url(), &ArticleRules::default()).unwrap();
+            let a = extract(
+                &article_page(&head, "", ""),
+                &url(),
+                &ArticleRules::default(),
+            )
+            .unwrap();
             assert_eq!(a.author.as_deref(), Some("Nguyễn Văn An"), "{wrap}");
             assert_eq!(
                 a.published.map(|d| d.to_rfc3339()).as_deref(),
@@ -673,7 +675,12 @@ mod tests {
         }
         // `itemprop` holds a list of properties.
         let byline = r#"<p itemprop="author creator" itemscope itemtype="http://schema.org/Person">Bài: <a href="/tac-gia/an"><span itemprop="name">Trần Thị Bình</span></a></p>"#;
-        let a = extract(&page("", byline), &url(), &ArticleRules::default()).unwrap();
+        let a = extract(
+            &article_page("", byline, ""),
+            &url(),
+            &ArticleRules::default(),
+        )
+        .unwrap();
         assert_eq!(a.author.as_deref(), Some("Trần Thị Bình"));
     }
 
@@ -687,14 +694,10 @@ mod tests {
                 "Nguyễn Thị Thu Hà",
             ),
         ] {
-            let html = format!(
-                r#"<html><head><title>Tin tức</title></head><body><div>
-                <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>
-                <div>Thứ Hai, 04/12/2023</div>
-                <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
-                <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>
-                <p style="text-align: right"><strong>{signature}</strong></p></div>
-                </div></body></html>"#
+            let html = article_page(
+                "",
+                "<div>Thứ Hai, 04/12/2023</div>",
+                &format!(r#"<p style="text-align: right"><strong>{signature}</strong></p>"#),
             );
             let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
             assert_eq!(a.author.as_deref(), Some(want), "{signature}");
@@ -732,13 +735,12 @@ mod tests {
 
     #[test]
     fn a_signature_crediting_a_paper_gives_author_and_source() {
-        let html = r#"<html><head><title>Tin tức</title></head><body><div>
-            <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>
-            <div>Thứ Hai, 04/12/2023</div>
-            <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
-            <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p>
-            <p>Minh Trí (Theo Báo Long An)</p></div></div></body></html>"#;
-        let a = extract(html, &url(), &ArticleRules::default()).unwrap();
+        let html = article_page(
+            "",
+            "<div>Thứ Hai, 04/12/2023</div>",
+            "<p>Minh Trí (Theo Báo Long An)</p>",
+        );
+        let a = extract(&html, &url(), &ArticleRules::default()).unwrap();
         assert_eq!(a.author.as_deref(), Some("Minh Trí"));
         assert_eq!(a.credit.as_deref(), Some("Báo Long An"));
         assert!(!a.text().contains("Theo Báo"), "{}", a.text());
@@ -746,16 +748,12 @@ mod tests {
 
     #[test]
     fn a_timestamp_the_date_line_agrees_with_refines_it() {
+        // A bar of section name and tools between the headline and the date line.
         let page = |head: &str, line: &str| {
-            format!(
-                r#"<html><head><title>Tin tức</title>{head}</head><body><div>
-                <h1>Huyện tổng kết công tác dân vận năm 2023 và triển khai nhiệm vụ</h1>
-                <div><span>Tin hoạt động</span> <span>Bản in</span> <span>Gửi email</span> <span>Chia sẻ</span></div>
-                <div>{line}</div>
-                <div><p>Sáng nay, huyện tổ chức hội nghị tổng kết công tác năm với sự tham dự của nhiều đại biểu và lãnh đạo các xã.</p>
-                <p>Hội nghị đã thống nhất nhiều nội dung quan trọng cho năm tới, gắn với phong trào thi đua yêu nước ở cơ sở.</p></div>
-                </div></body></html>"#
-            )
+            let before = format!(
+                "<div><span>Tin hoạt động</span> <span>Bản in</span> <span>Gửi email</span> <span>Chia sẻ</span></div><div>{line}</div>"
+            );
+            article_page(head, &before, "")
         };
         let published = |html: String| {
             extract(&html, &url(), &ArticleRules::default())

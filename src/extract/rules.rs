@@ -584,14 +584,18 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
     if name.is_empty() || word_count(&name) > 16 {
         return None;
     }
-    // Names are listed with commas, dashes, "và" or "and" ("By Stella Kim and Jennifer
-    // Jett", "Bài: Minh Trí và Thanh Tùng").
-    let parts: Vec<&str> = name
+    // Commas and dashes separate names and units; "và", "and" or "&" join names within
+    // one ("By Stella Kim and Jennifer Jett", "Bài: Minh Trí và Thanh Tùng").
+    const JOINERS: [&str; 3] = [" và ", " and ", " & "];
+    let segments: Vec<&str> = name
         .split([',', '|', '–'])
         .flat_map(|p| p.split(" - "))
-        .flat_map(|p| p.split(" và "))
-        .flat_map(|p| p.split(" and "))
-        .flat_map(|p| p.split(" & "))
+        .collect();
+    let parts: Vec<&str> = segments
+        .iter()
+        .flat_map(|s| s.split(JOINERS[0]))
+        .flat_map(|p| p.split(JOINERS[1]))
+        .flat_map(|p| p.split(JOINERS[2]))
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect();
@@ -621,22 +625,19 @@ pub fn parse_byline(text: &str, style: BlockStyle) -> Option<String> {
         .copied()
         .take_while(|p| is_person(p) && word_count(p) <= 6)
         .collect();
-    // A unit follows full names only: "PMJS - Coordenadoria de TI" is a department.
+    if names.is_empty() {
+        return None;
+    }
     let unit = &parts[names.len()..];
-    // "A and B - Unit" lists names; in "The Russian and Syrian defense ministries" the
-    // "and" joins the words of one name, which leaves no name before a unit.
-    let first_segment = name.split([',', '|', '–']).next().unwrap_or("");
-    let first_segment = first_segment.split(" - ").next().unwrap_or("");
-    let joined = [" và ", " and ", " & "]
-        .iter()
-        .any(|j| first_segment.contains(j));
-    (!names.is_empty()
-        && (unit.is_empty()
-            || (!joined
-                && names.iter().all(|n| word_count(n) >= 2)
-                && unit
-                    .iter()
-                    .all(|p| p.chars().next().is_some_and(char::is_uppercase)))))
+    // A unit follows full names only ("PMJS - Coordenadoria de TI" is a department), and
+    // names listed in the first segment: in "The Russian and Syrian defense ministries"
+    // the "and" joins the words of one name, which leaves no name before a unit.
+    let joined = segments
+        .first()
+        .is_some_and(|s| JOINERS.iter().any(|j| s.contains(j)));
+    let is_unit = |p: &&str| p.chars().next().is_some_and(char::is_uppercase);
+    (unit.is_empty()
+        || (!joined && names.iter().all(|n| word_count(n) >= 2) && unit.iter().all(is_unit)))
     .then(|| names.join(", "))
 }
 
